@@ -1,0 +1,78 @@
+//! `kubectl flink app …`
+
+use super::flink::{DryRun, FlinkConfigArgs};
+use clap::{Args, Subcommand, ValueEnum};
+
+#[derive(Debug, Args)]
+pub struct AppArgs {
+    #[command(subcommand)]
+    pub command: AppCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AppCommand {
+    /// Start an application cluster that runs one job (like flink run --target kubernetes-application)
+    #[command(after_help = "\
+The jar must be reachable by the JobManager: built into the image (local:///…) or on a
+file system or web server the cluster can read (s3://…, hdfs://…, https://…).
+
+Examples:
+  kubectl flink app run --cluster-id wordcount local:///opt/flink/examples/streaming/WordCount.jar
+  kubectl flink app run --cluster-id etl -c com.example.Etl -p 4 s3://jobs/etl.jar --date 2026-11-27
+  kubectl flink app run --cluster-id etl -s s3://savepoints/sp-1 local:///opt/flink/usrlib/etl.jar")]
+    Run(AppRunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AppRunArgs {
+    /// Cluster id (same as -Dkubernetes.cluster-id; default: a generated flink-cluster-… id)
+    #[arg(long, value_name = "ID")]
+    pub cluster_id: Option<String>,
+    #[command(flatten)]
+    pub flink: FlinkConfigArgs,
+    /// Main class (default: the jar manifest's)
+    #[arg(short = 'c', long = "class", value_name = "CLASS", help_heading = "Job")]
+    pub class: Option<String>,
+    /// Default parallelism of the job
+    #[arg(short = 'p', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), help_heading = "Job")]
+    pub parallelism: Option<u32>,
+    /// Restore the job from this savepoint
+    #[arg(short = 's', long = "from-savepoint", alias = "fromSavepoint", value_name = "PATH", help_heading = "Job")]
+    pub from_savepoint: Option<String>,
+    /// Skip savepoint state that cannot be mapped to the new program
+    #[arg(long = "allow-non-restored-state", alias = "allowNonRestoredState", help_heading = "Job")]
+    pub allow_non_restored_state: bool,
+    /// Who owns the restored savepoint's files
+    #[arg(long, value_enum, value_name = "MODE", help_heading = "Job")]
+    pub claim_mode: Option<ClaimMode>,
+    /// Run the job's main() detached inside the cluster (Flink's -d)
+    #[arg(short = 'd', long, help_heading = "Job")]
+    pub detached: bool,
+    /// Only print the objects (-o yaml or json) instead of creating them
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
+    pub dry_run: Option<DryRun>,
+    /// Jar URI: local:///path/in/image.jar, s3://…, https://…
+    #[arg(value_name = "JAR")]
+    pub jar: String,
+    /// Arguments for the job's main()
+    #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
+}
+
+/// `--claim-mode`, as Flink spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClaimMode {
+    #[value(name = "CLAIM")]
+    Claim,
+    #[value(name = "NO_CLAIM")]
+    NoClaim,
+}
+
+impl ClaimMode {
+    pub fn flink_name(self) -> &'static str {
+        match self {
+            ClaimMode::Claim => "CLAIM",
+            ClaimMode::NoClaim => "NO_CLAIM",
+        }
+    }
+}

@@ -1,0 +1,25 @@
+//! Flags shared by every command that builds a cluster: Flink's own `-D`
+//! options, the conf dir, the Flink release, and `--dry-run`.
+
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Args)]
+pub struct FlinkConfigArgs {
+    /// A Flink option, as in Flink: -Dkey=value or -D key=value (repeatable)
+    #[arg(short = 'D', value_name = "KEY=VALUE", action = clap::ArgAction::Append, help_heading = "Flink")]
+    pub dynamic: Vec<String>,
+    /// Flink conf dir with config.yaml and logging files (default: $FLINK_CONF_DIR, then $FLINK_HOME/conf, then built-in defaults)
+    #[arg(long, value_name = "DIR", help_heading = "Flink")]
+    pub flink_conf_dir: Option<PathBuf>,
+    /// Flink release the cluster runs
+    #[arg(long, value_name = "VERSION", default_value = "2.3", help_heading = "Flink")]
+    pub flink_version: String,
+}
+
+/// `--dry-run`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DryRun {
+    /// Print the objects instead of creating them; no cluster needed
+    Client,
+}

@@ -1,0 +1,4 @@
+//! Talking to the Kubernetes API server, reusing the kubeconfig exactly as
+//! kubectl does.
+
+pub mod kubeconfig;

@@ -1,0 +1,33 @@
+//! `kubectl flink app run`: an application cluster, as
+//! `flink run --target kubernetes-application` creates it.
+
+use super::deploy::{self, Environment};
+use crate::cli::GlobalArgs;
+use crate::cli::app::AppRunArgs;
+use crate::error::{Error, Result};
+use crate::flink::program::{self, Program};
+use crate::flink::spec::DeploymentMode;
+
+pub fn run(global: &GlobalArgs, args: AppRunArgs) -> Result<()> {
+    program::check_jar_uri(&args.jar).map_err(Error::Usage)?;
+    let program = Program {
+        jar_uri: args.jar,
+        entry_class: args.class,
+        parallelism: args.parallelism,
+        args: args.args,
+        savepoint_path: args.from_savepoint,
+        allow_non_restored_state: args.allow_non_restored_state,
+        claim_mode: args.claim_mode.map(|m| m.flink_name().to_string()),
+        detached: args.detached,
+    };
+    let options = deploy::complete(
+        global,
+        &args.flink,
+        DeploymentMode::Application,
+        args.cluster_id,
+        Some(program),
+        args.dry_run,
+        &Environment::from_process(),
+    )?;
+    deploy::run(options)
+}

@@ -1,0 +1,152 @@
+//! What `session start` and `app run` share: from flags to a resolved,
+//! rendered cluster, and then either printing it (`--dry-run=client`) or
+//! creating it.
+
+use crate::cli::flink::{DryRun, FlinkConfigArgs};
+use crate::cli::{GlobalArgs, OutputFormat};
+use crate::cluster::kubeconfig::KubeconfigChoice;
+use crate::config::loader::{self, ConfSource};
+use crate::config::options::{CONFIG_FILE, CONTEXT};
+use crate::error::{Error, Result};
+use crate::flink::local_files::{self, ClientEnvironment};
+use crate::flink::program::Program;
+use crate::flink::spec::{self, ClusterRequest, ClusterSpec, DeploymentMode};
+use crate::flink::version::FlinkVersion;
+use crate::output::{objects, style};
+use crate::render::{self, RenderedCluster};
+
+/// A cluster ready to be printed or created.
+#[derive(Debug)]
+pub struct DeployOptions {
+    pub spec: ClusterSpec,
+    pub rendered: RenderedCluster,
+    pub dry_run: Option<DryRun>,
+    pub output: Option<OutputFormat>,
+    pub kubeconfig: KubeconfigChoice,
+}
+
+/// The environment variables the configuration layer consults.
+#[derive(Debug, Clone, Default)]
+pub struct Environment {
+    pub flink_conf_dir: Option<String>,
+    pub flink_home: Option<String>,
+    pub client: ClientEnvironment,
+}
+
+impl Environment {
+    pub fn from_process() -> Environment {
+        Environment {
+            flink_conf_dir: std::env::var("FLINK_CONF_DIR").ok(),
+            flink_home: std::env::var("FLINK_HOME").ok(),
+            client: ClientEnvironment::from_process(),
+        }
+    }
+}
+
+/// Build the cluster from flags: configuration, identity, local files,
+/// validation and rendering — everything that needs no API server.
+pub fn complete(
+    global: &GlobalArgs,
+    flink: &FlinkConfigArgs,
+    mode: DeploymentMode,
+    cluster_id: Option<String>,
+    program: Option<Program>,
+    dry_run: Option<DryRun>,
+    env: &Environment,
+) -> Result<DeployOptions> {
+    if dry_run.is_some() {
+        match global.output {
+            None | Some(OutputFormat::Yaml) | Some(OutputFormat::Json) => {}
+            Some(other) => {
+                return Err(Error::Usage(format!(
+                    "-o {} does not apply to --dry-run: use -o yaml or -o json",
+                    format!("{other:?}").to_lowercase()
+                )));
+            }
+        }
+    }
+    let version: FlinkVersion = flink.flink_version.parse().map_err(Error::Usage)?;
+    let release = version.traits().map_err(Error::Usage)?;
+    let dynamic = flink
+        .dynamic
+        .iter()
+        .map(|raw| loader::parse_dynamic_option(raw))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let source = ConfSource::locate(
+        flink.flink_conf_dir.as_deref(),
+        env.flink_conf_dir.as_deref(),
+        env.flink_home.as_deref(),
+    );
+    let conf_dir = loader::load(source, release.log_file_names)?;
+    let mut request = ClusterRequest {
+        mode,
+        version,
+        conf_dir,
+        dynamic,
+        cluster_id,
+        namespace_flag: global.namespace.clone(),
+        context_namespace: None,
+        program,
+    };
+    let conf = spec::effective_configuration(&request);
+    let kubeconfig = KubeconfigChoice {
+        path: global
+            .kubeconfig
+            .clone()
+            .or_else(|| conf.explicit_string(&CONFIG_FILE).map(Into::into)),
+        context: global
+            .context
+            .clone()
+            .or_else(|| conf.explicit_string(&CONTEXT)),
+    };
+    let namespace_given = global.namespace.is_some()
+        || conf.is_set(&crate::config::options::NAMESPACE);
+    if !namespace_given && let Some(config) = kubeconfig.read().map_err(Error::Usage)? {
+        request.context_namespace = kubeconfig.context_namespace(&config).map_err(Error::Usage)?;
+    }
+    let local = local_files::read(&conf, &env.client).map_err(Error::Usage)?;
+    let spec = spec::resolve(&request, conf, local)?;
+    let rendered = render::render(&spec).map_err(Error::Failed)?;
+    Ok(DeployOptions {
+        spec,
+        rendered,
+        dry_run,
+        output: global.output,
+        kubeconfig,
+    })
+}
+
+/// Print the warnings and, for `--dry-run`, the objects.
+pub fn run(options: DeployOptions) -> Result<()> {
+    for warning in &options.spec.warnings {
+        style::print_warning(warning);
+    }
+    if options.spec.cluster_id_generated {
+        style::print_note(&format!(
+            "Generated cluster id {} (choose one with --cluster-id)",
+            options.spec.cluster_id
+        ));
+    }
+    match options.dry_run {
+        Some(DryRun::Client) => print_objects(&options),
+        None => Err(Error::Usage(
+            "this build only renders clusters: add --dry-run=client to print the objects".into(),
+        )),
+    }
+}
+
+fn print_objects(options: &DeployOptions) -> Result<()> {
+    let text = match options.output {
+        Some(OutputFormat::Json) => {
+            style::print_note(&format!(
+                "Note: {}.",
+                objects::owner_note(&options.spec.cluster_id)
+            ));
+            objects::to_json_list(&options.rendered)
+        }
+        _ => objects::to_yaml(&options.rendered),
+    }
+    .map_err(Error::Failed)?;
+    crate::output::write_stdout(&format!("{}\n", text.trim_end()))
+        .map_err(|e| Error::Failed(format!("cannot write the objects: {e}")))
+}

@@ -1,0 +1,329 @@
+//! Finding and reading the Flink conf dir, and laying `-D` options over it —
+//! the only part of the configuration layer that touches the file system.
+
+use super::{Configuration, defaults};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// Why configuration could not be loaded; each message names the fix.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(
+        "cannot read the Flink conf dir {path} ({source}): point --flink-conf-dir (or FLINK_CONF_DIR) at a readable directory with a config.yaml"
+    )]
+    UnreadableDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "{path} has neither config.yaml nor flink-conf.yaml: point --flink-conf-dir at a Flink conf dir, or leave it out to use the built-in defaults"
+    )]
+    NoConfigFile { path: PathBuf },
+    #[error("cannot read {path}: {source}")]
+    UnreadableFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{file}:{line}:{column}: {message}: fix the YAML there (Flink reads it as standard YAML)")]
+    InvalidYaml {
+        file: String,
+        line: u64,
+        column: u64,
+        message: String,
+    },
+    #[error("{file}: the top level must be a mapping of option keys to values")]
+    NotAMapping { file: String },
+    #[error("-D{raw}: expected -Dkey=value (write -D{raw}=true for a switch)")]
+    DynamicWithoutValue { raw: String },
+    #[error("-D{raw}: the key is empty; expected -Dkey=value")]
+    DynamicWithoutKey { raw: String },
+}
+
+/// Where the conf dir was found, in the order kubectl-flink looks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfSource {
+    /// `--flink-conf-dir`
+    Flag(PathBuf),
+    /// `$FLINK_CONF_DIR`
+    ConfDirEnv(PathBuf),
+    /// `$FLINK_HOME/conf`
+    FlinkHome(PathBuf),
+    /// Nothing found: the defaults compiled into kubectl-flink.
+    BuiltIn,
+}
+
+impl ConfSource {
+    /// Pick the conf dir: the flag, else `FLINK_CONF_DIR`, else
+    /// `$FLINK_HOME/conf` (when it exists), else the built-in defaults.
+    pub fn locate(
+        flag: Option<&Path>,
+        flink_conf_dir_env: Option<&str>,
+        flink_home_env: Option<&str>,
+    ) -> ConfSource {
+        if let Some(dir) = flag {
+            return ConfSource::Flag(dir.to_path_buf());
+        }
+        if let Some(dir) = flink_conf_dir_env.filter(|d| !d.trim().is_empty()) {
+            return ConfSource::ConfDirEnv(PathBuf::from(dir));
+        }
+        if let Some(home) = flink_home_env.filter(|d| !d.trim().is_empty()) {
+            let conf = Path::new(home).join("conf");
+            if conf.is_dir() {
+                return ConfSource::FlinkHome(conf);
+            }
+        }
+        ConfSource::BuiltIn
+    }
+
+    pub fn dir(&self) -> Option<&Path> {
+        match self {
+            ConfSource::Flag(d) | ConfSource::ConfDirEnv(d) | ConfSource::FlinkHome(d) => Some(d),
+            ConfSource::BuiltIn => None,
+        }
+    }
+}
+
+/// What a conf dir contributes to a cluster: the base configuration and the
+/// logging files that go into the `flink-config-<id>` ConfigMap.
+#[derive(Debug, Clone)]
+pub struct ConfDir {
+    pub source: ConfSource,
+    pub base: Configuration,
+    /// `(file name, content)` for each logging file found, in the order given.
+    pub log_files: Vec<(String, String)>,
+    /// Set when the legacy `flink-conf.yaml` was read instead of `config.yaml`.
+    pub legacy_file: bool,
+}
+
+/// Read the conf dir: `config.yaml` (preferred) or the legacy
+/// `flink-conf.yaml`, plus each of `log_file_names` that exists there.
+pub fn load(source: ConfSource, log_file_names: &[&str]) -> Result<ConfDir, LoadError> {
+    let Some(dir) = source.dir().map(Path::to_path_buf) else {
+        return Ok(ConfDir {
+            base: parse_config_yaml(defaults::CONFIG_YAML, "built-in config.yaml")?,
+            log_files: vec![(
+                "log4j-console.properties".to_string(),
+                defaults::LOG4J_CONSOLE.to_string(),
+            )],
+            source,
+            legacy_file: false,
+        });
+    };
+    std::fs::read_dir(&dir).map_err(|source| LoadError::UnreadableDir {
+        path: dir.clone(),
+        source,
+    })?;
+    let read = |path: &Path| {
+        std::fs::read_to_string(path).map_err(|source| LoadError::UnreadableFile {
+            path: path.to_path_buf(),
+            source,
+        })
+    };
+    let standard = dir.join("config.yaml");
+    let legacy = dir.join("flink-conf.yaml");
+    let (base, legacy_file) = if standard.is_file() {
+        (
+            parse_config_yaml(&read(&standard)?, &standard.display().to_string())?,
+            false,
+        )
+    } else if legacy.is_file() {
+        (parse_legacy_flink_conf(&read(&legacy)?), true)
+    } else {
+        return Err(LoadError::NoConfigFile { path: dir });
+    };
+    let mut log_files = Vec::new();
+    for name in log_file_names {
+        let path = dir.join(name);
+        if path.is_file() {
+            log_files.push((name.to_string(), read(&path)?));
+        }
+    }
+    Ok(ConfDir {
+        source,
+        base,
+        log_files,
+        legacy_file,
+    })
+}
+
+/// Parse Flink's standard-YAML `config.yaml`: nested mappings flatten to
+/// dotted keys, lists and scalars keep their YAML types.
+pub fn parse_config_yaml(text: &str, file: &str) -> Result<Configuration, LoadError> {
+    let parsed: Value = serde_saphyr::from_str(text).map_err(|e| {
+        let (line, column) = e
+            .location()
+            .map(|l| (l.line(), l.column()))
+            .unwrap_or((0, 0));
+        LoadError::InvalidYaml {
+            file: file.to_string(),
+            line,
+            column,
+            message: short_yaml_message(&e.to_string()),
+        }
+    })?;
+    let mut conf = Configuration::default();
+    match parsed {
+        Value::Object(map) => flatten_into(&mut conf, "", map),
+        Value::Null => {}
+        _ => {
+            return Err(LoadError::NotAMapping {
+                file: file.to_string(),
+            });
+        }
+    }
+    Ok(conf)
+}
+
+/// The parser's message without its position prefix and source snippet.
+fn short_yaml_message(display: &str) -> String {
+    let first = display.lines().next().unwrap_or(display);
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    match first.find(": ") {
+        Some(i) if first.starts_with("line ") => first[i + 2..].to_string(),
+        _ => first.to_string(),
+    }
+}
+
+fn flatten_into(conf: &mut Configuration, prefix: &str, map: serde_json::Map<String, Value>) {
+    for (key, value) in map {
+        let full = if prefix.is_empty() {
+            key
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match value {
+            Value::Object(inner) => flatten_into(conf, &full, inner),
+            Value::Null => {}
+            other => conf.set(full, other),
+        }
+    }
+}
+
+/// Parse the legacy `flink-conf.yaml`: one `key: value` per line, `#` starts
+/// a comment, every value a string — Flink's own line-based reading.
+pub fn parse_legacy_flink_conf(text: &str) -> Configuration {
+    let mut conf = Configuration::default();
+    for line in text.lines() {
+        let content = line.split('#').next().unwrap_or("").trim();
+        if let Some((key, value)) = content.split_once(": ") {
+            let (key, value) = (key.trim(), value.trim());
+            if !key.is_empty() && !value.is_empty() {
+                conf.set_string(key, value);
+            }
+        }
+    }
+    conf
+}
+
+/// Split one `-D` option (`key=value`, split at the first `=`).
+pub fn parse_dynamic_option(raw: &str) -> Result<(String, String), LoadError> {
+    let Some((key, value)) = raw.split_once('=') else {
+        return Err(LoadError::DynamicWithoutValue {
+            raw: raw.to_string(),
+        });
+    };
+    if key.trim().is_empty() {
+        return Err(LoadError::DynamicWithoutKey {
+            raw: raw.to_string(),
+        });
+    }
+    Ok((key.trim().to_string(), value.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn nested_and_flattened_yaml_read_the_same() {
+        let nested = parse_config_yaml(
+            "jobmanager:\n  memory:\n    process:\n      size: 1600m\ntaskmanager:\n  numberOfTaskSlots: 2\n",
+            "config.yaml",
+        )
+        .unwrap();
+        let flat = parse_config_yaml(
+            "jobmanager.memory.process.size: 1600m\ntaskmanager.numberOfTaskSlots: 2\n",
+            "config.yaml",
+        )
+        .unwrap();
+        assert_eq!(nested, flat);
+        assert_eq!(flat.raw("taskmanager.numberOfTaskSlots"), Some(&json!(2)));
+    }
+
+    #[test]
+    fn lists_keep_their_type() {
+        let conf = parse_config_yaml("pipeline:\n  jars:\n  - a.jar\n  - b.jar\n", "c").unwrap();
+        assert_eq!(conf.raw("pipeline.jars"), Some(&json!(["a.jar", "b.jar"])));
+    }
+
+    #[test]
+    fn broken_yaml_names_line_and_column() {
+        let err = parse_config_yaml("a:\n  b: 1\n c: [\n", "conf/config.yaml").unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("conf/config.yaml:3:2: "), "{text}");
+        assert_eq!(text.lines().count(), 1, "{text}");
+        let err = parse_config_yaml("- a\n- b\n", "x.yaml").unwrap_err();
+        assert!(err.to_string().contains("must be a mapping"));
+    }
+
+    #[test]
+    fn legacy_file_is_read_line_by_line() {
+        let conf = parse_legacy_flink_conf(
+            "# comment\njobmanager.memory.process.size: 1600m\nrest.port: 8081 # trailing\nnot a pair\n",
+        );
+        assert_eq!(conf.raw("jobmanager.memory.process.size"), Some(&json!("1600m")));
+        assert_eq!(conf.raw("rest.port"), Some(&json!("8081")));
+        assert_eq!(conf.iter().count(), 2);
+    }
+
+    #[test]
+    fn dynamic_options_split_at_the_first_equals() {
+        assert_eq!(
+            parse_dynamic_option("env.java.opts=-Da=b").unwrap(),
+            ("env.java.opts".to_string(), "-Da=b".to_string())
+        );
+        let err = parse_dynamic_option("kubernetes.cluster-id").unwrap_err();
+        assert!(err.to_string().contains("-Dkubernetes.cluster-id=true"), "{err}");
+        assert!(parse_dynamic_option("=x").is_err());
+    }
+
+    #[test]
+    fn conf_dir_is_located_in_kubectl_flink_order() {
+        let flag = Path::new("/flag");
+        assert_eq!(
+            ConfSource::locate(Some(flag), Some("/env"), Some("/home")),
+            ConfSource::Flag(flag.into())
+        );
+        assert_eq!(
+            ConfSource::locate(None, Some("/env"), Some("/home")),
+            ConfSource::ConfDirEnv("/env".into())
+        );
+        assert_eq!(
+            ConfSource::locate(None, None, Some("/does/not/exist")),
+            ConfSource::BuiltIn
+        );
+    }
+
+    #[test]
+    fn built_in_defaults_log_to_the_console() {
+        let dir = load(ConfSource::BuiltIn, &[]).unwrap();
+        assert_eq!(dir.log_files[0].0, "log4j-console.properties");
+        assert!(dir.log_files[0].1.contains("ConsoleAppender"));
+        assert_eq!(
+            dir.base.raw("jobmanager.memory.process.size"),
+            Some(&json!("1600m"))
+        );
+    }
+
+    #[test]
+    fn missing_dir_and_missing_file_are_clear_errors() {
+        let err = load(ConfSource::Flag("/no/such/dir".into()), &[]).unwrap_err();
+        assert!(err.to_string().contains("--flink-conf-dir"), "{err}");
+        let empty = std::env::temp_dir().join(format!("kf-empty-{}", std::process::id()));
+        std::fs::create_dir_all(&empty).unwrap();
+        let err = load(ConfSource::Flag(empty.clone()), &[]).unwrap_err();
+        assert!(err.to_string().contains("neither config.yaml nor flink-conf.yaml"));
+        std::fs::remove_dir_all(empty).unwrap();
+    }
+}

@@ -1,0 +1,47 @@
+//! The two ways a command fails, so `main` can pick the exit code kubectl
+//! users expect: 2 when the command line or configuration is wrong (nothing
+//! was attempted), 1 when the work itself failed.
+
+use crate::config::ConfigError;
+use crate::config::loader::LoadError;
+use crate::flink::spec::SpecError;
+
+/// A failed command; the message is one line that names the fix.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad input: flags, options, files. Exit code 2.
+    #[error("{0}")]
+    Usage(String),
+    /// The work failed (cluster, network, I/O). Exit code 1.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Usage(_) => 2,
+            Error::Failed(_) => 1,
+        }
+    }
+}
+
+impl From<LoadError> for Error {
+    fn from(e: LoadError) -> Self {
+        Error::Usage(e.to_string())
+    }
+}
+
+impl From<ConfigError> for Error {
+    fn from(e: ConfigError) -> Self {
+        Error::Usage(e.to_string())
+    }
+}
+
+impl From<SpecError> for Error {
+    fn from(e: SpecError) -> Self {
+        Error::Usage(e.to_string())
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,11 @@
+//! Flink's semantics on top of the raw configuration: cluster ids, releases,
+//! memory, the application program, local files the client ships, and the
+//! resolved [`spec::ClusterSpec`] that rendering reads.
+
+pub mod cluster_id;
+pub mod java;
+pub mod local_files;
+pub mod memory;
+pub mod program;
+pub mod spec;
+pub mod version;

@@ -1,0 +1,17 @@
+//! The `kubectl-flink` binary: parse, run one command, exit with its code.
+
+use clap::Parser;
+use kubectl_flink::{cli::Cli, commands, output};
+
+fn main() {
+    let cli = Cli::parse();
+    output::style::init(cli.global.color);
+    let code = match commands::run(cli) {
+        Ok(()) => 0,
+        Err(error) => {
+            output::style::print_error(&error.to_string());
+            error.exit_code()
+        }
+    };
+    std::process::exit(code);
+}

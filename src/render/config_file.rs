@@ -1,0 +1,125 @@
+//! The `config.yaml` the cluster reads, written as Flink 2.x writes it:
+//! nested standard YAML, one line per leaf, no wrapping, values keeping their
+//! types (strings that look like numbers are quoted).
+
+use crate::config::Configuration;
+use serde_json::{Map, Value};
+
+/// Render the shipped configuration. Keys are nested at `.` in sorted order
+/// (Flink's order is a hash map's and carries no meaning). Where Flink's
+/// nested dump would fail — a key that is both a value and a prefix, such as
+/// legacy `high-availability` beside `high-availability.storageDir` — the
+/// key is written flat at the top level instead, which Flink reads the same.
+pub fn render_config_yaml(conf: &Configuration, nested: bool) -> Result<String, String> {
+    let mut root = Map::new();
+    let mut flat = Vec::new();
+    for (key, value) in conf.iter() {
+        if !nested || !insert_nested(&mut root, key, value) {
+            flat.push((key.clone(), value.clone()));
+        }
+    }
+    for (key, value) in flat {
+        root.insert(key, value);
+    }
+    let options = serde_saphyr::ser_options! {
+        prefer_block_scalars: false,
+    };
+    serde_saphyr::to_string_with_options(&Value::Object(root), options)
+        .map_err(|e| format!("cannot write config.yaml: {e}"))
+}
+
+/// Insert at the dotted path; false when the path collides with a leaf or a
+/// subtree already there, or when a segment is empty.
+fn insert_nested(root: &mut Map<String, Value>, key: &str, value: &Value) -> bool {
+    let parts: Vec<&str> = key.split('.').collect();
+    if parts.iter().any(|p| p.is_empty()) || !can_insert(root, &parts) {
+        return false;
+    }
+    let mut node = root;
+    for part in &parts[..parts.len() - 1] {
+        let entry = node
+            .entry(part.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
+        match entry {
+            Value::Object(inner) => node = inner,
+            _ => return false,
+        }
+    }
+    node.insert(parts[parts.len() - 1].to_string(), value.clone());
+    true
+}
+
+fn can_insert(root: &Map<String, Value>, parts: &[&str]) -> bool {
+    let mut node = root;
+    for (i, part) in parts.iter().enumerate() {
+        let last = i == parts.len() - 1;
+        match node.get(*part) {
+            None => return true,
+            Some(Value::Object(inner)) if !last => node = inner,
+            Some(_) => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn conf(pairs: &[(&str, Value)]) -> Configuration {
+        let mut c = Configuration::default();
+        for (k, v) in pairs {
+            c.set(*k, v.clone());
+        }
+        c
+    }
+
+    #[test]
+    fn nests_keys_and_keeps_types() {
+        let text = render_config_yaml(
+            &conf(&[
+                ("blob.server.port", json!("6124")),
+                ("taskmanager.numberOfTaskSlots", json!(1)),
+                ("pipeline.jars", json!(["local:///opt/flink/usrlib/job.jar"])),
+                ("execution.attached", json!(true)),
+                ("$internal.application.main", json!("com.example.Job")),
+            ]),
+            true,
+        )
+        .unwrap();
+        assert!(text.contains("blob:\n  server:\n    port: \"6124\"\n"), "{text}");
+        assert!(text.contains("numberOfTaskSlots: 1\n"), "{text}");
+        assert!(text.contains("jars:\n  - local:///opt/flink/usrlib/job.jar\n"), "{text}");
+        assert!(text.contains("$internal:\n  application:\n    main: com.example.Job\n"), "{text}");
+    }
+
+    #[test]
+    fn long_values_are_not_wrapped() {
+        let long = "--add-opens=java.base/java.lang=ALL-UNNAMED ".repeat(10);
+        let text = render_config_yaml(&conf(&[("env.java.opts.all", json!(long.trim()))]), true).unwrap();
+        let line = text.lines().find(|l| l.contains("all:")).unwrap();
+        assert!(line.ends_with("ALL-UNNAMED"), "{text}");
+    }
+
+    #[test]
+    fn a_key_that_is_also_a_prefix_is_written_flat() {
+        let text = render_config_yaml(
+            &conf(&[
+                ("high-availability", json!("kubernetes")),
+                ("high-availability.storageDir", json!("s3://x")),
+            ]),
+            true,
+        )
+        .unwrap();
+        let parsed: Value = serde_saphyr::from_str(&text).unwrap();
+        assert_eq!(parsed["high-availability"], json!("kubernetes"));
+        assert_eq!(parsed["high-availability.storageDir"], json!("s3://x"));
+    }
+
+    #[test]
+    fn flat_rendering_for_legacy_releases() {
+        let text = render_config_yaml(&conf(&[("a.b", json!("1"))]), false).unwrap();
+        assert_eq!(text, "a.b: \"1\"\n");
+    }
+}

@@ -1,0 +1,553 @@
+//! One HTTP request from arrival to answer: log it, apply injected faults, authenticate,
+//! route, authorize, run the REST verb, and wake the simulated controllers after writes.
+
+use crate::discovery;
+use crate::faults::{FaultAction, RecordedRequest};
+use crate::http_util::{Body, flag, json_response, parse_query, text_response};
+use crate::meta;
+use crate::patch::PatchKind;
+use crate::rbac::{self, Attributes, UserInfo};
+use crate::resources::{self, ResourceType};
+use crate::rest::{self, DeleteOptions};
+use crate::reviews;
+use crate::selectors::{FieldSelector, LabelSelector, Selectors};
+use crate::server::Shared;
+use crate::status::ApiError;
+use crate::store::WatchFilter;
+use crate::table;
+use crate::watch::{self, WatchRequest};
+use crate::{portforward, proxy};
+use bytes::Bytes;
+use http::{HeaderMap, Method, Request, Response};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// The error that makes hyper close the connection without an answer (fault injection).
+#[derive(Debug)]
+pub struct DropConnection;
+
+impl std::fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by an injected fault")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
+/// Where a path leads.
+enum Route {
+    Version,
+    Health,
+    OpenApiRoot,
+    OpenApi(String, String),
+    CoreVersions,
+    Groups,
+    Group(String),
+    ResourceList(String, String),
+    Resource(ResourcePath),
+    NotFound,
+}
+
+/// A path into a resource type.
+pub struct ResourcePath {
+    /// The resource type.
+    pub rt: &'static ResourceType,
+    /// Namespace from the path.
+    pub namespace: Option<String>,
+    /// Object name from the path (for proxies possibly `name:port`).
+    pub name: Option<String>,
+    /// Subresource.
+    pub subresource: Option<String>,
+    /// What follows the subresource (the proxied path).
+    pub tail: String,
+}
+
+fn resource_route(group: &str, version: &str, rest: &[&str]) -> Route {
+    if version != "v1" || rest.is_empty() {
+        return Route::NotFound;
+    }
+    let (namespace, rest) = if rest[0] == "namespaces"
+        && rest.len() >= 3
+        && !(rest.len() == 3 && matches!(rest[2], "status" | "finalize"))
+    {
+        (Some(rest[1].to_string()), &rest[2..])
+    } else {
+        (None, rest)
+    };
+    let Some(rt) = resources::find(group, rest[0]) else {
+        return Route::NotFound;
+    };
+    if namespace.is_some() && !rt.namespaced {
+        return Route::NotFound;
+    }
+    Route::Resource(ResourcePath {
+        rt,
+        namespace,
+        name: rest.get(1).map(|s| s.to_string()),
+        subresource: rest.get(2).map(|s| s.to_string()),
+        tail: rest.get(3..).map(|t| t.join("/")).unwrap_or_default(),
+    })
+}
+
+fn route(path: &str) -> Route {
+    let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match segs.as_slice() {
+        ["version"] => Route::Version,
+        ["healthz" | "livez" | "readyz", ..] => Route::Health,
+        ["openapi", "v3"] => Route::OpenApiRoot,
+        ["openapi", "v3", "api", v] => Route::OpenApi(String::new(), v.to_string()),
+        ["openapi", "v3", "apis", g, v] => Route::OpenApi(g.to_string(), v.to_string()),
+        ["api"] => Route::CoreVersions,
+        ["api", v] => Route::ResourceList(String::new(), v.to_string()),
+        ["api", v, rest @ ..] => resource_route("", v, rest),
+        ["apis"] => Route::Groups,
+        ["apis", g] => Route::Group(g.to_string()),
+        ["apis", g, v] => Route::ResourceList(g.to_string(), v.to_string()),
+        ["apis", g, v, rest @ ..] => resource_route(g, v, rest),
+        _ => Route::NotFound,
+    }
+}
+
+fn verb(method: &Method, p: &ResourcePath, q: &HashMap<String, String>) -> &'static str {
+    let named = p.name.is_some();
+    match *method {
+        Method::GET | Method::HEAD if flag(q, "watch") => "watch",
+        Method::GET | Method::HEAD if named => "get",
+        Method::GET | Method::HEAD => "list",
+        Method::POST => "create",
+        Method::PUT => "update",
+        Method::PATCH => "patch",
+        Method::DELETE if named => "delete",
+        Method::DELETE => "deletecollection",
+        _ => "unknown",
+    }
+}
+
+fn parse_body(headers: &HeaderMap, bytes: &Bytes) -> Option<Value> {
+    if bytes.is_empty() {
+        return None;
+    }
+    if bytes.starts_with(b"k8s\x00") {
+        return crate::protobuf::decode(bytes);
+    }
+    let text = std::str::from_utf8(bytes).ok()?;
+    serde_json::from_str(text).ok().or_else(|| {
+        let ct = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+        if ct.contains("yaml") {
+            serde_saphyr::from_str::<Value>(text).ok()
+        } else {
+            None
+        }
+    })
+}
+
+fn authenticate(shared: &Shared, headers: &HeaderMap) -> Result<UserInfo, ApiError> {
+    let Some(auth) = headers.get("authorization").and_then(|v| v.to_str().ok()) else {
+        return Ok(UserInfo::anonymous());
+    };
+    let token = auth.strip_prefix("Bearer ").unwrap_or("").trim();
+    shared
+        .lock()
+        .user_for_token(token)
+        .ok_or_else(|| ApiError::new(401, "Unauthorized", "Unauthorized"))
+}
+
+/// Handles one request; `Err` drops the connection.
+pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Body>, DropConnection> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().map(str::to_string);
+    let is_upgrade = req.headers().contains_key("upgrade")
+        && req.headers().get("upgrade").and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    let (parts, body, upgrade_req) = if is_upgrade {
+        let headers = req.headers().clone();
+        (headers, Bytes::new(), Some(req))
+    } else {
+        let (parts, incoming) = req.into_parts();
+        let bytes = incoming.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+        (parts.headers, bytes, None)
+    };
+    let parsed = parse_body(&parts, &body);
+    let idx = shared.recorder().begin(RecordedRequest {
+        method: method.to_string(),
+        path: path.clone(),
+        query: query.clone(),
+        body: parsed.clone(),
+        status: 0,
+        user: String::new(),
+        started,
+        ended: started,
+    });
+    let actions = shared.recorder().actions_for(method.as_str(), &path);
+    for action in actions {
+        match action {
+            FaultAction::Delay(d) => tokio::time::sleep(d).await,
+            FaultAction::DropConnection => {
+                shared.recorder().finish(idx, 0, "");
+                return Err(DropConnection);
+            }
+            FaultAction::Status(code) => {
+                shared.recorder().finish(idx, code, "");
+                return Ok(json_response(code, &ApiError::from_code(code).to_status()));
+            }
+        }
+    }
+    let user = match authenticate(&shared, &parts) {
+        Ok(u) => u,
+        Err(e) => {
+            shared.recorder().finish(idx, e.code, "");
+            return Ok(json_response(e.code, &e.to_status()));
+        }
+    };
+    let is_protobuf = parts.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|c| c.starts_with(crate::protobuf::CONTENT_TYPE));
+    if is_protobuf && parsed.is_none() {
+        let e = ApiError::new(415, "UnsupportedMediaType", "this test server reads protobuf only for access reviews and token requests; send JSON");
+        shared.recorder().finish(idx, e.code, &user.name);
+        return Ok(json_response(e.code, &e.to_status()));
+    }
+    let q = parse_query(query.as_deref());
+    let ctx = RequestCtx { shared: &shared, method: &method, headers: &parts, body: &body, json: parsed, q: &q, user: &user, path: &path, raw_query: query.as_deref() };
+    let response = match dispatch(ctx, upgrade_req).await {
+        Ok(r) => r,
+        Err(e) => json_response(e.code, &e.to_status()),
+    };
+    shared.recorder().finish(idx, response.status().as_u16(), &user.name);
+    if method != Method::GET && response.status().is_success() {
+        shared.changed.notify_one();
+    }
+    Ok(response)
+}
+
+/// Everything a handler needs to know about the request.
+pub struct RequestCtx<'a> {
+    /// Server state.
+    pub shared: &'a Arc<Shared>,
+    /// HTTP method.
+    pub method: &'a Method,
+    /// Request headers.
+    pub headers: &'a HeaderMap,
+    /// Raw body.
+    pub body: &'a Bytes,
+    /// Body as JSON, if it parsed.
+    pub json: Option<Value>,
+    /// Decoded query parameters.
+    pub q: &'a HashMap<String, String>,
+    /// Authenticated user.
+    pub user: &'a UserInfo,
+    /// URL path.
+    pub path: &'a str,
+    /// Raw query string.
+    pub raw_query: Option<&'a str>,
+}
+
+impl RequestCtx<'_> {
+    /// The raw query string, passed on by proxies.
+    pub fn q_raw(&self) -> Option<&str> {
+        self.raw_query
+    }
+}
+
+fn server_address(headers: &HeaderMap) -> String {
+    headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1").to_string()
+}
+
+async fn dispatch(ctx: RequestCtx<'_>, upgrade: Option<Request<Incoming>>) -> Result<Response<Body>, ApiError> {
+    let r = route(ctx.path);
+    if let Route::Resource(p) = r {
+        return resource(ctx, p, upgrade).await;
+    }
+    if ctx.shared.lock().opts.rbac_enforced {
+        let attrs = Attributes { verb: "get".into(), path: Some(ctx.path.to_string()), ..Default::default() };
+        let st = ctx.shared.lock();
+        if !rbac::authorize(&st.store, ctx.user, &attrs).allowed {
+            return Err(ApiError::new(403, "Forbidden", format!(
+                "forbidden: User \"{}\" cannot get path \"{}\"", ctx.user.name, ctx.path)));
+        }
+    }
+    let doc = match r {
+        Route::Version => Some(discovery::version()),
+        Route::Health => return Ok(text_response(200, "ok".into())),
+        Route::OpenApiRoot => Some(discovery::openapi_v3_root()),
+        Route::OpenApi(g, v) => discovery::openapi_v3(&g, &v),
+        Route::CoreVersions => Some(discovery::core_versions(&server_address(ctx.headers))),
+        Route::Groups => Some(discovery::groups()),
+        Route::Group(g) => discovery::group(&g),
+        Route::ResourceList(g, v) => discovery::resource_list(&g, &v),
+        Route::NotFound | Route::Resource(_) => None,
+    };
+    doc.map(|d| json_response(200, &d)).ok_or_else(ApiError::no_route)
+}
+
+fn selectors(q: &HashMap<String, String>, rt: &ResourceType) -> Result<Selectors, ApiError> {
+    let labels = LabelSelector::parse(q.get("labelSelector").map(String::as_str).unwrap_or(""))
+        .map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {e}")))?;
+    let fields = FieldSelector::parse(q.get("fieldSelector").map(String::as_str).unwrap_or(""), rt.kind)
+        .map_err(ApiError::bad_request)?;
+    Ok(Selectors { labels, fields })
+}
+
+fn accept(headers: &HeaderMap) -> &str {
+    headers.get("accept").and_then(|v| v.to_str().ok()).unwrap_or("")
+}
+
+async fn resource(ctx: RequestCtx<'_>, p: ResourcePath, upgrade: Option<Request<Incoming>>) -> Result<Response<Body>, ApiError> {
+    let rt = p.rt;
+    let v = verb(ctx.method, &p, ctx.q);
+    let ns = p.namespace.clone().unwrap_or_default();
+    let (name, port_part) = match (&p.name, p.subresource.as_deref()) {
+        (Some(n), Some("proxy")) => proxy::split_name_port(n),
+        (Some(n), _) => (n.clone(), None),
+        (None, _) => (String::new(), None),
+    };
+    {
+        let st = ctx.shared.lock();
+        if st.opts.rbac_enforced {
+            let attrs = Attributes {
+                verb: v.into(),
+                group: rt.group.into(),
+                resource: rt.plural.into(),
+                subresource: p.subresource.clone().unwrap_or_default(),
+                name: name.clone(),
+                namespace: p.namespace.clone(),
+                path: None,
+            };
+            if !rbac::authorize(&st.store, ctx.user, &attrs).allowed {
+                let plural = match &p.subresource {
+                    Some(s) => format!("{}/{s}", rt.plural),
+                    None => rt.plural.to_string(),
+                };
+                return Err(ApiError::forbidden(&ctx.user.name, v, &plural, rt.group, p.namespace.as_deref(), &name));
+            }
+        }
+    }
+    let dry_run = ctx.q.get("dryRun").is_some_and(|d| d == "All");
+    if !rt.stored {
+        return review(&ctx, rt);
+    }
+    match p.subresource.as_deref() {
+        None => {}
+        Some("status") => return status_subresource(&ctx, rt, &ns, &name, dry_run),
+        Some("scale") if rt.group == "apps" => return scale(&ctx, rt, &ns, &name, dry_run),
+        Some("log") if rt.plural == "pods" => return pod_log(&ctx, &ns, &name),
+        Some("portforward") if rt.plural == "pods" => {
+            let req = upgrade.ok_or_else(|| ApiError::bad_request("Upgrade request required"))?;
+            return portforward::upgrade(ctx.shared.clone(), &ns, &name, ctx.q, req);
+        }
+        Some("proxy") if rt.plural == "services" || rt.plural == "pods" => {
+            return proxy::forward(&ctx, rt, &ns, &name, port_part.as_deref(), &p.tail).await;
+        }
+        Some("token") if rt.plural == "serviceaccounts" => return token_request(&ctx, &ns, &name),
+        Some(_) => return Err(ApiError::no_route()),
+    }
+    let sel = selectors(ctx.q, rt)?;
+    let mut st = ctx.shared.lock();
+    match (ctx.method.clone(), p.name.is_some()) {
+        (Method::GET, true) => {
+            let obj = rest::get(&st, rt, &ns, &name)?;
+            if table::wants_table(accept(ctx.headers)) {
+                let rv = meta::meta_str(&obj, "resourceVersion").to_string();
+                return Ok(json_response(200, &table::table(rt, &[obj], &rv)));
+            }
+            Ok(json_response(200, &obj))
+        }
+        (Method::GET, false) if flag(ctx.q, "watch") => {
+            drop(st);
+            let timeout = ctx.q.get("timeoutSeconds").and_then(|t| t.parse().ok()).map(std::time::Duration::from_secs);
+            let req = WatchRequest {
+                filter: WatchFilter { resource: rt.key(), namespace: p.namespace.clone(), selectors: sel },
+                resource_version: ctx.q.get("resourceVersion").cloned(),
+                timeout,
+                send_initial_events: flag(ctx.q, "sendInitialEvents"),
+                as_table: table::wants_table(accept(ctx.headers)),
+            };
+            Ok(watch::start(ctx.shared, rt, req))
+        }
+        (Method::GET, false) => {
+            let list = rest::list(&st, rt, p.namespace.as_deref(), &sel);
+            if table::wants_table(accept(ctx.headers)) {
+                let items = list["items"].as_array().cloned().unwrap_or_default();
+                let rv = list["metadata"]["resourceVersion"].as_str().unwrap_or("").to_string();
+                return Ok(json_response(200, &table::table(rt, &items, &rv)));
+            }
+            Ok(json_response(200, &list))
+        }
+        (Method::POST, false) => {
+            let body = ctx.json.clone().ok_or_else(|| ApiError::bad_request("the request body must be a JSON object"))?;
+            let created = rest::create(&mut st, rt, &ns, body, dry_run)?;
+            Ok(json_response(201, &created))
+        }
+        (Method::PUT, true) => {
+            let body = ctx.json.clone().ok_or_else(|| ApiError::bad_request("the request body must be a JSON object"))?;
+            let updated = rest::update(&mut st, rt, &ns, &name, body, None, dry_run)?;
+            Ok(json_response(200, &updated))
+        }
+        (Method::PATCH, true) => {
+            let (code, obj) = do_patch(&ctx, &mut st, rt, &ns, &name, None, dry_run)?;
+            Ok(json_response(code, &obj))
+        }
+        (Method::DELETE, true) => {
+            let opts = delete_options(&ctx);
+            let obj = rest::delete(&mut st, rt, &ns, &name, &opts, dry_run)?;
+            let still_there = st.store.get(rt, &ns, &name).is_some();
+            Ok(json_response(if still_there && !dry_run { 202 } else { 200 }, &obj))
+        }
+        (Method::DELETE, false) => {
+            let opts = delete_options(&ctx);
+            let victims: Vec<Value> = st.store.list(rt, p.namespace.as_deref()).into_iter().filter(|o| sel.matches(o)).collect();
+            let mut deleted = Vec::new();
+            for o in victims {
+                deleted.push(rest::delete(&mut st, rt, meta::namespace(&o), meta::name(&o), &opts, dry_run)?);
+            }
+            Ok(json_response(200, &json!({"kind": format!("{}List", rt.kind), "apiVersion": rt.api_version(),
+                "metadata": {"resourceVersion": st.store.resource_version().to_string()}, "items": deleted})))
+        }
+        _ => Err(ApiError::method_not_allowed()),
+    }
+}
+
+fn delete_options(ctx: &RequestCtx<'_>) -> DeleteOptions {
+    let mut opts = DeleteOptions {
+        propagation: ctx.q.get("propagationPolicy").cloned(),
+        ..Default::default()
+    };
+    if ctx.q.get("orphanDependents").is_some_and(|v| v == "true") {
+        opts.propagation = Some("Orphan".into());
+    }
+    if let Some(b) = &ctx.json {
+        opts.merge_body(b);
+    }
+    opts
+}
+
+fn do_patch(
+    ctx: &RequestCtx<'_>,
+    st: &mut crate::state::State,
+    rt: &'static ResourceType,
+    ns: &str,
+    name: &str,
+    subresource: Option<&str>,
+    dry_run: bool,
+) -> Result<(u16, Value), ApiError> {
+    let ct = ctx.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let kind = PatchKind::from_content_type(ct).ok_or_else(|| {
+        ApiError::new(415, "UnsupportedMediaType", format!("the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got {ct})"))
+    })?;
+    let body = ctx.json.clone().ok_or_else(|| ApiError::bad_request("the patch body could not be parsed"))?;
+    let manager = ctx.q.get("fieldManager").map(String::as_str);
+    rest::patch(st, rt, ns, name, kind, body, manager, subresource, dry_run)
+}
+
+fn status_subresource(ctx: &RequestCtx<'_>, rt: &'static ResourceType, ns: &str, name: &str, dry_run: bool) -> Result<Response<Body>, ApiError> {
+    let mut st = ctx.shared.lock();
+    match *ctx.method {
+        Method::GET => Ok(json_response(200, &rest::get(&st, rt, ns, name)?)),
+        Method::PUT => {
+            let body = ctx.json.clone().ok_or_else(|| ApiError::bad_request("the request body must be a JSON object"))?;
+            Ok(json_response(200, &rest::update(&mut st, rt, ns, name, body, Some("status"), dry_run)?))
+        }
+        Method::PATCH => {
+            let (code, obj) = do_patch(ctx, &mut st, rt, ns, name, Some("status"), dry_run)?;
+            Ok(json_response(code, &obj))
+        }
+        _ => Err(ApiError::method_not_allowed()),
+    }
+}
+
+fn scale_of(obj: &Value) -> Value {
+    let selector = LabelSelector::from_object(&obj["spec"]["selector"])
+        .map(|s| s.0.iter().map(|r| match r {
+            crate::selectors::Requirement::Equals(k, v) => format!("{k}={v}"),
+            other => format!("{other:?}"),
+        }).collect::<Vec<_>>().join(","))
+        .unwrap_or_default();
+    json!({"kind": "Scale", "apiVersion": "autoscaling/v1",
+           "metadata": {"name": obj["metadata"]["name"], "namespace": obj["metadata"]["namespace"],
+                        "uid": obj["metadata"]["uid"], "resourceVersion": obj["metadata"]["resourceVersion"],
+                        "creationTimestamp": obj["metadata"]["creationTimestamp"]},
+           "spec": {"replicas": obj["spec"]["replicas"]},
+           "status": {"replicas": obj["status"]["replicas"].as_i64().unwrap_or(0), "selector": selector}})
+}
+
+fn scale(ctx: &RequestCtx<'_>, rt: &'static ResourceType, ns: &str, name: &str, dry_run: bool) -> Result<Response<Body>, ApiError> {
+    let mut st = ctx.shared.lock();
+    let obj = rest::get(&st, rt, ns, name)?;
+    let replicas = match *ctx.method {
+        Method::GET => return Ok(json_response(200, &scale_of(&obj))),
+        Method::PUT | Method::PATCH => {
+            let mut s = scale_of(&obj);
+            let body = ctx.json.clone().unwrap_or(Value::Null);
+            if *ctx.method == Method::PUT {
+                s = body;
+            } else {
+                crate::patch::merge_patch(&mut s, &body);
+            }
+            s["spec"]["replicas"].clone()
+        }
+        _ => return Err(ApiError::method_not_allowed()),
+    };
+    let mut updated = obj.clone();
+    updated["spec"]["replicas"] = replicas;
+    let saved = rest::update(&mut st, rt, ns, name, updated, None, dry_run)?;
+    Ok(json_response(200, &scale_of(&saved)))
+}
+
+fn pod_log(ctx: &RequestCtx<'_>, ns: &str, name: &str) -> Result<Response<Body>, ApiError> {
+    let st = ctx.shared.lock();
+    let pod = rest::get(&st, resources::find("", "pods").expect("known"), ns, name)?;
+    let container = ctx.q.get("container").cloned().unwrap_or_default();
+    let first = pod["spec"]["containers"][0]["name"].as_str().unwrap_or("").to_string();
+    let text = st
+        .pod_logs
+        .get(&(ns.to_string(), name.to_string(), container.clone()))
+        .or_else(|| st.pod_logs.get(&(ns.to_string(), name.to_string(), String::new())))
+        .or_else(|| if container.is_empty() { st.pod_logs.get(&(ns.to_string(), name.to_string(), first)) } else { None })
+        .cloned()
+        .unwrap_or_default();
+    let text = match ctx.q.get("tailLines").and_then(|t| t.parse::<usize>().ok()) {
+        Some(n) => {
+            let lines: Vec<&str> = text.lines().collect();
+            let start = lines.len().saturating_sub(n);
+            lines[start..].iter().map(|l| format!("{l}\n")).collect()
+        }
+        None => text,
+    };
+    Ok(text_response(200, text))
+}
+
+fn token_request(ctx: &RequestCtx<'_>, ns: &str, name: &str) -> Result<Response<Body>, ApiError> {
+    if *ctx.method != Method::POST {
+        return Err(ApiError::method_not_allowed());
+    }
+    let mut st = ctx.shared.lock();
+    rest::get(&st, resources::find("", "serviceaccounts").expect("known"), ns, name)?;
+    let token = format!("sa-{}", meta::new_uid());
+    st.tokens.insert(token.clone(), UserInfo::new(&format!("system:serviceaccount:{ns}:{name}"), &[]));
+    let mut review = ctx.json.clone().unwrap_or_else(|| json!({}));
+    review["kind"] = json!("TokenRequest");
+    review["apiVersion"] = json!("authentication.k8s.io/v1");
+    review["metadata"] = json!({"name": name, "namespace": ns, "creationTimestamp": null});
+    review["status"] = json!({"token": token, "expirationTimestamp": "2099-01-01T00:00:00Z"});
+    Ok(json_response(201, &review))
+}
+
+fn review(ctx: &RequestCtx<'_>, rt: &'static ResourceType) -> Result<Response<Body>, ApiError> {
+    if *ctx.method != Method::POST {
+        return Err(ApiError::method_not_allowed());
+    }
+    let mut body = ctx.json.clone().ok_or_else(|| ApiError::bad_request("the request body must be a JSON object"))?;
+    body["apiVersion"] = json!(rt.api_version());
+    body["kind"] = json!(rt.kind);
+    let st = ctx.shared.lock();
+    let answer = match rt.plural {
+        "selfsubjectaccessreviews" => reviews::self_subject_access_review(body, &st.store, ctx.user),
+        "subjectaccessreviews" => reviews::subject_access_review(body, &st.store),
+        "selfsubjectrulesreviews" => reviews::self_subject_rules_review(body, &st.store, ctx.user),
+        _ => return Err(ApiError::no_route()),
+    };
+    Ok(json_response(201, &answer))
+}
