@@ -4,6 +4,7 @@
 pub mod app;
 pub mod flink;
 pub mod session;
+pub mod target;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;

@@ -4,6 +4,7 @@
 pub mod app_run;
 pub mod deploy;
 pub mod session_start;
+pub mod target;
 pub mod version;
 
 use crate::cli::{Cli, Command, app::AppCommand, session::SessionCommand};
@@ -20,4 +21,17 @@ pub fn run(cli: Cli) -> Result<()> {
         },
         Command::Version => version::run(&cli.global),
     }
+}
+
+/// Run async cluster work on a small runtime created only for commands that
+/// talk to a cluster (dry runs and `--help` never start one).
+pub fn block_on<F>(future: F) -> Result<()>
+where
+    F: std::future::Future<Output = Result<()>>,
+{
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| crate::error::Error::Failed(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(future)
 }

@@ -132,3 +132,6 @@ pub fn render(spec: &ClusterSpec) -> Result<RenderedCluster, String> {
         accompanying,
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -147,7 +147,13 @@ fn parse_body(headers: &HeaderMap, bytes: &Bytes) -> Option<Value> {
 
 fn authenticate(shared: &Shared, headers: &HeaderMap) -> Result<UserInfo, ApiError> {
     let Some(auth) = headers.get("authorization").and_then(|v| v.to_str().ok()) else {
-        return Ok(UserInfo::anonymous());
+        // kubectl (client-go) never sends credentials over plain HTTP, so there a request
+        // without them is the admin, as on the real server's old insecure port.
+        return Ok(if shared.lock().opts.tls {
+            UserInfo::anonymous()
+        } else {
+            UserInfo::new(crate::state::ADMIN_USER, &["system:masters"])
+        });
     };
     let token = auth.strip_prefix("Bearer ").unwrap_or("").trim();
     shared
@@ -206,7 +212,7 @@ pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Respo
     };
     let is_protobuf = parts.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|c| c.starts_with(crate::protobuf::CONTENT_TYPE));
     if is_protobuf && parsed.is_none() {
-        let e = ApiError::new(415, "UnsupportedMediaType", "this test server reads protobuf only for access reviews and token requests; send JSON");
+        let e = ApiError::new(415, "UnsupportedMediaType", "this test server reads protobuf only for reviews, token requests and namespaces, service accounts, config maps and secrets; send JSON");
         shared.recorder().finish(idx, e.code, &user.name);
         return Ok(json_response(e.code, &e.to_status()));
     }
@@ -217,6 +223,9 @@ pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Respo
         Err(e) => json_response(e.code, &e.to_status()),
     };
     shared.recorder().finish(idx, response.status().as_u16(), &user.name);
+    if std::env::var_os("TEST_APISERVER_TRACE").is_some() {
+        eprintln!("{} {} {:?} -> {} ({})", method, path, query, response.status().as_u16(), user.name);
+    }
     if method != Method::GET && response.status().is_success() {
         shared.changed.notify_one();
     }

@@ -1,7 +1,9 @@
-//! Just enough of the Kubernetes protobuf encoding to read the review requests kubectl
-//! sends as protobuf (`kubectl auth can-i`, `kubectl create token`); everything else
-//! kubectl sends as JSON. Answers are JSON, which kubectl accepts.
+//! Just enough of the Kubernetes protobuf encoding to read what kubectl's typed clients
+//! send as protobuf: access reviews (`kubectl auth can-i`), token requests (`kubectl create
+//! token`) and the simple `kubectl create namespace|serviceaccount|configmap|secret`
+//! objects. Everything else kubectl sends as JSON. Answers are JSON, which kubectl accepts.
 
+use base64::Engine;
 use serde_json::{Map, Value, json};
 
 /// The content type kubectl's typed clients use.
@@ -58,53 +60,118 @@ fn fields(buf: &[u8]) -> Option<Vec<(u64, Field<'_>)>> {
     Some(out)
 }
 
-/// Reads a message whose fields are all strings or nested messages, naming them with
-/// `names` (field number -> name, and the nested layout for sub-messages).
+/// How a field is read.
+enum Kind {
+    /// A string (or a bool/number varint).
+    Scalar,
+    /// A repeated string.
+    List,
+    /// A nested message.
+    Message(&'static Layout),
+    /// A `map<string, string>`.
+    StringMap,
+    /// A `map<string, bytes>`, rendered base64 as in JSON.
+    BytesMap,
+}
+
+/// One field of a message layout: number, JSON name and how to read it.
+struct FieldSpec(u64, &'static str, Kind);
+
+type Layout = [FieldSpec];
+
+fn utf8(b: &[u8]) -> Value {
+    json!(String::from_utf8_lossy(b))
+}
+
 fn message(buf: &[u8], layout: &Layout) -> Option<Value> {
     let mut m = Map::new();
     for (num, f) in fields(buf)? {
-        let Some(FieldSpec(_, name, nested)) = layout.iter().find(|f| f.0 == num) else { continue };
-        let v = match (f, nested) {
-            (Field::Bytes(b), Some(inner)) => message(b, inner)?,
-            (Field::Bytes(b), None) => json!(String::from_utf8_lossy(b)),
-            (Field::Varint(v), _) => json!(v),
-        };
-        match m.get_mut(*name) {
-            Some(Value::Array(a)) => a.push(v),
-            _ if REPEATED.contains(name) => {
-                m.insert(name.to_string(), json!([v]));
+        let Some(FieldSpec(_, name, kind)) = layout.iter().find(|f| f.0 == num) else { continue };
+        match (kind, f) {
+            (Kind::Message(inner), Field::Bytes(b)) => {
+                m.insert(name.to_string(), message(b, inner)?);
             }
-            _ => {
-                m.insert(name.to_string(), v);
+            (Kind::List, Field::Bytes(b)) => {
+                let list = m.entry(name.to_string()).or_insert_with(|| json!([]));
+                list.as_array_mut()?.push(utf8(b));
+            }
+            (Kind::StringMap | Kind::BytesMap, Field::Bytes(b)) => {
+                let (mut k, mut v) = (String::new(), Value::String(String::new()));
+                for (n, ef) in fields(b)? {
+                    if let Field::Bytes(x) = ef {
+                        match (n, kind) {
+                            (1, _) => k = String::from_utf8_lossy(x).into_owned(),
+                            (2, Kind::BytesMap) => v = json!(base64::engine::general_purpose::STANDARD.encode(x)),
+                            (2, _) => v = utf8(x),
+                            _ => {}
+                        }
+                    }
+                }
+                let map = m.entry(name.to_string()).or_insert_with(|| json!({}));
+                map.as_object_mut()?.insert(k, v);
+            }
+            (_, Field::Bytes(b)) => {
+                m.insert(name.to_string(), utf8(b));
+            }
+            (_, Field::Varint(v)) => {
+                m.insert(name.to_string(), json!(v));
             }
         }
     }
     Some(Value::Object(m))
 }
 
-/// Fields that are repeated (lists) in the messages read here.
-const REPEATED: &[&str] = &["audiences"];
-
-/// One field of a message layout: number, JSON name, and the layout if it is a message.
-struct FieldSpec(u64, &'static str, Option<&'static [FieldSpec]>);
-
-type Layout = [FieldSpec];
-
 static RESOURCE_ATTRIBUTES: &Layout = &[
-    FieldSpec(1, "namespace", None), FieldSpec(2, "verb", None), FieldSpec(3, "group", None), FieldSpec(4, "version", None),
-    FieldSpec(5, "resource", None), FieldSpec(6, "subresource", None), FieldSpec(7, "name", None),
+    FieldSpec(1, "namespace", Kind::Scalar),
+    FieldSpec(2, "verb", Kind::Scalar),
+    FieldSpec(3, "group", Kind::Scalar),
+    FieldSpec(4, "version", Kind::Scalar),
+    FieldSpec(5, "resource", Kind::Scalar),
+    FieldSpec(6, "subresource", Kind::Scalar),
+    FieldSpec(7, "name", Kind::Scalar),
 ];
-static NON_RESOURCE_ATTRIBUTES: &Layout = &[FieldSpec(1, "path", None), FieldSpec(2, "verb", None)];
+static NON_RESOURCE_ATTRIBUTES: &Layout = &[FieldSpec(1, "path", Kind::Scalar), FieldSpec(2, "verb", Kind::Scalar)];
 static SSAR_SPEC: &Layout = &[
-    FieldSpec(1, "resourceAttributes", Some(RESOURCE_ATTRIBUTES)),
-    FieldSpec(2, "nonResourceAttributes", Some(NON_RESOURCE_ATTRIBUTES)),
+    FieldSpec(1, "resourceAttributes", Kind::Message(RESOURCE_ATTRIBUTES)),
+    FieldSpec(2, "nonResourceAttributes", Kind::Message(NON_RESOURCE_ATTRIBUTES)),
 ];
-static SSRR_SPEC: &Layout = &[FieldSpec(1, "namespace", None)];
-static TOKEN_SPEC: &Layout = &[FieldSpec(1, "audiences", None)];
-static OBJECT_META: &Layout = &[FieldSpec(1, "name", None), FieldSpec(2, "generateName", None), FieldSpec(3, "namespace", None)];
+static SAR_SPEC: &Layout = &[
+    FieldSpec(1, "resourceAttributes", Kind::Message(RESOURCE_ATTRIBUTES)),
+    FieldSpec(2, "nonResourceAttributes", Kind::Message(NON_RESOURCE_ATTRIBUTES)),
+    FieldSpec(3, "user", Kind::Scalar),
+    FieldSpec(4, "groups", Kind::List),
+];
+static SSRR_SPEC: &Layout = &[FieldSpec(1, "namespace", Kind::Scalar)];
+static TOKEN_SPEC: &Layout = &[FieldSpec(1, "audiences", Kind::List), FieldSpec(2, "expirationSeconds", Kind::Scalar)];
+static OBJECT_META: &Layout = &[
+    FieldSpec(1, "name", Kind::Scalar),
+    FieldSpec(2, "generateName", Kind::Scalar),
+    FieldSpec(3, "namespace", Kind::Scalar),
+    FieldSpec(11, "labels", Kind::StringMap),
+    FieldSpec(12, "annotations", Kind::StringMap),
+];
 
-/// Decodes a protobuf review body (SelfSubjectAccessReview, SelfSubjectRulesReview,
-/// TokenRequest) into its JSON form, or None for anything else.
+fn layout_for(kind: &str) -> Option<Vec<FieldSpec>> {
+    let meta = FieldSpec(1, "metadata", Kind::Message(OBJECT_META));
+    let spec = |l: &'static Layout| FieldSpec(2, "spec", Kind::Message(l));
+    Some(match kind {
+        "SelfSubjectAccessReview" => vec![meta, spec(SSAR_SPEC)],
+        "SubjectAccessReview" => vec![meta, spec(SAR_SPEC)],
+        "SelfSubjectRulesReview" => vec![meta, spec(SSRR_SPEC)],
+        "TokenRequest" => vec![meta, spec(TOKEN_SPEC)],
+        "Namespace" | "ServiceAccount" => vec![meta],
+        "ConfigMap" => vec![meta, FieldSpec(2, "data", Kind::StringMap), FieldSpec(3, "binaryData", Kind::BytesMap)],
+        "Secret" => vec![
+            meta,
+            FieldSpec(2, "data", Kind::BytesMap),
+            FieldSpec(3, "type", Kind::Scalar),
+            FieldSpec(4, "stringData", Kind::StringMap),
+        ],
+        _ => return None,
+    })
+}
+
+/// Decodes a protobuf body of one of the kinds above into its JSON form, or None.
 pub fn decode(body: &[u8]) -> Option<Value> {
     let envelope = fields(body.strip_prefix(MAGIC)?)?;
     let mut kind = String::new();
@@ -116,7 +183,11 @@ pub fn decode(body: &[u8]) -> Option<Value> {
                 for (n, tf) in fields(tm)? {
                     if let Field::Bytes(s) = tf {
                         let s = String::from_utf8_lossy(s).into_owned();
-                        if n == 1 { api_version = s } else if n == 2 { kind = s }
+                        match n {
+                            1 => api_version = s,
+                            2 => kind = s,
+                            _ => {}
+                        }
                     }
                 }
             }
@@ -124,13 +195,7 @@ pub fn decode(body: &[u8]) -> Option<Value> {
             _ => {}
         }
     }
-    let spec: &'static Layout = match kind.as_str() {
-        "SelfSubjectAccessReview" | "SubjectAccessReview" => SSAR_SPEC,
-        "SelfSubjectRulesReview" => SSRR_SPEC,
-        "TokenRequest" => TOKEN_SPEC,
-        _ => return None,
-    };
-    let layout = [FieldSpec(1, "metadata", Some(OBJECT_META)), FieldSpec(2, "spec", Some(spec))];
+    let layout = layout_for(&kind)?;
     let mut v = message(raw, &layout)?;
     v["kind"] = json!(kind);
     v["apiVersion"] = json!(api_version);
@@ -147,17 +212,29 @@ mod tests {
         v
     }
 
+    fn envelope(api_version: &[u8], kind: &[u8], raw: &[u8]) -> Vec<u8> {
+        let type_meta = [field(1, api_version), field(2, kind)].concat();
+        [MAGIC.to_vec(), field(1, &type_meta), field(2, raw)].concat()
+    }
+
     #[test]
     fn decodes_a_self_subject_access_review() {
         let attrs = [field(1, b"default"), field(2, b"create"), field(5, b"pods")].concat();
-        let spec = field(1, &attrs);
-        let raw = [field(1, &[]), field(2, &spec)].concat();
-        let type_meta = [field(1, b"authorization.k8s.io/v1"), field(2, b"SelfSubjectAccessReview")].concat();
-        let body = [MAGIC.to_vec(), field(1, &type_meta), field(2, &raw)].concat();
-        let v = decode(&body).unwrap();
+        let raw = [field(1, &[]), field(2, &field(1, &attrs))].concat();
+        let v = decode(&envelope(b"authorization.k8s.io/v1", b"SelfSubjectAccessReview", &raw)).unwrap();
         assert_eq!(v["kind"], "SelfSubjectAccessReview");
         assert_eq!(v["spec"]["resourceAttributes"]["verb"], "create");
         assert_eq!(v["spec"]["resourceAttributes"]["resource"], "pods");
         assert_eq!(v["spec"]["resourceAttributes"]["namespace"], "default");
+    }
+
+    #[test]
+    fn decodes_a_configmap_with_labels_and_data() {
+        let label = field(11, &[field(1, b"app"), field(2, b"flink")].concat());
+        let meta = [field(1, b"conf"), label].concat();
+        let raw = [field(1, &meta), field(2, &[field(1, b"k"), field(2, b"v")].concat())].concat();
+        let v = decode(&envelope(b"v1", b"ConfigMap", &raw)).unwrap();
+        assert_eq!(v["metadata"], json!({"name": "conf", "labels": {"app": "flink"}}));
+        assert_eq!(v["data"], json!({"k": "v"}));
     }
 }

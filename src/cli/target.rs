@@ -1,0 +1,17 @@
+//! How a command names an existing cluster: positional id, `--cluster-id`,
+//! or Flink's `-Dkubernetes.cluster-id` — the three ways users already know.
+
+use clap::Args;
+
+#[derive(Debug, Clone, Args)]
+pub struct TargetArgs {
+    /// Cluster id
+    #[arg(value_name = "CLUSTER_ID")]
+    pub id: Option<String>,
+    /// Cluster id, as an option
+    #[arg(long, value_name = "ID", conflicts_with = "id")]
+    pub cluster_id: Option<String>,
+    /// Flink options, as in Flink (kubernetes.cluster-id, kubernetes.namespace, kubernetes.config.file, kubernetes.context are honoured)
+    #[arg(short = 'D', value_name = "KEY=VALUE", action = clap::ArgAction::Append, help_heading = "Flink")]
+    pub dynamic: Vec<String>,
+}

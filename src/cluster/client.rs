@@ -1,0 +1,59 @@
+//! A Kubernetes client built from the kubeconfig exactly as kubectl picks it:
+//! `--kubeconfig` (or Flink's `kubernetes.config.file`), else `$KUBECONFIG`
+//! (merged), else `~/.kube/config`, else the in-cluster service account; the
+//! context from `--context` (or `kubernetes.context`), else current-context.
+
+use super::kubeconfig::KubeconfigChoice;
+use crate::error::{Error, Result};
+use kube::config::{Config, KubeConfigOptions, Kubeconfig};
+
+/// A client and the namespace commands act in when `-n` is not given.
+#[derive(Clone)]
+pub struct Connection {
+    pub client: kube::Client,
+    /// The context's namespace, else `default` (what kubectl uses).
+    pub context_namespace: String,
+}
+
+/// Connect as kubectl would; errors name what to fix.
+pub async fn connect(choice: &KubeconfigChoice) -> Result<Connection> {
+    let options = KubeConfigOptions {
+        context: choice.context.clone(),
+        cluster: None,
+        user: None,
+    };
+    let config = match &choice.path {
+        Some(path) => {
+            let kubeconfig = Kubeconfig::read_from(path).map_err(|e| {
+                Error::Usage(format!(
+                    "cannot read kubeconfig {}: {e}: fix it or pass another with --kubeconfig",
+                    path.display()
+                ))
+            })?;
+            Config::from_custom_kubeconfig(kubeconfig, &options)
+                .await
+                .map_err(|e| kubeconfig_error(&e.to_string()))?
+        }
+        None if choice.context.is_some() => Config::from_kubeconfig(&options)
+            .await
+            .map_err(|e| kubeconfig_error(&e.to_string()))?,
+        None => Config::infer().await.map_err(|e| {
+            Error::Usage(format!(
+                "no Kubernetes cluster configured ({e}): set KUBECONFIG or pass --kubeconfig, or use --dry-run=client to only print the objects"
+            ))
+        })?,
+    };
+    let context_namespace = config.default_namespace.clone();
+    let client = kube::Client::try_from(config)
+        .map_err(|e| Error::Failed(format!("cannot create a Kubernetes client: {e}")))?;
+    Ok(Connection {
+        client,
+        context_namespace,
+    })
+}
+
+fn kubeconfig_error(detail: &str) -> Error {
+    Error::Usage(format!(
+        "cannot use the kubeconfig: {detail}: check --context and `kubectl config get-contexts`"
+    ))
+}
