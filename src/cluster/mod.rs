@@ -1,5 +1,8 @@
 //! Talking to the Kubernetes API server, reusing the kubeconfig exactly as
 //! kubectl does.
 
+pub mod access;
 pub mod client;
+pub mod deploy;
+pub mod errors;
 pub mod kubeconfig;

@@ -4,7 +4,10 @@
 
 use crate::cli::flink::{DryRun, FlinkConfigArgs};
 use crate::cli::{GlobalArgs, OutputFormat};
+use crate::cluster::access::{self, WebAccess};
 use crate::cluster::kubeconfig::KubeconfigChoice;
+use crate::cluster::{client, deploy};
+use crate::render::services::rest_service_name;
 use crate::config::loader::{self, ConfSource};
 use crate::config::options::{CONFIG_FILE, CONTEXT};
 use crate::error::{Error, Result};
@@ -129,10 +132,57 @@ pub fn run(options: DeployOptions) -> Result<()> {
     }
     match options.dry_run {
         Some(DryRun::Client) => print_objects(&options),
-        None => Err(Error::Usage(
-            "this build only renders clusters: add --dry-run=client to print the objects".into(),
-        )),
+        None => super::block_on(create_live(&options)),
     }
+}
+
+/// Create the cluster and say how to reach it.
+async fn create_live(options: &DeployOptions) -> Result<()> {
+    let connection = client::connect(&options.kubeconfig).await?;
+    let spec = &options.spec;
+    let created = deploy::create(&connection.client, &spec.namespace, &options.rendered).await?;
+    let rest_name = rest_service_name(&spec.cluster_id);
+    let rest = created
+        .services
+        .iter()
+        .find(|s| s.metadata.name.as_deref() == Some(rest_name.as_str()));
+    let access = access::web_access(&connection.client, spec, rest).await;
+    print_created(spec, &access, options.output)
+}
+
+fn mode_name(spec: &ClusterSpec) -> &'static str {
+    match spec.mode {
+        DeploymentMode::Session => "session",
+        DeploymentMode::Application => "application",
+    }
+}
+
+fn print_created(spec: &ClusterSpec, access: &WebAccess, output: Option<OutputFormat>) -> Result<()> {
+    let summary = serde_json::json!({
+        "clusterId": spec.cluster_id,
+        "namespace": spec.namespace,
+        "mode": mode_name(spec),
+        "restService": rest_service_name(&spec.cluster_id),
+        "webUrl": access.url(),
+        "webAccess": access.describe(),
+    });
+    let text = match output {
+        Some(OutputFormat::Json) => serde_json::to_string_pretty(&summary)
+            .map_err(|e| Error::Failed(e.to_string()))?,
+        Some(OutputFormat::Yaml) => {
+            serde_saphyr::to_string(&summary).map_err(|e| Error::Failed(e.to_string()))?
+        }
+        Some(OutputFormat::Name) => format!("deployment.apps/{}", spec.cluster_id),
+        _ => format!(
+            "Flink {} cluster {} created in namespace {}.\n{}",
+            mode_name(spec),
+            spec.cluster_id,
+            spec.namespace,
+            access.describe()
+        ),
+    };
+    crate::output::write_stdout(&format!("{}\n", text.trim_end()))
+        .map_err(|e| Error::Failed(format!("cannot write to stdout: {e}")))
 }
 
 fn print_objects(options: &DeployOptions) -> Result<()> {

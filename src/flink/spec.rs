@@ -127,6 +127,8 @@ pub struct ClusterSpec {
     pub rpc_port: i32,
     pub blob_port: i32,
     pub exposed_type: ExposedType,
+    /// `InternalIP` or `ExternalIP`: which node address a NodePort URL uses.
+    pub node_port_address_type: String,
     pub rest_service_labels: Vec<(String, String)>,
     pub rest_service_annotations: Vec<(String, String)>,
     pub internal_service_labels: Vec<(String, String)>,
@@ -305,6 +307,7 @@ pub fn resolve(
         rpc_port: port(&conf, &JOBMANAGER_RPC_PORT)?,
         blob_port: parse_fixed_port(&conf, &BLOB_SERVER_PORT)?,
         exposed_type,
+        node_port_address_type: conf.enumeration(&REST_SERVICE_NODE_PORT_ADDRESS_TYPE)?,
         rest_service_labels: conf.map(&REST_SERVICE_LABELS)?,
         rest_service_annotations: conf.map(&REST_SERVICE_ANNOTATIONS)?,
         internal_service_labels: conf.map(&INTERNAL_SERVICE_LABELS)?,

@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use super::cluster::{Daemon, LocalCluster};
@@ -45,6 +46,17 @@ impl StandaloneSession {
         })
     }
 
+    /// One session per test process, started on first use and shared by every test in the
+    /// binary (JVM start-up dominates test time). Statics are never dropped: its JVMs are killed
+    /// by their watchdogs when the test process exits. Tests sharing it must not shut it down.
+    pub fn shared(flink_home: &Path) -> Result<&'static Self, String> {
+        static SHARED: OnceLock<Result<StandaloneSession, String>> = OnceLock::new();
+        SHARED
+            .get_or_init(|| Self::start(flink_home))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
     /// Where the REST API listens (127.0.0.1).
     pub fn rest_addr(&self) -> SocketAddr {
         self.cluster.rest_addr()
@@ -78,5 +90,17 @@ impl StandaloneSession {
     /// Waits up to `timeout` for the JobManager to exit by itself, e.g. after `DELETE /cluster`.
     pub fn wait_jobmanager_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
         self.cluster.wait_jobmanager_exit(timeout)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_can_be_shared_between_test_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<StandaloneSession>();
+        assert_send_sync::<super::super::StandaloneApplication>();
     }
 }

@@ -1,0 +1,114 @@
+//! Creating a rendered cluster: the JobManager Deployment first, then its
+//! Services and ConfigMaps concurrently, owned by the Deployment — two
+//! sequential round trips. If anything after the Deployment fails, the
+//! Deployment is deleted (cascading), so nothing is left half-made.
+
+use super::errors::{api_failure, status_code};
+use crate::error::{Error, Result};
+use crate::render::{Accompanying, RenderedCluster};
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{ConfigMap, Service};
+use kube::api::{Api, DeleteParams, PostParams};
+
+/// What was created.
+#[derive(Debug, Clone)]
+pub struct CreatedCluster {
+    pub deployment_uid: String,
+    pub services: Vec<Service>,
+}
+
+/// Create every object of `cluster` in `namespace`.
+pub async fn create(
+    client: &kube::Client,
+    namespace: &str,
+    cluster: &RenderedCluster,
+) -> Result<CreatedCluster> {
+    let name = cluster.deployment.metadata.name.clone().unwrap_or_default();
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), namespace);
+    let created = match deployments.create(&PostParams::default(), &cluster.deployment).await {
+        Ok(created) => created,
+        Err(e) if status_code(&e) == Some(409) => {
+            return Err(Error::Failed(format!(
+                "Flink cluster {name} already exists in namespace {namespace}: stop it first (`kubectl flink session stop {name} -n {namespace}`) or choose another cluster id"
+            )));
+        }
+        Err(e) => return Err(api_failure(&format!("create Deployment {name}"), namespace, &e)),
+    };
+    let uid = created.metadata.uid.clone().ok_or_else(|| {
+        Error::Failed(format!("the API server returned Deployment {name} without a uid"))
+    })?;
+    let owned = cluster.owned_by(&uid);
+    let results = futures::future::join_all(
+        owned
+            .iter()
+            .map(|object| create_accompanying(client, namespace, object)),
+    )
+    .await;
+    let mut services = Vec::new();
+    let mut failures = Vec::new();
+    for (object, result) in owned.iter().zip(results) {
+        match result {
+            Ok(Some(service)) => services.push(service),
+            Ok(None) => {}
+            Err(e) => failures.push(format!("{} {}: {}", object.kind(), object.name(), e)),
+        }
+    }
+    if failures.is_empty() {
+        return Ok(CreatedCluster {
+            deployment_uid: uid,
+            services,
+        });
+    }
+    let rollback = delete_deployment(client, namespace, &name).await;
+    let undo = match rollback {
+        Ok(()) => format!("removed the half-created cluster {name} again"),
+        Err(e) => format!(
+            "removing the half-created cluster failed too ({e}): delete it with `kubectl delete deployment {name} -n {namespace}`"
+        ),
+    };
+    Err(Error::Failed(format!(
+        "creating Flink cluster {name} failed ({}); {undo}",
+        failures.join("; ")
+    )))
+}
+
+/// Create one owned object; a Service comes back as the server stored it
+/// (with its ClusterIP and node port), for printing how to reach it.
+async fn create_accompanying(
+    client: &kube::Client,
+    namespace: &str,
+    object: &Accompanying,
+) -> std::result::Result<Option<Service>, String> {
+    let params = PostParams::default();
+    let result = match object {
+        Accompanying::Service(service) => Api::<Service>::namespaced(client.clone(), namespace)
+            .create(&params, service)
+            .await
+            .map(Some),
+        Accompanying::ConfigMap(configmap) => {
+            Api::<ConfigMap>::namespaced(client.clone(), namespace)
+                .create(&params, configmap)
+                .await
+                .map(|_| None)
+        }
+    };
+    result.map_err(|e| match status_code(&e) {
+        Some(409) => format!(
+            "an object of that name is left over from an earlier cluster; delete it with `kubectl delete {} {} -n {namespace}`",
+            object.kind().to_lowercase(),
+            object.name()
+        ),
+        _ => super::errors::reason(&e),
+    })
+}
+
+/// Delete the JobManager Deployment; Kubernetes garbage-collects everything
+/// it owns. A Deployment that is already gone counts as deleted.
+pub async fn delete_deployment(client: &kube::Client, namespace: &str, name: &str) -> Result<()> {
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), namespace);
+    match deployments.delete(name, &DeleteParams::background()).await {
+        Ok(_) => Ok(()),
+        Err(e) if status_code(&e) == Some(404) => Ok(()),
+        Err(e) => Err(api_failure(&format!("delete Deployment {name}"), namespace, &e)),
+    }
+}

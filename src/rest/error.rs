@@ -1,0 +1,194 @@
+//! How a REST call fails, in terms a command can turn into one actionable
+//! line: the cluster could not be reached, Flink said no, or an operation
+//! Flink ran on our behalf (a savepoint) failed or took too long.
+
+use serde_json::Value;
+
+/// A failed call to a JobManager's REST API.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RestError {
+    /// Nothing answered for Flink: connection refused, no Ready JobManager
+    /// pod, the API server could not reach the Service, a request timed out.
+    #[error("{0}")]
+    Unreachable(String),
+    /// The API server refused the services proxy or the port-forward (RBAC).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Flink answered with an error status; `message` is the first useful
+    /// line of its `{"errors": [...]}` body.
+    #[error("{message} (HTTP {status})")]
+    Flink { status: u16, message: String },
+    /// Flink does not know the job (cancel answered 404, or a savepoint
+    /// failed with `FlinkJobNotFoundException`).
+    #[error("job {0} was not found")]
+    JobNotFound(String),
+    /// Flink answered 2xx with a body this client does not understand.
+    #[error("unexpected answer from the JobManager: {0}")]
+    BadResponse(String),
+    /// A savepoint (or stop-with-savepoint) finished without a savepoint;
+    /// `reason` is the failure cause's class and first stack-trace line.
+    #[error("{reason}")]
+    SavepointFailed { reason: String },
+    /// An operation did not finish within the time the caller allowed.
+    #[error("{0}")]
+    TimedOut(String),
+}
+
+impl RestError {
+    /// True when Flink itself answered 404 (unknown job, trigger or path).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, RestError::Flink { status: 404, .. })
+    }
+
+    /// True for failures worth retrying while a cluster starts: nothing
+    /// answered yet, or Flink's REST endpoint answered 5xx while booting.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            RestError::Unreachable(_) => true,
+            RestError::Flink { status, .. } => *status >= 500,
+            _ => false,
+        }
+    }
+}
+
+/// Generic first lines Flink puts before the real reason.
+const GENERIC_ERRORS: [&str; 1] = ["Internal server error."];
+
+/// The first useful line of a Flink error body `{"errors": ["…", …]}`.
+///
+/// Flink often answers a failed request with `"Internal server error."` as
+/// its first error and the Java exception (with a stack trace) as the second,
+/// so generic lines are skipped when a more specific one follows; of that
+/// error only its first line is kept, with the exception class prefix of a
+/// `<Exception on server side: …>` wrapper removed.
+pub fn flink_error_message(body: &[u8]) -> Option<String> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    let errors: Vec<&str> = value
+        .get("errors")?
+        .as_array()?
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let chosen = errors
+        .iter()
+        .find(|e| !GENERIC_ERRORS.contains(&e.trim()))
+        .or(errors.first())?;
+    Some(first_meaningful_line(chosen))
+}
+
+/// Exception classes that only wrap the real reason in Flink's answers.
+const WRAPPER_EXCEPTIONS: [&str; 3] = [
+    "java.util.concurrent.CompletionException: ",
+    "java.util.concurrent.ExecutionException: ",
+    "org.apache.flink.runtime.rest.handler.RestHandlerException: ",
+];
+
+/// The first non-empty line, trimmed, without Flink's server-side wrapper
+/// and without exception classes that only wrap the reason.
+fn first_meaningful_line(text: &str) -> String {
+    let mut line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with("<Exception on server side"))
+        .unwrap_or_else(|| text.trim())
+        .trim_end_matches('>')
+        .trim();
+    while let Some(rest) = WRAPPER_EXCEPTIONS.iter().find_map(|w| line.strip_prefix(w)) {
+        line = rest;
+    }
+    line.to_string()
+}
+
+/// Flink's reason for a failed asynchronous operation, from its
+/// `failure-cause`: the exception class and the first line of the stack
+/// trace (which repeats the class and carries the message).
+pub fn failure_reason(cause: &Value) -> String {
+    let class = cause.get("class").and_then(Value::as_str).unwrap_or("");
+    let first_line = cause
+        .get("stack-trace")
+        .and_then(Value::as_str)
+        .and_then(|trace| trace.lines().map(str::trim).find(|l| !l.is_empty()))
+        .unwrap_or("");
+    match (class.is_empty(), first_line.is_empty()) {
+        (_, false) if first_line.starts_with(class) => first_line.to_string(),
+        (false, false) => format!("{class}: {first_line}"),
+        (false, true) => class.to_string(),
+        (true, false) => first_line.to_string(),
+        (true, true) => "no reason given".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_first_error_line_is_the_message() {
+        let body = br#"{"errors":["Job could not be found.\nmore detail"]}"#;
+        assert_eq!(
+            flink_error_message(body).as_deref(),
+            Some("Job could not be found.")
+        );
+    }
+
+    #[test]
+    fn a_generic_first_error_gives_way_to_the_java_exception() {
+        let body = serde_json::to_vec(&json!({"errors": [
+            "Internal server error.",
+            "<Exception on server side:\njava.util.concurrent.CompletionException: org.apache.flink.client.program.ProgramInvocationException: The program's entry point class 'no.such.Main' was not found in the jar file.\n\tat org.apache…>"
+        ]}))
+        .unwrap();
+        assert_eq!(
+            flink_error_message(&body).as_deref(),
+            Some(
+                "org.apache.flink.client.program.ProgramInvocationException: The program's entry point class 'no.such.Main' was not found in the jar file."
+            )
+        );
+        let body = br#"{"errors":["org.apache.flink.runtime.rest.handler.RestHandlerException: Only Jar files are allowed.\n\tat org.apache"]}"#;
+        assert_eq!(
+            flink_error_message(body).as_deref(),
+            Some("Only Jar files are allowed.")
+        );
+    }
+
+    #[test]
+    fn a_lone_generic_error_is_kept_and_non_flink_bodies_are_none() {
+        assert_eq!(
+            flink_error_message(br#"{"errors":["Internal server error."]}"#).as_deref(),
+            Some("Internal server error.")
+        );
+        assert_eq!(flink_error_message(b"<html>bad gateway</html>"), None);
+        assert_eq!(flink_error_message(br#"{"kind":"Status"}"#), None);
+    }
+
+    #[test]
+    fn a_failure_cause_names_its_class_and_first_trace_line() {
+        let cause = json!({
+            "class": "java.util.concurrent.CompletionException",
+            "stack-trace": "java.util.concurrent.CompletionException: org.apache.flink.runtime.messages.FlinkJobNotFoundException: Could not find Flink job (0123)\n\tat java.base/…",
+        });
+        assert_eq!(
+            failure_reason(&cause),
+            "java.util.concurrent.CompletionException: org.apache.flink.runtime.messages.FlinkJobNotFoundException: Could not find Flink job (0123)"
+        );
+        assert_eq!(
+            failure_reason(&json!({"class": "x.Y", "stack-trace": "boom"})),
+            "x.Y: boom"
+        );
+        assert_eq!(failure_reason(&json!({})), "no reason given");
+    }
+
+    #[test]
+    fn only_unreachable_and_server_errors_are_transient() {
+        assert!(RestError::Unreachable("x".into()).is_transient());
+        let flink = |status| RestError::Flink {
+            status,
+            message: "m".into(),
+        };
+        assert!(flink(503).is_transient());
+        assert!(!flink(404).is_transient());
+        assert!(flink(404).is_not_found());
+        assert!(!RestError::Forbidden("x".into()).is_transient());
+    }
+}

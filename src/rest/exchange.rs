@@ -1,0 +1,85 @@
+//! One HTTP exchange with Flink, independent of how it travels: the request
+//! a client method builds and the raw answer a transport brings back.
+
+use bytes::Bytes;
+use http::Method;
+
+/// A request to a Flink REST path (`/jobs/overview`, `/jobs/x?mode=cancel`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestRequest {
+    pub method: Method,
+    /// Absolute Flink path, with its query string if any.
+    pub path: String,
+    /// `(content type, bytes)`; None sends no body.
+    pub body: Option<(String, Bytes)>,
+}
+
+impl RestRequest {
+    /// A request without a body.
+    pub fn new(method: Method, path: impl Into<String>) -> Self {
+        Self {
+            method,
+            path: path.into(),
+            body: None,
+        }
+    }
+
+    /// A request with a JSON body.
+    pub fn json(method: Method, path: impl Into<String>, body: &impl serde::Serialize) -> Self {
+        // Serializing plain structs of strings, numbers and bools cannot fail.
+        let bytes = serde_json::to_vec(body).unwrap_or_default();
+        Self {
+            method,
+            path: path.into(),
+            body: Some(("application/json".to_string(), Bytes::from(bytes))),
+        }
+    }
+
+    /// A request with any body.
+    pub fn with_body(
+        method: Method,
+        path: impl Into<String>,
+        content_type: String,
+        bytes: Bytes,
+    ) -> Self {
+        Self {
+            method,
+            path: path.into(),
+            body: Some((content_type, bytes)),
+        }
+    }
+
+    /// An `http::Request` for `uri`, with this request's method and body.
+    pub(super) fn to_http<B: From<Bytes>>(&self, uri: &str, host: Option<&str>) -> Result<http::Request<B>, String> {
+        let mut builder = http::Request::builder()
+            .method(self.method.clone())
+            .uri(uri)
+            .header(http::header::ACCEPT, "application/json");
+        if let Some(host) = host {
+            builder = builder.header(http::header::HOST, host);
+        }
+        let body = match &self.body {
+            Some((content_type, bytes)) => {
+                builder = builder.header(http::header::CONTENT_TYPE, content_type.as_str());
+                bytes.clone()
+            }
+            None => Bytes::new(),
+        };
+        builder
+            .body(B::from(body))
+            .map_err(|e| format!("cannot build the request for {uri}: {e}"))
+    }
+}
+
+/// Flink's answer: any status, with the raw body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestResponse {
+    pub status: u16,
+    pub body: Bytes,
+}
+
+impl RestResponse {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}

@@ -1,0 +1,197 @@
+//! Port-forward into the JobManager pod, for clusters whose API server does
+//! not allow the services proxy: like `kubectl port-forward svc/<id>-rest`,
+//! pick a Ready JobManager pod and its `rest` container port, then speak
+//! HTTP/1 straight over the forwarded stream (no local port is bound).
+
+use std::sync::{Arc, Mutex};
+
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, ListParams};
+
+use super::error::RestError;
+use super::exchange::{RestRequest, RestResponse};
+use super::http1;
+use crate::render::labels;
+
+/// Flink's default `rest.port`, used when the pod names no `rest` port.
+const DEFAULT_REST_PORT: u16 = 8081;
+/// Name of the REST container port on the JobManager.
+const REST_PORT_NAME: &str = "rest";
+
+/// A port-forward route to one cluster's JobManager.
+#[derive(Clone)]
+pub struct PodForward {
+    pods: Api<Pod>,
+    namespace: String,
+    cluster_id: String,
+    /// Pod and port found by the first request, reused by later ones.
+    target: Arc<Mutex<Option<(String, u16)>>>,
+}
+
+impl PodForward {
+    /// A route to the JobManager of `cluster_id` in `namespace`.
+    pub fn new(client: kube::Client, namespace: &str, cluster_id: &str) -> Self {
+        Self {
+            pods: Api::namespaced(client, namespace),
+            namespace: namespace.to_string(),
+            cluster_id: cluster_id.to_string(),
+            target: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// The route, for messages.
+    pub fn describe(&self) -> String {
+        format!(
+            "the JobManager pod of {} in namespace {} (port-forward)",
+            self.cluster_id, self.namespace
+        )
+    }
+
+    /// Sends one request through a fresh port-forward.
+    pub async fn send(&self, request: &RestRequest) -> Result<RestResponse, RestError> {
+        let (pod, port) = self.target().await?;
+        let describe = format!("port-forward to pod {pod}:{port}");
+        let mut forwarder = self.pods.portforward(&pod, &[port]).await.map_err(|e| {
+            self.forget_target();
+            forward_error(&describe, &e)
+        })?;
+        let stream = forwarder
+            .take_stream(port)
+            .ok_or_else(|| RestError::Unreachable(format!("{describe}: no stream for port {port}")))?;
+        let result = http1::exchange(stream, &format!("localhost:{port}"), "", request, &describe).await;
+        forwarder.abort();
+        if result.is_err() {
+            self.forget_target();
+        }
+        result
+    }
+
+    /// The pod and port to forward to, found once.
+    async fn target(&self) -> Result<(String, u16), RestError> {
+        if let Some(found) = self.cached_target() {
+            return Ok(found);
+        }
+        let selector = label_selector(&labels::jobmanager_selector(&self.cluster_id));
+        let pods = self
+            .pods
+            .list(&ListParams::default().labels(&selector))
+            .await
+            .map_err(|e| forward_error(&format!("listing pods {selector}"), &e))?;
+        let found = choose_target(&pods.items).ok_or_else(|| {
+            RestError::Unreachable(format!(
+                "no Ready JobManager pod of cluster {} in namespace {} ({} pods match {selector})",
+                self.cluster_id,
+                self.namespace,
+                pods.items.len()
+            ))
+        })?;
+        if let Ok(mut cache) = self.target.lock() {
+            *cache = Some(found.clone());
+        }
+        Ok(found)
+    }
+
+    fn cached_target(&self) -> Option<(String, u16)> {
+        self.target.lock().ok().and_then(|cache| cache.clone())
+    }
+
+    fn forget_target(&self) {
+        if let Ok(mut cache) = self.target.lock() {
+            *cache = None;
+        }
+    }
+}
+
+/// `k1=v1,k2=v2`, as a list call takes it.
+pub fn label_selector(labels: &std::collections::BTreeMap<String, String>) -> String {
+    labels
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The first Ready, not deleting pod (by name, for a stable choice) and its
+/// REST container port.
+pub fn choose_target(pods: &[Pod]) -> Option<(String, u16)> {
+    let mut ready: Vec<&Pod> = pods.iter().filter(|p| is_ready(p)).collect();
+    ready.sort_by_key(|p| p.metadata.name.clone());
+    let pod = ready.first()?;
+    Some((pod.metadata.name.clone()?, rest_port(pod)))
+}
+
+fn is_ready(pod: &Pod) -> bool {
+    pod.metadata.deletion_timestamp.is_none()
+        && pod
+            .status
+            .as_ref()
+            .and_then(|s| s.conditions.as_ref())
+            .is_some_and(|conditions| {
+                conditions
+                    .iter()
+                    .any(|c| c.type_ == "Ready" && c.status == "True")
+            })
+}
+
+/// The container port named `rest`, else Flink's default 8081.
+fn rest_port(pod: &Pod) -> u16 {
+    pod.spec
+        .iter()
+        .flat_map(|spec| &spec.containers)
+        .flat_map(|c| c.ports.iter().flatten())
+        .find(|p| p.name.as_deref() == Some(REST_PORT_NAME))
+        .and_then(|p| u16::try_from(p.container_port).ok())
+        .unwrap_or(DEFAULT_REST_PORT)
+}
+
+/// A kube error as a REST error: RBAC denials are [`RestError::Forbidden`].
+fn forward_error(what: &str, error: &kube::Error) -> RestError {
+    match error {
+        kube::Error::Api(status) if status.code == 403 => {
+            RestError::Forbidden(format!("{what}: {}", status.message))
+        }
+        other => RestError::Unreachable(format!("{what}: {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pod(name: &str, ready: bool, ports: serde_json::Value) -> Pod {
+        serde_json::from_value(json!({
+            "metadata": {"name": name},
+            "spec": {"containers": [{"name": "flink-main-container", "ports": ports}]},
+            "status": {"conditions": [{"type": "Ready", "status": if ready { "True" } else { "False" }}]}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_first_ready_pod_and_its_rest_port_are_chosen() {
+        let pods = [
+            pod("c-aaa", false, json!([{"name": "rest", "containerPort": 9999}])),
+            pod("c-ccc", true, json!([{"name": "rest", "containerPort": 8082}])),
+            pod("c-bbb", true, json!([{"name": "blob", "containerPort": 6124}, {"name": "rest", "containerPort": 8083}])),
+        ];
+        assert_eq!(choose_target(&pods), Some(("c-bbb".to_string(), 8083)));
+    }
+
+    #[test]
+    fn without_a_rest_port_flinks_default_is_used_and_no_ready_pod_is_none() {
+        assert_eq!(
+            choose_target(&[pod("c-1", true, json!([]))]),
+            Some(("c-1".to_string(), 8081))
+        );
+        assert_eq!(choose_target(&[pod("c-1", false, json!([]))]), None);
+    }
+
+    #[test]
+    fn selectors_join_labels() {
+        assert_eq!(
+            label_selector(&labels::jobmanager_selector("c")),
+            "app=c,component=jobmanager,type=flink-native-kubernetes"
+        );
+    }
+}

@@ -1,0 +1,388 @@
+//! What the JobManager's REST API sends and receives, as Flink 2.3.0 spells
+//! it (reference §7.1). Answers keep unknown fields out of the way with
+//! defaults, so a newer Flink adding fields does not break the client.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::error::{RestError, failure_reason};
+
+/// `GET /overview`: the cluster at a glance; also the readiness probe.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", default)]
+pub struct ClusterOverview {
+    pub taskmanagers: u32,
+    pub slots_total: u32,
+    pub slots_available: u32,
+    pub jobs_running: u32,
+    pub jobs_finished: u32,
+    pub jobs_cancelled: u32,
+    pub jobs_failed: u32,
+    pub flink_version: String,
+    pub flink_commit: String,
+}
+
+/// A job's state as Flink names it (`RUNNING`, `CANCELED`, …); kept as text
+/// so states a newer Flink adds still show.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct JobState(pub String);
+
+impl JobState {
+    /// Finished for good: the job will not run again in this cluster.
+    pub fn is_globally_terminal(&self) -> bool {
+        matches!(self.0.as_str(), "FINISHED" | "CANCELED" | "FAILED")
+    }
+
+    /// Accepted but not yet running (Flink's list shows these as "Scheduled").
+    pub fn is_scheduled(&self) -> bool {
+        matches!(self.0.as_str(), "CREATED" | "INITIALIZING")
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Task counts of a job by state, from `GET /jobs/overview`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TaskCounts {
+    pub total: u32,
+    pub running: u32,
+    pub finished: u32,
+    pub failed: u32,
+    pub canceled: u32,
+}
+
+/// One job from `GET /jobs/overview`, plus the job exactly as Flink sent it
+/// (for `-o json|yaml`, so no field is lost).
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobOverview {
+    pub id: String,
+    pub name: String,
+    pub state: JobState,
+    /// Epoch milliseconds.
+    pub start_time: i64,
+    /// Epoch milliseconds; -1 while the job runs.
+    pub end_time: i64,
+    /// Milliseconds.
+    pub duration: i64,
+    pub tasks: TaskCounts,
+    pub raw: Value,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct JobOverviewFields {
+    jid: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    state: JobState,
+    #[serde(default)]
+    start_time: i64,
+    #[serde(default = "minus_one")]
+    end_time: i64,
+    #[serde(default)]
+    duration: i64,
+    #[serde(default)]
+    tasks: TaskCounts,
+}
+
+fn minus_one() -> i64 {
+    -1
+}
+
+/// Parses `GET /jobs/overview`.
+pub fn parse_jobs_overview(body: &[u8]) -> Result<Vec<JobOverview>, RestError> {
+    let value: Value = parse_json(body)?;
+    let jobs = value
+        .get("jobs")
+        .and_then(Value::as_array)
+        .ok_or_else(|| RestError::BadResponse("no \"jobs\" in the job overview".into()))?;
+    jobs.iter()
+        .map(|raw| {
+            let fields: JobOverviewFields = serde_json::from_value(raw.clone())
+                .map_err(|e| RestError::BadResponse(format!("a job in the overview: {e}")))?;
+            Ok(JobOverview {
+                id: fields.jid,
+                name: fields.name,
+                state: fields.state,
+                start_time: fields.start_time,
+                end_time: fields.end_time,
+                duration: fields.duration,
+                tasks: fields.tasks,
+                raw: raw.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Where an asynchronous savepoint (or stop-with-savepoint) stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SavepointStatus {
+    InProgress,
+    /// Done; the savepoint's location (e.g. `file:/…/savepoint-…`).
+    Completed { location: String },
+    /// Done without a savepoint (Flink reports this as COMPLETED with a
+    /// `failure-cause`); `reason` is the cause's class and first line.
+    Failed { reason: String },
+}
+
+/// Parses `GET /jobs/:id/savepoints/:trigger`.
+pub fn parse_savepoint_status(body: &[u8]) -> Result<SavepointStatus, RestError> {
+    let value: Value = parse_json(body)?;
+    let status = value
+        .pointer("/status/id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| RestError::BadResponse("no status in the savepoint answer".into()))?;
+    if status == "IN_PROGRESS" {
+        return Ok(SavepointStatus::InProgress);
+    }
+    let operation = value.get("operation").unwrap_or(&Value::Null);
+    if let Some(cause) = operation.get("failure-cause") {
+        return Ok(SavepointStatus::Failed {
+            reason: failure_reason(cause),
+        });
+    }
+    match operation.get("location").and_then(Value::as_str) {
+        Some(location) => Ok(SavepointStatus::Completed {
+            location: location.to_string(),
+        }),
+        None => Err(RestError::BadResponse(format!(
+            "savepoint {status} without a location or a failure cause"
+        ))),
+    }
+}
+
+/// The `request-id` of an accepted asynchronous operation.
+pub fn parse_trigger_id(body: &[u8]) -> Result<String, RestError> {
+    string_field(body, "request-id")
+}
+
+/// The job id `POST /jars/:jarid/run` answers with.
+pub fn parse_run_job_id(body: &[u8]) -> Result<String, RestError> {
+    string_field(body, "jobid")
+}
+
+/// The jar id of an upload: the last path segment of `filename`
+/// (`<uuid>_<name>.jar`), which is how later calls name the jar.
+pub fn parse_uploaded_jar_id(body: &[u8]) -> Result<String, RestError> {
+    let filename = string_field(body, "filename")?;
+    filename
+        .rsplit('/')
+        .next()
+        .filter(|id| !id.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| RestError::BadResponse(format!("upload answered filename {filename:?}")))
+}
+
+fn string_field(body: &[u8], field: &str) -> Result<String, RestError> {
+    let value: Value = parse_json(body)?;
+    value
+        .get(field)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| RestError::BadResponse(format!("no \"{field}\" in {value}")))
+}
+
+/// JSON from a 2xx body, or a [`RestError::BadResponse`] quoting its start.
+pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, RestError> {
+    serde_json::from_slice(body).map_err(|e| {
+        let text = String::from_utf8_lossy(&body[..body.len().min(120)]).replace('\n', " ");
+        RestError::BadResponse(format!("{e}: {text}"))
+    })
+}
+
+/// Savepoint format: Flink's portable `CANONICAL` or the state backend's `NATIVE`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SavepointFormat {
+    #[default]
+    Canonical,
+    Native,
+}
+
+impl SavepointFormat {
+    /// The `formatType` value Flink expects.
+    pub fn flink_name(self) -> &'static str {
+        match self {
+            SavepointFormat::Canonical => "CANONICAL",
+            SavepointFormat::Native => "NATIVE",
+        }
+    }
+}
+
+/// Body of `POST /jobs/:id/savepoints` (note the kebab-case fields).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SavepointRequest {
+    /// None: the cluster's `execution.checkpointing.savepoint-dir`.
+    #[serde(rename = "target-directory", skip_serializing_if = "Option::is_none")]
+    pub target_directory: Option<String>,
+    #[serde(rename = "cancel-job")]
+    pub cancel_job: bool,
+    #[serde(rename = "formatType")]
+    pub format: &'static str,
+}
+
+impl SavepointRequest {
+    /// A savepoint that leaves the job running.
+    pub fn new(target_directory: Option<String>, format: SavepointFormat) -> Self {
+        Self {
+            target_directory,
+            cancel_job: false,
+            format: format.flink_name(),
+        }
+    }
+}
+
+/// Body of `POST /jobs/:id/stop` (camelCase, unlike the savepoint trigger).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StopRequest {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_directory: Option<String>,
+    /// Emit MAX_WATERMARK and flush before stopping (end of input).
+    pub drain: bool,
+    #[serde(rename = "formatType")]
+    pub format: &'static str,
+}
+
+impl StopRequest {
+    /// Stop-with-savepoint, into `target_directory` or the cluster default.
+    pub fn new(target_directory: Option<String>, drain: bool, format: SavepointFormat) -> Self {
+        Self {
+            target_directory,
+            drain,
+            format: format.flink_name(),
+        }
+    }
+}
+
+/// Body of `POST /jars/:jarid/run`; unset fields are left to the jar and the cluster.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunJarRequest {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry_class: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub program_args_list: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parallelism: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub savepoint_path: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub allow_non_restored_state: bool,
+    /// `CLAIM` or `NO_CLAIM`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claim_mode: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_overview_parses_as_flink_2_3_sends_it() {
+        let body = br#"{"taskmanagers":1,"slots-total":2,"slots-available":2,"jobs-running":0,"jobs-finished":0,"jobs-cancelled":0,"jobs-failed":0,"flink-version":"2.3.0","flink-commit":"c0f8d1a"}"#;
+        let overview: ClusterOverview = parse_json(body).unwrap();
+        assert_eq!(overview.slots_total, 2);
+        assert_eq!(overview.flink_version, "2.3.0");
+    }
+
+    #[test]
+    fn jobs_keep_their_fields_and_the_raw_json() {
+        let body = br#"{"jobs":[{"jid":"b4ae9ea72c0fbafde9211f010c27c866","name":"flink-kit streaming job","jobType":"STREAMING","schedulerType":"Default","start-time":1795741950020,"end-time":-1,"duration":509,"state":"RUNNING","last-modification":1795741950419,"tasks":{"running":0,"canceling":0,"canceled":0,"total":1,"created":0,"scheduled":1,"deploying":0,"reconciling":0,"finished":0,"initializing":0,"failed":0},"pending-operators":0}]}"#;
+        let jobs = parse_jobs_overview(body).unwrap();
+        assert_eq!(jobs.len(), 1);
+        let job = &jobs[0];
+        assert_eq!(job.id, "b4ae9ea72c0fbafde9211f010c27c866");
+        assert_eq!(job.state, JobState("RUNNING".into()));
+        assert_eq!((job.start_time, job.end_time, job.duration), (1795741950020, -1, 509));
+        assert_eq!((job.tasks.total, job.tasks.running), (1, 0));
+        assert_eq!(job.raw["jobType"], "STREAMING");
+        assert!(parse_jobs_overview(b"{}").is_err());
+    }
+
+    #[test]
+    fn job_states_group_as_flink_list_groups_them() {
+        let state = |s: &str| JobState(s.to_string());
+        assert!(state("CANCELED").is_globally_terminal());
+        assert!(!state("SUSPENDED").is_globally_terminal());
+        assert!(state("INITIALIZING").is_scheduled());
+        assert!(!state("RESTARTING").is_scheduled());
+    }
+
+    #[test]
+    fn savepoint_answers_map_to_progress_location_or_reason() {
+        assert_eq!(
+            parse_savepoint_status(br#"{"status":{"id":"IN_PROGRESS"},"operation":null}"#),
+            Ok(SavepointStatus::InProgress)
+        );
+        assert_eq!(
+            parse_savepoint_status(
+                br#"{"status":{"id":"COMPLETED"},"operation":{"location":"file:/sp/savepoint-1"}}"#
+            ),
+            Ok(SavepointStatus::Completed {
+                location: "file:/sp/savepoint-1".into()
+            })
+        );
+        let failed = json!({"status":{"id":"COMPLETED"},"operation":{"failure-cause":{
+            "class":"java.util.concurrent.CompletionException",
+            "stack-trace":"java.util.concurrent.CompletionException: org.apache.flink.runtime.messages.FlinkJobNotFoundException: Could not find Flink job (0123)\n\tat x"}}});
+        assert_eq!(
+            parse_savepoint_status(failed.to_string().as_bytes()),
+            Ok(SavepointStatus::Failed {
+                reason: "java.util.concurrent.CompletionException: org.apache.flink.runtime.messages.FlinkJobNotFoundException: Could not find Flink job (0123)".into()
+            })
+        );
+        assert!(parse_savepoint_status(br#"{"status":{"id":"COMPLETED"}}"#).is_err());
+    }
+
+    #[test]
+    fn ids_come_from_the_fields_flink_names_them_in() {
+        assert_eq!(parse_trigger_id(br#"{"request-id":"7bfb"}"#).unwrap(), "7bfb");
+        assert_eq!(
+            parse_run_job_id(br#"{"jobid":"b4ae","applicationId":"b4ae"}"#).unwrap(),
+            "b4ae"
+        );
+        assert_eq!(
+            parse_uploaded_jar_id(
+                br#"{"filename":"/tmp/flink-web-upload/4699-8ac4_streaming-job.jar","status":"success"}"#
+            )
+            .unwrap(),
+            "4699-8ac4_streaming-job.jar"
+        );
+        assert!(parse_run_job_id(b"not json").is_err());
+    }
+
+    #[test]
+    fn request_bodies_use_flinks_field_names() {
+        let savepoint = SavepointRequest::new(Some("file:///sp".into()), SavepointFormat::Native);
+        assert_eq!(
+            serde_json::to_value(&savepoint).unwrap(),
+            json!({"target-directory": "file:///sp", "cancel-job": false, "formatType": "NATIVE"})
+        );
+        let stop = StopRequest::new(None, true, SavepointFormat::Canonical);
+        assert_eq!(
+            serde_json::to_value(&stop).unwrap(),
+            json!({"drain": true, "formatType": "CANONICAL"})
+        );
+        let run = RunJarRequest {
+            entry_class: Some("com.example.Job".into()),
+            program_args_list: vec!["--input".into(), "s3://in".into()],
+            parallelism: Some(2),
+            savepoint_path: Some("s3://sp/1".into()),
+            allow_non_restored_state: true,
+            claim_mode: Some("NO_CLAIM".into()),
+        };
+        assert_eq!(
+            serde_json::to_value(&run).unwrap(),
+            json!({"entryClass": "com.example.Job", "programArgsList": ["--input", "s3://in"],
+                   "parallelism": 2, "savepointPath": "s3://sp/1",
+                   "allowNonRestoredState": true, "claimMode": "NO_CLAIM"})
+        );
+        assert_eq!(serde_json::to_value(RunJarRequest::default()).unwrap(), json!({}));
+    }
+}

@@ -1,0 +1,65 @@
+//! Port-forward (WebSocket, `v4.channel.k8s.io`) and the service proxy, relayed to a
+//! real local TCP server attached to the pods.
+
+use crate::common::{bounded, client};
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, PostParams};
+use serde_json::json;
+use std::net::SocketAddr;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use test_apiserver::{ApiServer, ServerOptions};
+
+/// A tiny HTTP server that answers every request with its method and path.
+async fn http_backend() -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                let n = s.read(&mut buf).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..n]).to_string();
+                let first = head.lines().next().unwrap_or("").to_string();
+                let body = format!("{{\"seen\": \"{first}\"}}");
+                let resp = format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+                let _ = s.write_all(resp.as_bytes()).await;
+                let _ = s.shutdown().await;
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn port_forward_and_service_proxy_reach_an_attached_backend() {
+    let server = ApiServer::start(ServerOptions::default()).await.unwrap();
+    // The backend runs on this test's runtime; the server relays to it over real TCP.
+    let backend = http_backend().await;
+    server.attach_backend("default", "component=jobmanager", 8081, backend);
+    let c = client(&server).await;
+    let pods: Api<Pod> = Api::default_namespaced(c.clone());
+    let pod: Pod = serde_json::from_value(json!({"metadata": {"name": "jm", "labels": {"app": "f", "component": "jobmanager"}},
+        "spec": {"containers": [{"name": "main", "image": "flink", "ports": [{"name": "rest", "containerPort": 8081}]}]}})).unwrap();
+    pods.create(&PostParams::default(), &pod).await.unwrap();
+
+    let mut pf = bounded("portforward", pods.portforward("jm", &[8081])).await.unwrap();
+    let mut stream = pf.take_stream(8081).unwrap();
+    stream.write_all(b"GET /overview HTTP/1.1\r\nhost: x\r\n\r\n").await.unwrap();
+    let mut out = String::new();
+    bounded("forwarded answer", stream.read_to_string(&mut out)).await.unwrap();
+    assert!(out.starts_with("HTTP/1.1 200 OK") && out.contains("GET /overview HTTP/1.1"), "{out}");
+    drop(stream);
+    bounded("portforward join", pf.join()).await.unwrap();
+
+    let svc = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "jm-rest"},
+        "spec": {"selector": {"component": "jobmanager"}, "ports": [{"name": "rest", "port": 8081, "targetPort": "rest"}]}});
+    server.create("v1", "services", Some("default"), svc).unwrap();
+    let req = http::Request::get("/api/v1/namespaces/default/services/jm-rest:rest/proxy/jobs/overview?x=1").body(vec![]).unwrap();
+    let text = bounded("proxy", c.request_text(req)).await.unwrap();
+    assert_eq!(text, "{\"seen\": \"GET /jobs/overview?x=1 HTTP/1.1\"}");
+    let missing = http::Request::get("/api/v1/namespaces/default/services/nope/proxy/").body(vec![]).unwrap();
+    match c.request_text(missing).await.unwrap_err() {
+        kube::Error::Api(s) => assert_eq!(s.code, 404),
+        other => panic!("expected 404, got {other:?}"),
+    }
+}
