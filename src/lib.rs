@@ -15,3 +15,4 @@ pub mod error;
 pub mod flink;
 pub mod output;
 pub mod render;
+pub mod rest;

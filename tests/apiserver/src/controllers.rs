@@ -89,7 +89,9 @@ fn deployments(st: &mut State) {
         let desired = d["spec"]["replicas"].as_i64().unwrap_or(1);
         let revision = owned
             .iter()
-            .filter_map(|r| r["metadata"]["annotations"]["deployment.kubernetes.io/revision"].as_str())
+            .filter_map(|r| {
+                r["metadata"]["annotations"]["deployment.kubernetes.io/revision"].as_str()
+            })
             .filter_map(|s| s.parse::<i64>().ok())
             .max()
             .unwrap_or(0);
@@ -149,8 +151,15 @@ fn replicasets(st: &mut State) {
     for rs in st.store.list(rsrt, None) {
         let ns = meta::namespace(&rs).to_string();
         let pods: Vec<Value> = st.store.list(prt, Some(&ns));
-        let mine: Vec<Value> = owned_by(&pods, &rs).filter(|p| !meta::is_deleting(p)).cloned().collect();
-        let desired = if meta::is_deleting(&rs) { 0 } else { rs["spec"]["replicas"].as_i64().unwrap_or(1) };
+        let mine: Vec<Value> = owned_by(&pods, &rs)
+            .filter(|p| !meta::is_deleting(p))
+            .cloned()
+            .collect();
+        let desired = if meta::is_deleting(&rs) {
+            0
+        } else {
+            rs["spec"]["replicas"].as_i64().unwrap_or(1)
+        };
         let have = mine.len() as i64;
         if have < desired {
             for _ in have..desired {
@@ -167,7 +176,10 @@ fn replicasets(st: &mut State) {
                 });
                 let mut pod = pod;
                 if pod["metadata"]["annotations"].is_null() {
-                    pod["metadata"].as_object_mut().expect("object").remove("annotations");
+                    pod["metadata"]
+                        .as_object_mut()
+                        .expect("object")
+                        .remove("annotations");
                 }
                 let _ = rest::create(st, prt, &ns, pod, false);
             }
@@ -177,7 +189,9 @@ fn replicasets(st: &mut State) {
             }
         }
         let pods: Vec<Value> = st.store.list(prt, Some(&ns));
-        let mine: Vec<&Value> = owned_by(&pods, &rs).filter(|p| !meta::is_deleting(p)).collect();
+        let mine: Vec<&Value> = owned_by(&pods, &rs)
+            .filter(|p| !meta::is_deleting(p))
+            .collect();
         let ready = mine.iter().filter(|p| is_ready(p)).count();
         let status = json!({
             "replicas": mine.len(),
@@ -186,7 +200,10 @@ fn replicasets(st: &mut State) {
             "availableReplicas": ready,
             "observedGeneration": rs["metadata"]["generation"],
         });
-        let status = drop_zero(status, &["readyReplicas", "availableReplicas", "fullyLabeledReplicas"]);
+        let status = drop_zero(
+            status,
+            &["readyReplicas", "availableReplicas", "fullyLabeledReplicas"],
+        );
         if let Some(cur) = st.store.get(rsrt, &ns, meta::name(&rs)).cloned() {
             set_status(st, rsrt, &cur, status);
         }
@@ -211,13 +228,33 @@ fn deployment_status(st: &mut State) {
         let desired = d["spec"]["replicas"].as_i64().unwrap_or(1);
         let hash = template_hash(&d["spec"]["template"]);
         let owned: Vec<&Value> = owned_by(&all_rs, &d).collect();
-        let count = |f: &str| owned.iter().map(|r| r["status"][f].as_i64().unwrap_or(0)).sum::<i64>();
-        let (replicas, ready, available) = (count("replicas"), count("readyReplicas"), count("availableReplicas"));
-        let current = owned.iter().find(|r| r["metadata"]["labels"]["pod-template-hash"] == hash.as_str());
-        let updated = current.map(|r| r["status"]["replicas"].as_i64().unwrap_or(0)).unwrap_or(0);
-        let rs_name = current.map(|r| meta::name(r).to_string()).unwrap_or_default();
+        let count = |f: &str| {
+            owned
+                .iter()
+                .map(|r| r["status"][f].as_i64().unwrap_or(0))
+                .sum::<i64>()
+        };
+        let (replicas, ready, available) = (
+            count("replicas"),
+            count("readyReplicas"),
+            count("availableReplicas"),
+        );
+        let current = owned
+            .iter()
+            .find(|r| r["metadata"]["labels"]["pod-template-hash"] == hash.as_str());
+        let updated = current
+            .map(|r| r["status"]["replicas"].as_i64().unwrap_or(0))
+            .unwrap_or(0);
+        let rs_name = current
+            .map(|r| meta::name(r).to_string())
+            .unwrap_or_default();
         let old_cond = |t: &str| {
-            d["status"]["conditions"].as_array().into_iter().flatten().find(|c| c["type"] == t).cloned()
+            d["status"]["conditions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|c| c["type"] == t)
+                .cloned()
         };
         let condition = |t: &str, status: &str, reason: &str, message: String| {
             let now = meta::now_rfc3339();
@@ -235,14 +272,34 @@ fn deployment_status(st: &mut State) {
         let complete = updated == desired && available >= desired && replicas == desired;
         let conditions = json!([
             if available_ok {
-                condition("Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability.".into())
+                condition(
+                    "Available",
+                    "True",
+                    "MinimumReplicasAvailable",
+                    "Deployment has minimum availability.".into(),
+                )
             } else {
-                condition("Available", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.".into())
+                condition(
+                    "Available",
+                    "False",
+                    "MinimumReplicasUnavailable",
+                    "Deployment does not have minimum availability.".into(),
+                )
             },
             if complete {
-                condition("Progressing", "True", "NewReplicaSetAvailable", format!("ReplicaSet \"{rs_name}\" has successfully progressed."))
+                condition(
+                    "Progressing",
+                    "True",
+                    "NewReplicaSetAvailable",
+                    format!("ReplicaSet \"{rs_name}\" has successfully progressed."),
+                )
             } else {
-                condition("Progressing", "True", "ReplicaSetUpdated", format!("ReplicaSet \"{rs_name}\" is progressing."))
+                condition(
+                    "Progressing",
+                    "True",
+                    "ReplicaSetUpdated",
+                    format!("ReplicaSet \"{rs_name}\" is progressing."),
+                )
             },
         ]);
         let mut status = json!({
@@ -254,7 +311,16 @@ fn deployment_status(st: &mut State) {
             "unavailableReplicas": (replicas.max(desired) - available).max(0),
             "conditions": conditions,
         });
-        status = drop_zero(status, &["replicas", "updatedReplicas", "readyReplicas", "availableReplicas", "unavailableReplicas"]);
+        status = drop_zero(
+            status,
+            &[
+                "replicas",
+                "updatedReplicas",
+                "readyReplicas",
+                "availableReplicas",
+                "unavailableReplicas",
+            ],
+        );
         set_status(st, drt, &d, status);
     }
 }
@@ -272,7 +338,12 @@ fn container_names(pod: &Value) -> Vec<(String, String)> {
         .as_array()
         .into_iter()
         .flatten()
-        .map(|c| (c["name"].as_str().unwrap_or("").to_string(), c["image"].as_str().unwrap_or("").to_string()))
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap_or("").to_string(),
+                c["image"].as_str().unwrap_or("").to_string(),
+            )
+        })
         .collect()
 }
 
@@ -307,10 +378,16 @@ fn pods(st: &mut State, now: Instant) -> Option<Instant> {
         let created = pod["metadata"]["creationTimestamp"].clone();
         let since = created.as_str().unwrap_or("").to_string();
         let mut p = pod.clone();
-        if failure != Some(PodFailure::Unschedulable) && p["spec"]["nodeName"].as_str().is_none_or(str::is_empty) {
+        if failure != Some(PodFailure::Unschedulable)
+            && p["spec"]["nodeName"].as_str().is_none_or(str::is_empty)
+        {
             p["spec"]["nodeName"] = json!(node);
             save(st, prt, p.clone(), false);
-            p = st.store.get(prt, meta::namespace(&pod), meta::name(&pod)).cloned().unwrap_or(p);
+            p = st
+                .store
+                .get(prt, meta::namespace(&pod), meta::name(&pod))
+                .cloned()
+                .unwrap_or(p);
         }
         let mut status = p["status"].clone();
         let containers = container_names(&p);
@@ -321,16 +398,29 @@ fn pods(st: &mut State, now: Instant) -> Option<Instant> {
                 status["conditions"] = json!([{"type": "PodScheduled", "status": "False", "lastProbeTime": null,
                     "lastTransitionTime": since, "reason": "Unschedulable",
                     "message": "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod."}]);
-                report_failure(st, &p, "default-scheduler", "FailedScheduling",
-                    "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.");
+                report_failure(
+                    st,
+                    &p,
+                    "default-scheduler",
+                    "FailedScheduling",
+                    "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.",
+                );
             }
             Some(f) => {
                 let (phase, waiting_reason, restarts, last_state) = match f {
                     PodFailure::ImagePullBackOff => ("Pending", "ImagePullBackOff", 0, json!({})),
-                    PodFailure::CrashLoopBackOff => ("Running", "CrashLoopBackOff", 3,
-                        json!({"terminated": {"exitCode": 1, "reason": "Error", "startedAt": since, "finishedAt": since}})),
-                    _ => ("Running", "CrashLoopBackOff", 3,
-                        json!({"terminated": {"exitCode": 137, "reason": "OOMKilled", "startedAt": since, "finishedAt": since}})),
+                    PodFailure::CrashLoopBackOff => (
+                        "Running",
+                        "CrashLoopBackOff",
+                        3,
+                        json!({"terminated": {"exitCode": 1, "reason": "Error", "startedAt": since, "finishedAt": since}}),
+                    ),
+                    _ => (
+                        "Running",
+                        "CrashLoopBackOff",
+                        3,
+                        json!({"terminated": {"exitCode": 137, "reason": "OOMKilled", "startedAt": since, "finishedAt": since}}),
+                    ),
                 };
                 let statuses: Vec<Value> = containers.iter().map(|(name, image)| {
                     let message = match f {
@@ -357,11 +447,29 @@ fn pods(st: &mut State, now: Instant) -> Option<Instant> {
                 ]);
                 let image = containers.first().map(|c| c.1.clone()).unwrap_or_default();
                 match f {
-                    PodFailure::ImagePullBackOff => report_failure(st, &p, "kubelet", "Failed",
-                        &format!("Failed to pull image \"{image}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": not found")),
-                    PodFailure::OomKilled => report_failure(st, &p, "kubelet", "BackOff",
-                        "Back-off restarting failed container (OOMKilled)"),
-                    _ => report_failure(st, &p, "kubelet", "BackOff", "Back-off restarting failed container"),
+                    PodFailure::ImagePullBackOff => report_failure(
+                        st,
+                        &p,
+                        "kubelet",
+                        "Failed",
+                        &format!(
+                            "Failed to pull image \"{image}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": not found"
+                        ),
+                    ),
+                    PodFailure::OomKilled => report_failure(
+                        st,
+                        &p,
+                        "kubelet",
+                        "BackOff",
+                        "Back-off restarting failed container (OOMKilled)",
+                    ),
+                    _ => report_failure(
+                        st,
+                        &p,
+                        "kubelet",
+                        "BackOff",
+                        "Back-off restarting failed container",
+                    ),
                 }
             }
             None if now >= ready_at => {
@@ -424,21 +532,28 @@ fn report_failure(st: &mut State, pod: &Value, component: &str, reason: &str, me
 
 fn load_balancers(st: &mut State, now: Instant) -> Option<Instant> {
     let srt = rt("", "services");
-    let Some(ip) = st.opts.lb_ingress_ip.clone() else {
-        return None;
-    };
+    let ip = st.opts.lb_ingress_ip.clone()?;
     let mut next = None;
     for svc in st.store.list(srt, None) {
         if svc["spec"]["type"] != "LoadBalancer" {
             continue;
         }
-        let seen = *st.sim.lb_seen.entry(meta::uid(&svc).to_string()).or_insert(now);
+        let seen = *st
+            .sim
+            .lb_seen
+            .entry(meta::uid(&svc).to_string())
+            .or_insert(now);
         let due = seen + st.opts.lb_ingress_delay;
         if now < due {
             next = earliest(next, Some(due));
             continue;
         }
-        set_status(st, srt, &svc, json!({"loadBalancer": {"ingress": [{"ip": ip, "ipMode": "VIP"}]}}));
+        set_status(
+            st,
+            srt,
+            &svc,
+            json!({"loadBalancer": {"ingress": [{"ip": ip, "ipMode": "VIP"}]}}),
+        );
     }
     next
 }
@@ -463,27 +578,43 @@ fn endpoints(st: &mut State) {
     let (srt, ert, prt) = (rt("", "services"), rt("", "endpoints"), rt("", "pods"));
     let services = st.store.list(srt, None);
     for svc in &services {
-        let Some(sel) = svc["spec"]["selector"].as_object().filter(|m| !m.is_empty()) else {
+        let Some(sel) = svc["spec"]["selector"]
+            .as_object()
+            .filter(|m| !m.is_empty())
+        else {
             continue;
         };
         let sel = LabelSelector::from_map(sel);
         let ns = meta::namespace(svc).to_string();
-        let pods: Vec<Value> = st.store.list(prt, Some(&ns)).into_iter()
+        let pods: Vec<Value> = st
+            .store
+            .list(prt, Some(&ns))
+            .into_iter()
             .filter(|p| sel.matches(p) && p["status"]["podIP"].is_string() && !meta::is_deleting(p))
             .collect();
-        let address = |p: &Value| json!({"ip": p["status"]["podIP"], "nodeName": p["spec"]["nodeName"],
-            "targetRef": {"kind": "Pod", "namespace": ns, "name": meta::name(p), "uid": meta::uid(p)}});
+        let address = |p: &Value| {
+            json!({"ip": p["status"]["podIP"], "nodeName": p["spec"]["nodeName"],
+            "targetRef": {"kind": "Pod", "namespace": ns, "name": meta::name(p), "uid": meta::uid(p)}})
+        };
         let ready: Vec<Value> = pods.iter().filter(|p| is_ready(p)).map(address).collect();
         let not_ready: Vec<Value> = pods.iter().filter(|p| !is_ready(p)).map(address).collect();
-        let ports: Vec<Value> = svc["spec"]["ports"].as_array().into_iter().flatten().map(|sp| {
-            let port = pods.first().and_then(|p| resolve_target_port(p, &sp["targetPort"]))
-                .map(|n| json!(n)).unwrap_or_else(|| sp["port"].clone());
-            let mut e = json!({"port": port, "protocol": sp["protocol"]});
-            if let Some(n) = sp["name"].as_str() {
-                e["name"] = json!(n);
-            }
-            e
-        }).collect();
+        let ports: Vec<Value> = svc["spec"]["ports"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|sp| {
+                let port = pods
+                    .first()
+                    .and_then(|p| resolve_target_port(p, &sp["targetPort"]))
+                    .map(|n| json!(n))
+                    .unwrap_or_else(|| sp["port"].clone());
+                let mut e = json!({"port": port, "protocol": sp["protocol"]});
+                if let Some(n) = sp["name"].as_str() {
+                    e["name"] = json!(n);
+                }
+                e
+            })
+            .collect();
         let mut subset = json!({"ports": ports});
         if !ready.is_empty() {
             subset["addresses"] = json!(ready);
@@ -491,7 +622,11 @@ fn endpoints(st: &mut State) {
         if !not_ready.is_empty() {
             subset["notReadyAddresses"] = json!(not_ready);
         }
-        let subsets = if pods.is_empty() { json!([]) } else { json!([subset]) };
+        let subsets = if pods.is_empty() {
+            json!([])
+        } else {
+            json!([subset])
+        };
         let name = meta::name(svc).to_string();
         match st.store.get(ert, &ns, &name).cloned() {
             Some(mut ep) => {
@@ -511,7 +646,10 @@ fn endpoints(st: &mut State) {
             None => {
                 let mut ep = json!({"metadata": {"name": name, "namespace": ns, "labels": svc["metadata"]["labels"]}});
                 if ep["metadata"]["labels"].is_null() {
-                    ep["metadata"].as_object_mut().expect("object").remove("labels");
+                    ep["metadata"]
+                        .as_object_mut()
+                        .expect("object")
+                        .remove("labels");
                 }
                 if subsets != json!([]) {
                     ep["subsets"] = subsets;

@@ -203,17 +203,33 @@ mod tests {
     fn defaults_match_the_api_reference() {
         let mut alloc = Allocator::default();
         let mut d = json!({"spec": {"template": {"spec": {"containers": [{"name": "c", "image": "flink:2.3"}]}}}});
-        apply(resources::find("apps", "deployments").unwrap(), &mut d, &mut alloc);
+        apply(
+            resources::find("apps", "deployments").unwrap(),
+            &mut d,
+            &mut alloc,
+        );
         assert_eq!(d["spec"]["replicas"], 1);
         assert_eq!(d["spec"]["revisionHistoryLimit"], 10);
         assert_eq!(d["spec"]["strategy"]["rollingUpdate"]["maxSurge"], "25%");
-        assert_eq!(d["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"], "IfNotPresent");
+        assert_eq!(
+            d["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"],
+            "IfNotPresent"
+        );
 
-        let mut s = json!({"spec": {"type": "NodePort", "ports": [{"name": "rest", "port": 8081}]}});
+        let mut s =
+            json!({"spec": {"type": "NodePort", "ports": [{"name": "rest", "port": 8081}]}});
         apply(resources::find("", "services").unwrap(), &mut s, &mut alloc);
         let p = &s["spec"]["ports"][0];
-        assert_eq!((p["targetPort"].clone(), p["protocol"].clone()), (json!(8081), json!("TCP")));
+        assert_eq!(
+            (p["targetPort"].clone(), p["protocol"].clone()),
+            (json!(8081), json!("TCP"))
+        );
         assert!((30000..=32767).contains(&p["nodePort"].as_u64().unwrap()));
-        assert!(s["spec"]["clusterIP"].as_str().unwrap().starts_with("10.96."));
+        assert!(
+            s["spec"]["clusterIP"]
+                .as_str()
+                .unwrap()
+                .starts_with("10.96.")
+        );
     }
 }

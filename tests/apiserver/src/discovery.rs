@@ -55,9 +55,7 @@ pub fn resource_list(group: &str, version: &str) -> Option<Value> {
         if !r.short_names.is_empty() {
             doc["shortNames"] = json!(r.short_names);
         }
-        if r.group == "apps" {
-            doc["categories"] = json!(["all"]);
-        } else if r.group.is_empty() && matches!(r.plural, "pods" | "services") {
+        if r.group == "apps" || (r.group.is_empty() && matches!(r.plural, "pods" | "services")) {
             doc["categories"] = json!(["all"]);
         }
         out.push(doc);
@@ -65,28 +63,48 @@ pub fn resource_list(group: &str, version: &str) -> Option<Value> {
             let kind = match *sub {
                 "scale" => "Scale",
                 "log" | "portforward" | "proxy" => {
-                    if *sub == "portforward" { "PodPortForwardOptions" } else if *sub == "log" { "Pod" } else { "ServiceProxyOptions" }
+                    if *sub == "portforward" {
+                        "PodPortForwardOptions"
+                    } else if *sub == "log" {
+                        "Pod"
+                    } else {
+                        "ServiceProxyOptions"
+                    }
                 }
                 "token" => "TokenRequest",
                 _ => r.kind,
             };
-            out.push(json!({"name": format!("{}/{sub}", r.plural), "singularName": "",
-                            "namespaced": r.namespaced, "kind": kind, "verbs": verbs}));
+            out.push(
+                json!({"name": format!("{}/{sub}", r.plural), "singularName": "",
+                            "namespaced": r.namespaced, "kind": kind, "verbs": verbs}),
+            );
         }
     }
     if out.is_empty() {
         return None;
     }
-    let gv = if group.is_empty() { "v1".to_string() } else { format!("{group}/v1") };
-    Some(json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": out}))
+    let gv = if group.is_empty() {
+        "v1".to_string()
+    } else {
+        format!("{group}/v1")
+    };
+    Some(
+        json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": out}),
+    )
 }
 
 /// `/openapi/v3`: the index of per-group-version documents.
 pub fn openapi_v3_root() -> Value {
     let mut paths = serde_json::Map::new();
-    paths.insert("api/v1".into(), json!({"serverRelativeURL": "/openapi/v3/api/v1?hash=0"}));
+    paths.insert(
+        "api/v1".into(),
+        json!({"serverRelativeURL": "/openapi/v3/api/v1?hash=0"}),
+    );
     for g in resources::groups() {
-        paths.insert(format!("apis/{g}/v1"), json!({"serverRelativeURL": format!("/openapi/v3/apis/{g}/v1?hash=0")}));
+        paths.insert(
+            format!("apis/{g}/v1"),
+            json!({"serverRelativeURL": format!("/openapi/v3/apis/{g}/v1?hash=0")}),
+        );
     }
     json!({"paths": paths})
 }
@@ -100,7 +118,11 @@ pub fn openapi_v3(group: &str, version: &str) -> Option<Value> {
         return None;
     }
     let mut paths = serde_json::Map::new();
-    let prefix = if group.is_empty() { "/api/v1".to_string() } else { format!("/apis/{group}/v1") };
+    let prefix = if group.is_empty() {
+        "/api/v1".to_string()
+    } else {
+        format!("/apis/{group}/v1")
+    };
     for r in RESOURCES.iter().filter(|r| r.group == group && r.stored) {
         let gvk = json!({"group": group, "version": "v1", "kind": r.kind});
         let param = json!([{"name": "fieldValidation", "in": "query", "schema": {"type": "string", "uniqueItems": true}},
@@ -112,9 +134,17 @@ pub fn openapi_v3(group: &str, version: &str) -> Option<Value> {
         } else {
             format!("{prefix}/{}", r.plural)
         };
-        paths.insert(base.clone(), json!({"post": op(&format!("create{}", r.kind))}));
-        paths.insert(format!("{base}/{{name}}"), json!({
-            "patch": op(&format!("patch{}", r.kind)), "put": op(&format!("replace{}", r.kind))}));
+        paths.insert(
+            base.clone(),
+            json!({"post": op(&format!("create{}", r.kind))}),
+        );
+        paths.insert(
+            format!("{base}/{{name}}"),
+            json!({
+            "patch": op(&format!("patch{}", r.kind)), "put": op(&format!("replace{}", r.kind))}),
+        );
     }
-    Some(json!({"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": "v1.33.0"}, "paths": paths}))
+    Some(
+        json!({"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": "v1.33.0"}, "paths": paths}),
+    )
 }

@@ -179,11 +179,19 @@ mod tests {
     #[test]
     fn a_fault_hits_only_the_nth_matching_request() {
         let mut r = Recorder::default();
-        r.inject(Fault::status("POST", "/api/v1/namespaces/default/services", 2, 500));
+        r.inject(Fault::status(
+            "POST",
+            "/api/v1/namespaces/default/services",
+            2,
+            500,
+        ));
         let hit = |r: &mut Recorder, m, p| r.actions_for(m, p);
         assert!(hit(&mut r, "POST", "/api/v1/namespaces/default/services").is_empty());
         assert!(hit(&mut r, "GET", "/api/v1/namespaces/default/services").is_empty());
-        assert_eq!(hit(&mut r, "POST", "/api/v1/namespaces/default/services"), vec![FaultAction::Status(500)]);
+        assert_eq!(
+            hit(&mut r, "POST", "/api/v1/namespaces/default/services"),
+            vec![FaultAction::Status(500)]
+        );
         assert!(hit(&mut r, "POST", "/api/v1/namespaces/default/services").is_empty());
     }
 

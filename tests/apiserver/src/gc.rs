@@ -15,7 +15,10 @@ fn rt_of(key: &ObjKey) -> &'static resources::ResourceType {
 }
 
 fn waiting_for_dependents(obj: &Value) -> bool {
-    meta::is_deleting(obj) && meta::finalizers(obj).iter().any(|f| f == FOREGROUND_FINALIZER)
+    meta::is_deleting(obj)
+        && meta::finalizers(obj)
+            .iter()
+            .any(|f| f == FOREGROUND_FINALIZER)
 }
 
 fn has_dependents(st: &State, uid: &str) -> bool {
@@ -34,7 +37,11 @@ fn delete_key(st: &mut State, key: &ObjKey, policy: &str) {
 
 /// One pass over all objects; returns whether anything changed (callers repeat until not).
 pub fn collect_once(st: &mut State) -> bool {
-    let snapshot: Vec<(ObjKey, Value)> = st.store.all().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let snapshot: Vec<(ObjKey, Value)> = st
+        .store
+        .all()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     let mut changed = false;
 
     // Foreground: delete the dependents; drop the finalizer once no blocking dependent remains.
@@ -42,21 +49,31 @@ pub fn collect_once(st: &mut State) -> bool {
         let uid = meta::uid(owner);
         let mut blocking = 0;
         for (dkey, dep) in &snapshot {
-            let Some(r) = meta::owner_references(dep).into_iter().find(|r| r["uid"] == uid) else {
+            let Some(r) = meta::owner_references(dep)
+                .into_iter()
+                .find(|r| r["uid"] == uid)
+            else {
                 continue;
             };
             if r["blockOwnerDeletion"] == json!(true) {
                 blocking += 1;
             }
             if !meta::is_deleting(dep) {
-                let policy = if has_dependents(st, meta::uid(dep)) { "Foreground" } else { "Background" };
+                let policy = if has_dependents(st, meta::uid(dep)) {
+                    "Foreground"
+                } else {
+                    "Background"
+                };
                 delete_key(st, dkey, policy);
                 changed = true;
             }
         }
         if blocking == 0 {
             let mut o = owner.clone();
-            let fins: Vec<String> = meta::finalizers(&o).into_iter().filter(|f| f != FOREGROUND_FINALIZER).collect();
+            let fins: Vec<String> = meta::finalizers(&o)
+                .into_iter()
+                .filter(|f| f != FOREGROUND_FINALIZER)
+                .collect();
             meta::set_finalizers(&mut o, &fins);
             let _ = rest::write(st, rt_of(key), key, o, None, false);
             changed = true;
@@ -93,7 +110,10 @@ pub fn collect_once(st: &mut State) -> bool {
     }
 
     // Namespaces: empty a terminating namespace, then let it go.
-    for (key, ns) in snapshot.iter().filter(|(k, o)| k.resource == "/namespaces" && meta::is_deleting(o)) {
+    for (key, ns) in snapshot
+        .iter()
+        .filter(|(k, o)| k.resource == "/namespaces" && meta::is_deleting(o))
+    {
         let name = meta::name(ns).to_string();
         let content: Vec<ObjKey> = st
             .store
@@ -139,16 +159,36 @@ mod tests {
             r["blockOwnerDeletion"] = json!(block);
             o["metadata"]["ownerReferences"] = json!([r]);
         }
-        rest::create(st, resources::find("", "configmaps").unwrap(), "default", o, false).unwrap()
+        rest::create(
+            st,
+            resources::find("", "configmaps").unwrap(),
+            "default",
+            o,
+            false,
+        )
+        .unwrap()
     }
 
     fn exists(st: &State, name: &str) -> Option<Value> {
-        st.store.get(resources::find("", "configmaps").unwrap(), "default", name).cloned()
+        st.store
+            .get(resources::find("", "configmaps").unwrap(), "default", name)
+            .cloned()
     }
 
     fn delete(st: &mut State, name: &str, policy: &str) {
-        let opts = DeleteOptions { propagation: Some(policy.into()), ..Default::default() };
-        rest::delete(st, resources::find("", "configmaps").unwrap(), "default", name, &opts, false).unwrap();
+        let opts = DeleteOptions {
+            propagation: Some(policy.into()),
+            ..Default::default()
+        };
+        rest::delete(
+            st,
+            resources::find("", "configmaps").unwrap(),
+            "default",
+            name,
+            &opts,
+            false,
+        )
+        .unwrap();
     }
 
     // Kubernetes docs, "Garbage Collection" / "Use Cascading Deletion": with background
@@ -162,7 +202,10 @@ mod tests {
         cm(&mut st, "c", Some(&b), true);
         delete(&mut st, "a", "Background");
         assert!(exists(&st, "a").is_none(), "owner goes first");
-        assert!(exists(&st, "b").is_some(), "dependents go later, in the background");
+        assert!(
+            exists(&st, "b").is_some(),
+            "dependents go later, in the background"
+        );
         collect(&mut st);
         assert!(exists(&st, "b").is_none() && exists(&st, "c").is_none());
     }
@@ -178,16 +221,37 @@ mod tests {
         // A finalizer on the dependent keeps it (and so the owner) around.
         let mut held = b.clone();
         held["metadata"]["finalizers"] = json!(["test/hold"]);
-        rest::update(&mut st, resources::find("", "configmaps").unwrap(), "default", "b", held, None, false).unwrap();
+        rest::update(
+            &mut st,
+            resources::find("", "configmaps").unwrap(),
+            "default",
+            "b",
+            held,
+            None,
+            false,
+        )
+        .unwrap();
         delete(&mut st, "a", "Foreground");
         collect(&mut st);
         let owner = exists(&st, "a").expect("owner waits for its dependents");
         assert!(meta::is_deleting(&owner));
-        assert_eq!(meta::finalizers(&owner), vec![FOREGROUND_FINALIZER.to_string()]);
+        assert_eq!(
+            meta::finalizers(&owner),
+            vec![FOREGROUND_FINALIZER.to_string()]
+        );
         assert!(meta::is_deleting(&exists(&st, "b").unwrap()));
         let mut release = exists(&st, "b").unwrap();
         release["metadata"]["finalizers"] = json!([]);
-        rest::update(&mut st, resources::find("", "configmaps").unwrap(), "default", "b", release, None, false).unwrap();
+        rest::update(
+            &mut st,
+            resources::find("", "configmaps").unwrap(),
+            "default",
+            "b",
+            release,
+            None,
+            false,
+        )
+        .unwrap();
         collect(&mut st);
         assert!(exists(&st, "a").is_none() && exists(&st, "b").is_none());
     }
@@ -215,7 +279,14 @@ mod tests {
         let z = cm(&mut st, "z", None, false);
         let mut b = json!({"metadata": {"name": "b", "ownerReferences": [meta::controller_ref(&a), meta::controller_ref(&z)]}});
         b["metadata"]["ownerReferences"][1]["controller"] = json!(false);
-        rest::create(&mut st, resources::find("", "configmaps").unwrap(), "default", b, false).unwrap();
+        rest::create(
+            &mut st,
+            resources::find("", "configmaps").unwrap(),
+            "default",
+            b,
+            false,
+        )
+        .unwrap();
         delete(&mut st, "a", "Background");
         collect(&mut st);
         let b = exists(&st, "b").expect("still owned by z");

@@ -136,7 +136,10 @@ fn parse_body(headers: &HeaderMap, bytes: &Bytes) -> Option<Value> {
     }
     let text = std::str::from_utf8(bytes).ok()?;
     serde_json::from_str(text).ok().or_else(|| {
-        let ct = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+        let ct = headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         if ct.contains("yaml") {
             serde_saphyr::from_str::<Value>(text).ok()
         } else {
@@ -163,19 +166,30 @@ fn authenticate(shared: &Shared, headers: &HeaderMap) -> Result<UserInfo, ApiErr
 }
 
 /// Handles one request; `Err` drops the connection.
-pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Body>, DropConnection> {
+pub async fn handle(
+    shared: Arc<Shared>,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, DropConnection> {
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let query = req.uri().query().map(str::to_string);
     let is_upgrade = req.headers().contains_key("upgrade")
-        && req.headers().get("upgrade").and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+        && req
+            .headers()
+            .get("upgrade")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
     let (parts, body, upgrade_req) = if is_upgrade {
         let headers = req.headers().clone();
         (headers, Bytes::new(), Some(req))
     } else {
         let (parts, incoming) = req.into_parts();
-        let bytes = incoming.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+        let bytes = incoming
+            .collect()
+            .await
+            .map(|c| c.to_bytes())
+            .unwrap_or_default();
         (parts.headers, bytes, None)
     };
     let parsed = parse_body(&parts, &body);
@@ -210,21 +224,47 @@ pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Respo
             return Ok(json_response(e.code, &e.to_status()));
         }
     };
-    let is_protobuf = parts.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|c| c.starts_with(crate::protobuf::CONTENT_TYPE));
+    let is_protobuf = parts
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with(crate::protobuf::CONTENT_TYPE));
     if is_protobuf && parsed.is_none() {
-        let e = ApiError::new(415, "UnsupportedMediaType", "this test server reads protobuf only for reviews, token requests and namespaces, service accounts, config maps and secrets; send JSON");
+        let e = ApiError::new(
+            415,
+            "UnsupportedMediaType",
+            "this test server reads protobuf only for reviews, token requests and namespaces, service accounts, config maps and secrets; send JSON",
+        );
         shared.recorder().finish(idx, e.code, &user.name);
         return Ok(json_response(e.code, &e.to_status()));
     }
     let q = parse_query(query.as_deref());
-    let ctx = RequestCtx { shared: &shared, method: &method, headers: &parts, body: &body, json: parsed, q: &q, user: &user, path: &path, raw_query: query.as_deref() };
+    let ctx = RequestCtx {
+        shared: &shared,
+        method: &method,
+        headers: &parts,
+        body: &body,
+        json: parsed,
+        q: &q,
+        user: &user,
+        path: &path,
+        raw_query: query.as_deref(),
+    };
     let response = match dispatch(ctx, upgrade_req).await {
         Ok(r) => r,
         Err(e) => json_response(e.code, &e.to_status()),
     };
-    shared.recorder().finish(idx, response.status().as_u16(), &user.name);
+    shared
+        .recorder()
+        .finish(idx, response.status().as_u16(), &user.name);
     if std::env::var_os("TEST_APISERVER_TRACE").is_some() {
-        eprintln!("{} {} {:?} -> {} ({})", method, path, query, response.status().as_u16(), user.name);
+        eprintln!(
+            "{} {} {:?} -> {} ({})",
+            method,
+            path,
+            query,
+            response.status().as_u16(),
+            user.name
+        );
     }
     if method != Method::GET && response.status().is_success() {
         shared.changed.notify_one();
@@ -262,20 +302,37 @@ impl RequestCtx<'_> {
 }
 
 fn server_address(headers: &HeaderMap) -> String {
-    headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1").to_string()
+    headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1")
+        .to_string()
 }
 
-async fn dispatch(ctx: RequestCtx<'_>, upgrade: Option<Request<Incoming>>) -> Result<Response<Body>, ApiError> {
+async fn dispatch(
+    ctx: RequestCtx<'_>,
+    upgrade: Option<Request<Incoming>>,
+) -> Result<Response<Body>, ApiError> {
     let r = route(ctx.path);
     if let Route::Resource(p) = r {
         return resource(ctx, p, upgrade).await;
     }
     if ctx.shared.lock().opts.rbac_enforced {
-        let attrs = Attributes { verb: "get".into(), path: Some(ctx.path.to_string()), ..Default::default() };
+        let attrs = Attributes {
+            verb: "get".into(),
+            path: Some(ctx.path.to_string()),
+            ..Default::default()
+        };
         let st = ctx.shared.lock();
         if !rbac::authorize(&st.store, ctx.user, &attrs).allowed {
-            return Err(ApiError::new(403, "Forbidden", format!(
-                "forbidden: User \"{}\" cannot get path \"{}\"", ctx.user.name, ctx.path)));
+            return Err(ApiError::new(
+                403,
+                "Forbidden",
+                format!(
+                    "forbidden: User \"{}\" cannot get path \"{}\"",
+                    ctx.user.name, ctx.path
+                ),
+            ));
         }
     }
     let doc = match r {
@@ -289,22 +346,33 @@ async fn dispatch(ctx: RequestCtx<'_>, upgrade: Option<Request<Incoming>>) -> Re
         Route::ResourceList(g, v) => discovery::resource_list(&g, &v),
         Route::NotFound | Route::Resource(_) => None,
     };
-    doc.map(|d| json_response(200, &d)).ok_or_else(ApiError::no_route)
+    doc.map(|d| json_response(200, &d))
+        .ok_or_else(ApiError::no_route)
 }
 
 fn selectors(q: &HashMap<String, String>, rt: &ResourceType) -> Result<Selectors, ApiError> {
     let labels = LabelSelector::parse(q.get("labelSelector").map(String::as_str).unwrap_or(""))
         .map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {e}")))?;
-    let fields = FieldSelector::parse(q.get("fieldSelector").map(String::as_str).unwrap_or(""), rt.kind)
-        .map_err(ApiError::bad_request)?;
+    let fields = FieldSelector::parse(
+        q.get("fieldSelector").map(String::as_str).unwrap_or(""),
+        rt.kind,
+    )
+    .map_err(ApiError::bad_request)?;
     Ok(Selectors { labels, fields })
 }
 
 fn accept(headers: &HeaderMap) -> &str {
-    headers.get("accept").and_then(|v| v.to_str().ok()).unwrap_or("")
+    headers
+        .get("accept")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
 }
 
-async fn resource(ctx: RequestCtx<'_>, p: ResourcePath, upgrade: Option<Request<Incoming>>) -> Result<Response<Body>, ApiError> {
+async fn resource(
+    ctx: RequestCtx<'_>,
+    p: ResourcePath,
+    upgrade: Option<Request<Incoming>>,
+) -> Result<Response<Body>, ApiError> {
     let rt = p.rt;
     let v = verb(ctx.method, &p, ctx.q);
     let ns = p.namespace.clone().unwrap_or_default();
@@ -330,7 +398,14 @@ async fn resource(ctx: RequestCtx<'_>, p: ResourcePath, upgrade: Option<Request<
                     Some(s) => format!("{}/{s}", rt.plural),
                     None => rt.plural.to_string(),
                 };
-                return Err(ApiError::forbidden(&ctx.user.name, v, &plural, rt.group, p.namespace.as_deref(), &name));
+                return Err(ApiError::forbidden(
+                    &ctx.user.name,
+                    v,
+                    &plural,
+                    rt.group,
+                    p.namespace.as_deref(),
+                    &name,
+                ));
             }
         }
     }
@@ -366,9 +441,17 @@ async fn resource(ctx: RequestCtx<'_>, p: ResourcePath, upgrade: Option<Request<
         }
         (Method::GET, false) if flag(ctx.q, "watch") => {
             drop(st);
-            let timeout = ctx.q.get("timeoutSeconds").and_then(|t| t.parse().ok()).map(std::time::Duration::from_secs);
+            let timeout = ctx
+                .q
+                .get("timeoutSeconds")
+                .and_then(|t| t.parse().ok())
+                .map(std::time::Duration::from_secs);
             let req = WatchRequest {
-                filter: WatchFilter { resource: rt.key(), namespace: p.namespace.clone(), selectors: sel },
+                filter: WatchFilter {
+                    resource: rt.key(),
+                    namespace: p.namespace.clone(),
+                    selectors: sel,
+                },
                 resource_version: ctx.q.get("resourceVersion").cloned(),
                 timeout,
                 send_initial_events: flag(ctx.q, "sendInitialEvents"),
@@ -380,18 +463,27 @@ async fn resource(ctx: RequestCtx<'_>, p: ResourcePath, upgrade: Option<Request<
             let list = rest::list(&st, rt, p.namespace.as_deref(), &sel);
             if table::wants_table(accept(ctx.headers)) {
                 let items = list["items"].as_array().cloned().unwrap_or_default();
-                let rv = list["metadata"]["resourceVersion"].as_str().unwrap_or("").to_string();
+                let rv = list["metadata"]["resourceVersion"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string();
                 return Ok(json_response(200, &table::table(rt, &items, &rv)));
             }
             Ok(json_response(200, &list))
         }
         (Method::POST, false) => {
-            let body = ctx.json.clone().ok_or_else(|| ApiError::bad_request("the request body must be a JSON object"))?;
+            let body = ctx
+                .json
+                .clone()
+                .ok_or_else(|| ApiError::bad_request("the request body must be a JSON object"))?;
             let created = rest::create(&mut st, rt, &ns, body, dry_run)?;
             Ok(json_response(201, &created))
         }
         (Method::PUT, true) => {
-            let body = ctx.json.clone().ok_or_else(|| ApiError::bad_request("the request body must be a JSON object"))?;
+            let body = ctx
+                .json
+                .clone()
+                .ok_or_else(|| ApiError::bad_request("the request body must be a JSON object"))?;
             let updated = rest::update(&mut st, rt, &ns, &name, body, None, dry_run)?;
             Ok(json_response(200, &updated))
         }
@@ -403,17 +495,35 @@ async fn resource(ctx: RequestCtx<'_>, p: ResourcePath, upgrade: Option<Request<
             let opts = delete_options(&ctx);
             let obj = rest::delete(&mut st, rt, &ns, &name, &opts, dry_run)?;
             let still_there = st.store.get(rt, &ns, &name).is_some();
-            Ok(json_response(if still_there && !dry_run { 202 } else { 200 }, &obj))
+            Ok(json_response(
+                if still_there && !dry_run { 202 } else { 200 },
+                &obj,
+            ))
         }
         (Method::DELETE, false) => {
             let opts = delete_options(&ctx);
-            let victims: Vec<Value> = st.store.list(rt, p.namespace.as_deref()).into_iter().filter(|o| sel.matches(o)).collect();
+            let victims: Vec<Value> = st
+                .store
+                .list(rt, p.namespace.as_deref())
+                .into_iter()
+                .filter(|o| sel.matches(o))
+                .collect();
             let mut deleted = Vec::new();
             for o in victims {
-                deleted.push(rest::delete(&mut st, rt, meta::namespace(&o), meta::name(&o), &opts, dry_run)?);
+                deleted.push(rest::delete(
+                    &mut st,
+                    rt,
+                    meta::namespace(&o),
+                    meta::name(&o),
+                    &opts,
+                    dry_run,
+                )?);
             }
-            Ok(json_response(200, &json!({"kind": format!("{}List", rt.kind), "apiVersion": rt.api_version(),
-                "metadata": {"resourceVersion": st.store.resource_version().to_string()}, "items": deleted})))
+            Ok(json_response(
+                200,
+                &json!({"kind": format!("{}List", rt.kind), "apiVersion": rt.api_version(),
+                "metadata": {"resourceVersion": st.store.resource_version().to_string()}, "items": deleted}),
+            ))
         }
         _ => Err(ApiError::method_not_allowed()),
     }
@@ -442,22 +552,41 @@ fn do_patch(
     subresource: Option<&str>,
     dry_run: bool,
 ) -> Result<(u16, Value), ApiError> {
-    let ct = ctx.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let ct = ctx
+        .headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let kind = PatchKind::from_content_type(ct).ok_or_else(|| {
         ApiError::new(415, "UnsupportedMediaType", format!("the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got {ct})"))
     })?;
-    let body = ctx.json.clone().ok_or_else(|| ApiError::bad_request("the patch body could not be parsed"))?;
+    let body = ctx
+        .json
+        .clone()
+        .ok_or_else(|| ApiError::bad_request("the patch body could not be parsed"))?;
     let manager = ctx.q.get("fieldManager").map(String::as_str);
     rest::patch(st, rt, ns, name, kind, body, manager, subresource, dry_run)
 }
 
-fn status_subresource(ctx: &RequestCtx<'_>, rt: &'static ResourceType, ns: &str, name: &str, dry_run: bool) -> Result<Response<Body>, ApiError> {
+fn status_subresource(
+    ctx: &RequestCtx<'_>,
+    rt: &'static ResourceType,
+    ns: &str,
+    name: &str,
+    dry_run: bool,
+) -> Result<Response<Body>, ApiError> {
     let mut st = ctx.shared.lock();
     match *ctx.method {
         Method::GET => Ok(json_response(200, &rest::get(&st, rt, ns, name)?)),
         Method::PUT => {
-            let body = ctx.json.clone().ok_or_else(|| ApiError::bad_request("the request body must be a JSON object"))?;
-            Ok(json_response(200, &rest::update(&mut st, rt, ns, name, body, Some("status"), dry_run)?))
+            let body = ctx
+                .json
+                .clone()
+                .ok_or_else(|| ApiError::bad_request("the request body must be a JSON object"))?;
+            Ok(json_response(
+                200,
+                &rest::update(&mut st, rt, ns, name, body, Some("status"), dry_run)?,
+            ))
         }
         Method::PATCH => {
             let (code, obj) = do_patch(ctx, &mut st, rt, ns, name, Some("status"), dry_run)?;
@@ -469,10 +598,15 @@ fn status_subresource(ctx: &RequestCtx<'_>, rt: &'static ResourceType, ns: &str,
 
 fn scale_of(obj: &Value) -> Value {
     let selector = LabelSelector::from_object(&obj["spec"]["selector"])
-        .map(|s| s.0.iter().map(|r| match r {
-            crate::selectors::Requirement::Equals(k, v) => format!("{k}={v}"),
-            other => format!("{other:?}"),
-        }).collect::<Vec<_>>().join(","))
+        .map(|s| {
+            s.0.iter()
+                .map(|r| match r {
+                    crate::selectors::Requirement::Equals(k, v) => format!("{k}={v}"),
+                    other => format!("{other:?}"),
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        })
         .unwrap_or_default();
     json!({"kind": "Scale", "apiVersion": "autoscaling/v1",
            "metadata": {"name": obj["metadata"]["name"], "namespace": obj["metadata"]["namespace"],
@@ -482,7 +616,13 @@ fn scale_of(obj: &Value) -> Value {
            "status": {"replicas": obj["status"]["replicas"].as_i64().unwrap_or(0), "selector": selector}})
 }
 
-fn scale(ctx: &RequestCtx<'_>, rt: &'static ResourceType, ns: &str, name: &str, dry_run: bool) -> Result<Response<Body>, ApiError> {
+fn scale(
+    ctx: &RequestCtx<'_>,
+    rt: &'static ResourceType,
+    ns: &str,
+    name: &str,
+    dry_run: bool,
+) -> Result<Response<Body>, ApiError> {
     let mut st = ctx.shared.lock();
     let obj = rest::get(&st, rt, ns, name)?;
     let replicas = match *ctx.method {
@@ -509,12 +649,24 @@ fn pod_log(ctx: &RequestCtx<'_>, ns: &str, name: &str) -> Result<Response<Body>,
     let st = ctx.shared.lock();
     let pod = rest::get(&st, resources::find("", "pods").expect("known"), ns, name)?;
     let container = ctx.q.get("container").cloned().unwrap_or_default();
-    let first = pod["spec"]["containers"][0]["name"].as_str().unwrap_or("").to_string();
+    let first = pod["spec"]["containers"][0]["name"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
     let text = st
         .pod_logs
         .get(&(ns.to_string(), name.to_string(), container.clone()))
-        .or_else(|| st.pod_logs.get(&(ns.to_string(), name.to_string(), String::new())))
-        .or_else(|| if container.is_empty() { st.pod_logs.get(&(ns.to_string(), name.to_string(), first)) } else { None })
+        .or_else(|| {
+            st.pod_logs
+                .get(&(ns.to_string(), name.to_string(), String::new()))
+        })
+        .or_else(|| {
+            if container.is_empty() {
+                st.pod_logs.get(&(ns.to_string(), name.to_string(), first))
+            } else {
+                None
+            }
+        })
         .cloned()
         .unwrap_or_default();
     let text = match ctx.q.get("tailLines").and_then(|t| t.parse::<usize>().ok()) {
@@ -533,9 +685,17 @@ fn token_request(ctx: &RequestCtx<'_>, ns: &str, name: &str) -> Result<Response<
         return Err(ApiError::method_not_allowed());
     }
     let mut st = ctx.shared.lock();
-    rest::get(&st, resources::find("", "serviceaccounts").expect("known"), ns, name)?;
+    rest::get(
+        &st,
+        resources::find("", "serviceaccounts").expect("known"),
+        ns,
+        name,
+    )?;
     let token = format!("sa-{}", meta::new_uid());
-    st.tokens.insert(token.clone(), UserInfo::new(&format!("system:serviceaccount:{ns}:{name}"), &[]));
+    st.tokens.insert(
+        token.clone(),
+        UserInfo::new(&format!("system:serviceaccount:{ns}:{name}"), &[]),
+    );
     let mut review = ctx.json.clone().unwrap_or_else(|| json!({}));
     review["kind"] = json!("TokenRequest");
     review["apiVersion"] = json!("authentication.k8s.io/v1");
@@ -548,12 +708,17 @@ fn review(ctx: &RequestCtx<'_>, rt: &'static ResourceType) -> Result<Response<Bo
     if *ctx.method != Method::POST {
         return Err(ApiError::method_not_allowed());
     }
-    let mut body = ctx.json.clone().ok_or_else(|| ApiError::bad_request("the request body must be a JSON object"))?;
+    let mut body = ctx
+        .json
+        .clone()
+        .ok_or_else(|| ApiError::bad_request("the request body must be a JSON object"))?;
     body["apiVersion"] = json!(rt.api_version());
     body["kind"] = json!(rt.kind);
     let st = ctx.shared.lock();
     let answer = match rt.plural {
-        "selfsubjectaccessreviews" => reviews::self_subject_access_review(body, &st.store, ctx.user),
+        "selfsubjectaccessreviews" => {
+            reviews::self_subject_access_review(body, &st.store, ctx.user)
+        }
         "subjectaccessreviews" => reviews::subject_access_review(body, &st.store),
         "selfsubjectrulesreviews" => reviews::self_subject_rules_review(body, &st.store, ctx.user),
         _ => return Err(ApiError::no_route()),

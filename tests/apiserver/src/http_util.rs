@@ -52,15 +52,13 @@ fn percent_decode(s: &str) -> String {
     while i < b.len() {
         match b[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => {
-                match u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                    Ok(v) => {
-                        out.push(v);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
+            b'%' if i + 2 < b.len() => match u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                Ok(v) => {
+                    out.push(v);
+                    i += 2;
                 }
-            }
+                Err(_) => out.push(b'%'),
+            },
             c => out.push(c),
         }
         i += 1;
@@ -91,7 +89,9 @@ mod tests {
 
     #[test]
     fn decodes_selectors_in_queries() {
-        let q = parse_query(Some("labelSelector=app%3Dflink%2Ccomponent+in+%28a%29&watch=1"));
+        let q = parse_query(Some(
+            "labelSelector=app%3Dflink%2Ccomponent+in+%28a%29&watch=1",
+        ));
         assert_eq!(q["labelSelector"], "app=flink,component in (a)");
         assert!(flag(&q, "watch"));
     }

@@ -19,11 +19,18 @@ async fn main() -> std::io::Result<()> {
             "--kubeconfig" => kubeconfig = Some(args.next().unwrap_or_else(|| usage()).into()),
             "--tls" => opts.tls = true,
             "--rbac" => opts.rbac_enforced = true,
-            "--port" => opts.port = args.next().and_then(|p| p.parse().ok()).unwrap_or_else(|| usage()),
+            "--port" => {
+                opts.port = args
+                    .next()
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or_else(|| usage())
+            }
             _ => usage(),
         }
     }
-    let Some(kubeconfig) = kubeconfig else { usage() };
+    let Some(kubeconfig) = kubeconfig else {
+        usage()
+    };
     let server = ApiServer::start(opts).await?;
     server.write_kubeconfig(&kubeconfig, "admin", Some("default"))?;
     println!("url: {}", server.url());

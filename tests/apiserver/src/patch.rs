@@ -53,8 +53,7 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
 
 /// RFC 6902 JSON patch.
 pub fn json_patch(target: &mut Value, patch: &Value) -> Result<(), String> {
-    let p: json_patch::Patch =
-        serde_json::from_value(patch.clone()).map_err(|e| e.to_string())?;
+    let p: json_patch::Patch = serde_json::from_value(patch.clone()).map_err(|e| e.to_string())?;
     json_patch::patch(target, &p).map_err(|e| e.to_string())
 }
 
@@ -62,8 +61,13 @@ pub fn json_patch(target: &mut Value, patch: &Value) -> Result<(), String> {
 /// `patchMergeKey` tags. `ports` depends on where it is (containers or Services).
 fn merge_key(field: &str, sample: Option<&Value>) -> Option<&'static str> {
     Some(match field {
-        "containers" | "initContainers" | "ephemeralContainers" | "volumes" | "env"
-        | "imagePullSecrets" | "resourceClaims" => "name",
+        "containers"
+        | "initContainers"
+        | "ephemeralContainers"
+        | "volumes"
+        | "env"
+        | "imagePullSecrets"
+        | "resourceClaims" => "name",
         "volumeMounts" => "mountPath",
         "volumeDevices" => "devicePath",
         "hostAliases" => "ip",
@@ -277,7 +281,10 @@ mod tests {
             &mut t,
             &json!({"metadata": {"finalizers": ["b"]}, "data": {"$patch": "replace", "z": "3"}}),
         );
-        assert_eq!(t, json!({"metadata": {"finalizers": ["a", "b"]}, "data": {"z": "3"}}));
+        assert_eq!(
+            t,
+            json!({"metadata": {"finalizers": ["a", "b"]}, "data": {"z": "3"}})
+        );
     }
 
     #[test]

@@ -50,7 +50,9 @@ pub fn upgrade(
                     .backends
                     .iter()
                     .rev()
-                    .find(|b| b.namespace == ns && b.container_port == *port && b.selector.matches(&pod))
+                    .find(|b| {
+                        b.namespace == ns && b.container_port == *port && b.selector.matches(&pod)
+                    })
                     .map(|b| b.target);
                 (*port, target)
             })
@@ -74,7 +76,8 @@ pub fn upgrade(
     let accept = derive_accept_key(key.as_bytes());
     tokio::spawn(async move {
         if let Ok(upgraded) = hyper::upgrade::on(req).await {
-            let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await;
+            let ws =
+                WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await;
             relay(ws, targets).await;
         }
     });
@@ -111,20 +114,27 @@ where
     for (i, (port, target)) in targets.iter().enumerate() {
         let data = (2 * i) as u8;
         let bytes = port.to_le_bytes();
-        if sink.send(frame(data, &bytes)).await.is_err() || sink.send(frame(data + 1, &bytes)).await.is_err() {
+        if sink.send(frame(data, &bytes)).await.is_err()
+            || sink.send(frame(data + 1, &bytes)).await.is_err()
+        {
             return;
         }
         let conn = match target {
-            Some(addr) => tokio::time::timeout(std::time::Duration::from_secs(5), tokio::net::TcpStream::connect(addr))
-                .await
-                .ok()
-                .and_then(Result::ok),
+            Some(addr) => tokio::time::timeout(
+                std::time::Duration::from_secs(5),
+                tokio::net::TcpStream::connect(addr),
+            )
+            .await
+            .ok()
+            .and_then(Result::ok),
             None => None,
         };
         let Some(conn) = conn else {
             let why = match target {
                 Some(a) => format!("error forwarding port {port} to pod: failed to connect to {a}"),
-                None => format!("error forwarding port {port} to pod: no backend is attached for this port"),
+                None => format!(
+                    "error forwarding port {port} to pod: no backend is attached for this port"
+                ),
             };
             let _ = sink.send(frame(data + 1, why.as_bytes())).await;
             writers.push(None);
@@ -159,7 +169,7 @@ where
             msg = stream.next() => match msg {
                 Some(Ok(Message::Binary(data))) if !data.is_empty() => {
                     let ch = data[0] as usize;
-                    if ch % 2 == 0 && let Some(Some(w)) = writers.get_mut(ch / 2) && w.write_all(&data[1..]).await.is_err() {
+                    if ch.is_multiple_of(2) && let Some(Some(w)) = writers.get_mut(ch / 2) && w.write_all(&data[1..]).await.is_err() {
                         writers[ch / 2] = None;
                     }
                 }

@@ -86,7 +86,9 @@ fn utf8(b: &[u8]) -> Value {
 fn message(buf: &[u8], layout: &Layout) -> Option<Value> {
     let mut m = Map::new();
     for (num, f) in fields(buf)? {
-        let Some(FieldSpec(_, name, kind)) = layout.iter().find(|f| f.0 == num) else { continue };
+        let Some(FieldSpec(_, name, kind)) = layout.iter().find(|f| f.0 == num) else {
+            continue;
+        };
         match (kind, f) {
             (Kind::Message(inner), Field::Bytes(b)) => {
                 m.insert(name.to_string(), message(b, inner)?);
@@ -101,7 +103,9 @@ fn message(buf: &[u8], layout: &Layout) -> Option<Value> {
                     if let Field::Bytes(x) = ef {
                         match (n, kind) {
                             (1, _) => k = String::from_utf8_lossy(x).into_owned(),
-                            (2, Kind::BytesMap) => v = json!(base64::engine::general_purpose::STANDARD.encode(x)),
+                            (2, Kind::BytesMap) => {
+                                v = json!(base64::engine::general_purpose::STANDARD.encode(x))
+                            }
                             (2, _) => v = utf8(x),
                             _ => {}
                         }
@@ -130,19 +134,33 @@ static RESOURCE_ATTRIBUTES: &Layout = &[
     FieldSpec(6, "subresource", Kind::Scalar),
     FieldSpec(7, "name", Kind::Scalar),
 ];
-static NON_RESOURCE_ATTRIBUTES: &Layout = &[FieldSpec(1, "path", Kind::Scalar), FieldSpec(2, "verb", Kind::Scalar)];
+static NON_RESOURCE_ATTRIBUTES: &Layout = &[
+    FieldSpec(1, "path", Kind::Scalar),
+    FieldSpec(2, "verb", Kind::Scalar),
+];
 static SSAR_SPEC: &Layout = &[
     FieldSpec(1, "resourceAttributes", Kind::Message(RESOURCE_ATTRIBUTES)),
-    FieldSpec(2, "nonResourceAttributes", Kind::Message(NON_RESOURCE_ATTRIBUTES)),
+    FieldSpec(
+        2,
+        "nonResourceAttributes",
+        Kind::Message(NON_RESOURCE_ATTRIBUTES),
+    ),
 ];
 static SAR_SPEC: &Layout = &[
     FieldSpec(1, "resourceAttributes", Kind::Message(RESOURCE_ATTRIBUTES)),
-    FieldSpec(2, "nonResourceAttributes", Kind::Message(NON_RESOURCE_ATTRIBUTES)),
+    FieldSpec(
+        2,
+        "nonResourceAttributes",
+        Kind::Message(NON_RESOURCE_ATTRIBUTES),
+    ),
     FieldSpec(3, "user", Kind::Scalar),
     FieldSpec(4, "groups", Kind::List),
 ];
 static SSRR_SPEC: &Layout = &[FieldSpec(1, "namespace", Kind::Scalar)];
-static TOKEN_SPEC: &Layout = &[FieldSpec(1, "audiences", Kind::List), FieldSpec(2, "expirationSeconds", Kind::Scalar)];
+static TOKEN_SPEC: &Layout = &[
+    FieldSpec(1, "audiences", Kind::List),
+    FieldSpec(2, "expirationSeconds", Kind::Scalar),
+];
 static OBJECT_META: &Layout = &[
     FieldSpec(1, "name", Kind::Scalar),
     FieldSpec(2, "generateName", Kind::Scalar),
@@ -160,7 +178,11 @@ fn layout_for(kind: &str) -> Option<Vec<FieldSpec>> {
         "SelfSubjectRulesReview" => vec![meta, spec(SSRR_SPEC)],
         "TokenRequest" => vec![meta, spec(TOKEN_SPEC)],
         "Namespace" | "ServiceAccount" => vec![meta],
-        "ConfigMap" => vec![meta, FieldSpec(2, "data", Kind::StringMap), FieldSpec(3, "binaryData", Kind::BytesMap)],
+        "ConfigMap" => vec![
+            meta,
+            FieldSpec(2, "data", Kind::StringMap),
+            FieldSpec(3, "binaryData", Kind::BytesMap),
+        ],
         "Secret" => vec![
             meta,
             FieldSpec(2, "data", Kind::BytesMap),
@@ -221,7 +243,12 @@ mod tests {
     fn decodes_a_self_subject_access_review() {
         let attrs = [field(1, b"default"), field(2, b"create"), field(5, b"pods")].concat();
         let raw = [field(1, &[]), field(2, &field(1, &attrs))].concat();
-        let v = decode(&envelope(b"authorization.k8s.io/v1", b"SelfSubjectAccessReview", &raw)).unwrap();
+        let v = decode(&envelope(
+            b"authorization.k8s.io/v1",
+            b"SelfSubjectAccessReview",
+            &raw,
+        ))
+        .unwrap();
         assert_eq!(v["kind"], "SelfSubjectAccessReview");
         assert_eq!(v["spec"]["resourceAttributes"]["verb"], "create");
         assert_eq!(v["spec"]["resourceAttributes"]["resource"], "pods");
@@ -232,9 +259,16 @@ mod tests {
     fn decodes_a_configmap_with_labels_and_data() {
         let label = field(11, &[field(1, b"app"), field(2, b"flink")].concat());
         let meta = [field(1, b"conf"), label].concat();
-        let raw = [field(1, &meta), field(2, &[field(1, b"k"), field(2, b"v")].concat())].concat();
+        let raw = [
+            field(1, &meta),
+            field(2, &[field(1, b"k"), field(2, b"v")].concat()),
+        ]
+        .concat();
         let v = decode(&envelope(b"v1", b"ConfigMap", &raw)).unwrap();
-        assert_eq!(v["metadata"], json!({"name": "conf", "labels": {"app": "flink"}}));
+        assert_eq!(
+            v["metadata"],
+            json!({"name": "conf", "labels": {"app": "flink"}})
+        );
         assert_eq!(v["data"], json!({"k": "v"}));
     }
 }

@@ -22,14 +22,24 @@ pub fn split_name_port(s: &str) -> (String, Option<String>) {
     let parts: Vec<&str> = s.split(':').collect();
     match parts.as_slice() {
         [name] => (name.to_string(), None),
-        ["http" | "https", name, port] => (name.to_string(), Some(port.to_string()).filter(|p| !p.is_empty())),
-        [name, port] => (name.to_string(), Some(port.to_string()).filter(|p| !p.is_empty())),
+        ["http" | "https", name, port] => (
+            name.to_string(),
+            Some(port.to_string()).filter(|p| !p.is_empty()),
+        ),
+        [name, port] => (
+            name.to_string(),
+            Some(port.to_string()).filter(|p| !p.is_empty()),
+        ),
         _ => (s.to_string(), None),
     }
 }
 
 fn is_ready(pod: &Value) -> bool {
-    pod["status"]["conditions"].as_array().into_iter().flatten().any(|c| c["type"] == "Ready" && c["status"] == "True")
+    pod["status"]["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|c| c["type"] == "Ready" && c["status"] == "True")
 }
 
 fn unavailable(message: String) -> ApiError {
@@ -37,20 +47,40 @@ fn unavailable(message: String) -> ApiError {
 }
 
 /// Finds the real address for a proxied request.
-fn target(ctx: &RequestCtx<'_>, rt: &ResourceType, ns: &str, name: &str, port: Option<&str>) -> Result<SocketAddr, ApiError> {
+fn target(
+    ctx: &RequestCtx<'_>,
+    rt: &ResourceType,
+    ns: &str,
+    name: &str,
+    port: Option<&str>,
+) -> Result<SocketAddr, ApiError> {
     let st = ctx.shared.lock();
     let pods_rt = resources::find("", "pods").expect("known");
     let (candidates, target_port): (Vec<Value>, Value) = if rt.plural == "services" {
         let svc = rest::get(&st, rt, ns, name)?;
         let ports = svc["spec"]["ports"].as_array().cloned().unwrap_or_default();
         let sp = match port {
-            Some(p) => ports.iter().find(|sp| sp["name"] == p || sp["port"].to_string() == p).cloned(),
+            Some(p) => ports
+                .iter()
+                .find(|sp| sp["name"] == p || p.parse::<u64>().ok() == sp["port"].as_u64())
+                .cloned(),
             None => ports.first().cloned(),
         }
-        .ok_or_else(|| unavailable(format!("no service port {:?} found for service \"{name}\"", port.unwrap_or(""))))?;
-        let sel = svc["spec"]["selector"].as_object().cloned().unwrap_or_default();
+        .ok_or_else(|| {
+            unavailable(format!(
+                "no service port {:?} found for service \"{name}\"",
+                port.unwrap_or("")
+            ))
+        })?;
+        let sel = svc["spec"]["selector"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
         let sel = LabelSelector::from_map(&sel);
-        let mut pods: Vec<Value> = st.store.list(pods_rt, Some(ns)).into_iter()
+        let mut pods: Vec<Value> = st
+            .store
+            .list(pods_rt, Some(ns))
+            .into_iter()
             .filter(|p| !sel.is_empty() && sel.matches(p) && !meta::is_deleting(p))
             .collect();
         pods.sort_by_key(|p| !is_ready(p));
@@ -64,11 +94,20 @@ fn target(ctx: &RequestCtx<'_>, rt: &ResourceType, ns: &str, name: &str, port: O
         (vec![pod], p)
     };
     if candidates.is_empty() {
-        return Err(unavailable(format!("no endpoints available for service \"{name}\"")));
+        return Err(unavailable(format!(
+            "no endpoints available for service \"{name}\""
+        )));
     }
     for pod in &candidates {
-        let Some(cport) = resolve_target_port(pod, &target_port) else { continue };
-        if let Some(b) = st.backends.iter().rev().find(|b| b.namespace == ns && b.container_port == cport && b.selector.matches(pod)) {
+        let Some(cport) = resolve_target_port(pod, &target_port) else {
+            continue;
+        };
+        if let Some(b) = st
+            .backends
+            .iter()
+            .rev()
+            .find(|b| b.namespace == ns && b.container_port == cport && b.selector.matches(pod))
+        {
             return Ok(b.target);
         }
     }
@@ -101,13 +140,27 @@ pub async fn forward(
         .await
         .map_err(|e| fail(e.to_string()))?;
     tokio::spawn(conn);
-    let mut builder = Request::builder().method(ctx.method.clone()).uri(&uri).header("host", addr.to_string());
+    let mut builder = Request::builder()
+        .method(ctx.method.clone())
+        .uri(&uri)
+        .header("host", addr.to_string());
     for (k, v) in ctx.headers {
-        if !matches!(k.as_str(), "host" | "authorization" | "connection" | "upgrade" | "transfer-encoding" | "content-length" | "accept-encoding") {
+        if !matches!(
+            k.as_str(),
+            "host"
+                | "authorization"
+                | "connection"
+                | "upgrade"
+                | "transfer-encoding"
+                | "content-length"
+                | "accept-encoding"
+        ) {
             builder = builder.header(k, v);
         }
     }
-    let req = builder.body(Full::new(ctx.body.clone())).map_err(|e| fail(e.to_string()))?;
+    let req = builder
+        .body(Full::new(ctx.body.clone()))
+        .map_err(|e| fail(e.to_string()))?;
     let resp = tokio::time::timeout(Duration::from_secs(120), sender.send_request(req))
         .await
         .map_err(|_| fail("timeout awaiting response headers".into()))?
@@ -120,7 +173,10 @@ pub async fn forward(
         .to_bytes();
     let mut out = Response::builder().status(parts.status);
     for (k, v) in &parts.headers {
-        if !matches!(k.as_str(), "connection" | "transfer-encoding" | "content-length") {
+        if !matches!(
+            k.as_str(),
+            "connection" | "transfer-encoding" | "content-length"
+        ) {
             out = out.header(k, v);
         }
     }
@@ -133,8 +189,14 @@ mod tests {
 
     #[test]
     fn proxy_names_carry_optional_scheme_and_port() {
-        assert_eq!(split_name_port("flink-rest:rest"), ("flink-rest".into(), Some("rest".into())));
-        assert_eq!(split_name_port("https:flink-rest:8081"), ("flink-rest".into(), Some("8081".into())));
+        assert_eq!(
+            split_name_port("flink-rest:rest"),
+            ("flink-rest".into(), Some("rest".into()))
+        );
+        assert_eq!(
+            split_name_port("https:flink-rest:8081"),
+            ("flink-rest".into(), Some("8081".into()))
+        );
         assert_eq!(split_name_port("flink-rest"), ("flink-rest".into(), None));
     }
 }

@@ -91,9 +91,7 @@ pub fn rule_allows(rule: &Value, a: &Attributes) -> bool {
     }
     if let Some(path) = &a.path {
         return strings(&rule["nonResourceURLs"]).iter().any(|u| {
-            *u == "*"
-                || *u == path
-                || u.strip_suffix('*').is_some_and(|p| path.starts_with(p))
+            *u == "*" || *u == path || u.strip_suffix('*').is_some_and(|p| path.starts_with(p))
         });
     }
     let groups = strings(&rule["apiGroups"]);
@@ -232,27 +230,63 @@ fn view_rules() -> Vec<Value> {
         rule(
             &[""],
             &[
-                "configmaps", "endpoints", "persistentvolumeclaims", "persistentvolumeclaims/status",
-                "pods", "replicationcontrollers", "replicationcontrollers/scale", "serviceaccounts",
-                "services", "services/status", "bindings", "events", "limitranges",
-                "namespaces/status", "pods/log", "pods/status", "replicationcontrollers/status",
-                "resourcequotas", "resourcequotas/status", "namespaces",
+                "configmaps",
+                "endpoints",
+                "persistentvolumeclaims",
+                "persistentvolumeclaims/status",
+                "pods",
+                "replicationcontrollers",
+                "replicationcontrollers/scale",
+                "serviceaccounts",
+                "services",
+                "services/status",
+                "bindings",
+                "events",
+                "limitranges",
+                "namespaces/status",
+                "pods/log",
+                "pods/status",
+                "replicationcontrollers/status",
+                "resourcequotas",
+                "resourcequotas/status",
+                "namespaces",
             ],
             READ,
         ),
         rule(
             &["apps"],
             &[
-                "controllerrevisions", "daemonsets", "daemonsets/status", "deployments",
-                "deployments/scale", "deployments/status", "replicasets", "replicasets/scale",
-                "replicasets/status", "statefulsets", "statefulsets/scale", "statefulsets/status",
+                "controllerrevisions",
+                "daemonsets",
+                "daemonsets/status",
+                "deployments",
+                "deployments/scale",
+                "deployments/status",
+                "replicasets",
+                "replicasets/scale",
+                "replicasets/status",
+                "statefulsets",
+                "statefulsets/scale",
+                "statefulsets/status",
             ],
             READ,
         ),
-        rule(&["batch"], &["cronjobs", "cronjobs/status", "jobs", "jobs/status"], READ),
+        rule(
+            &["batch"],
+            &["cronjobs", "cronjobs/status", "jobs", "jobs/status"],
+            READ,
+        ),
         rule(&["discovery.k8s.io"], &["endpointslices"], READ),
-        rule(&["policy"], &["poddisruptionbudgets", "poddisruptionbudgets/status"], READ),
-        rule(&["networking.k8s.io"], &["ingresses", "ingresses/status", "networkpolicies"], READ),
+        rule(
+            &["policy"],
+            &["poddisruptionbudgets", "poddisruptionbudgets/status"],
+            READ,
+        ),
+        rule(
+            &["networking.k8s.io"],
+            &["ingresses", "ingresses/status", "networkpolicies"],
+            READ,
+        ),
     ]
 }
 
@@ -261,21 +295,40 @@ fn edit_rules() -> Vec<Value> {
     r.extend([
         rule(
             &[""],
-            &["pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "secrets", "services/proxy"],
+            &[
+                "pods/attach",
+                "pods/exec",
+                "pods/portforward",
+                "pods/proxy",
+                "secrets",
+                "services/proxy",
+            ],
             READ,
         ),
         rule(&[""], &["serviceaccounts"], &["impersonate"]),
         rule(
             &[""],
-            &["pods", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy"],
+            &[
+                "pods",
+                "pods/attach",
+                "pods/exec",
+                "pods/portforward",
+                "pods/proxy",
+            ],
             WRITE,
         ),
         rule(&[""], &["pods/eviction"], &["create"]),
         rule(
             &[""],
             &[
-                "configmaps", "events", "persistentvolumeclaims", "replicationcontrollers",
-                "replicationcontrollers/scale", "secrets", "serviceaccounts", "services",
+                "configmaps",
+                "events",
+                "persistentvolumeclaims",
+                "replicationcontrollers",
+                "replicationcontrollers/scale",
+                "secrets",
+                "serviceaccounts",
+                "services",
                 "services/proxy",
             ],
             WRITE,
@@ -284,26 +337,55 @@ fn edit_rules() -> Vec<Value> {
         rule(
             &["apps"],
             &[
-                "daemonsets", "deployments", "deployments/rollback", "deployments/scale",
-                "replicasets", "replicasets/scale", "statefulsets", "statefulsets/scale",
+                "daemonsets",
+                "deployments",
+                "deployments/rollback",
+                "deployments/scale",
+                "replicasets",
+                "replicasets/scale",
+                "statefulsets",
+                "statefulsets/scale",
             ],
             WRITE,
         ),
         rule(&["batch"], &["cronjobs", "jobs"], WRITE),
         rule(&["policy"], &["poddisruptionbudgets"], WRITE),
-        rule(&["networking.k8s.io"], &["ingresses", "networkpolicies"], WRITE),
-        rule(&["coordination.k8s.io"], &["leases"], &["create", "delete", "get", "list", "patch", "update", "watch"]),
+        rule(
+            &["networking.k8s.io"],
+            &["ingresses", "networkpolicies"],
+            WRITE,
+        ),
+        rule(
+            &["coordination.k8s.io"],
+            &["leases"],
+            &[
+                "create", "delete", "get", "list", "patch", "update", "watch",
+            ],
+        ),
     ]);
     r
 }
 
 fn admin_rules() -> Vec<Value> {
     let mut r = edit_rules();
-    r.push(rule(&["authorization.k8s.io"], &["localsubjectaccessreviews"], &["create"]));
+    r.push(rule(
+        &["authorization.k8s.io"],
+        &["localsubjectaccessreviews"],
+        &["create"],
+    ));
     r.push(rule(
         &["rbac.authorization.k8s.io"],
         &["rolebindings", "roles"],
-        &["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
+        &[
+            "create",
+            "delete",
+            "deletecollection",
+            "get",
+            "list",
+            "patch",
+            "update",
+            "watch",
+        ],
     ));
     r
 }
@@ -323,24 +405,67 @@ pub fn default_objects() -> Vec<(&'static str, Value)> {
                "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": group}]})
     };
     vec![
-        ("clusterroles", role("cluster-admin", vec![
-            json!({"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}),
-            json!({"nonResourceURLs": ["*"], "verbs": ["*"]}),
-        ])),
+        (
+            "clusterroles",
+            role(
+                "cluster-admin",
+                vec![
+                    json!({"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}),
+                    json!({"nonResourceURLs": ["*"], "verbs": ["*"]}),
+                ],
+            ),
+        ),
         ("clusterroles", role("admin", admin_rules())),
         ("clusterroles", role("edit", edit_rules())),
         ("clusterroles", role("view", view_rules())),
-        ("clusterroles", role("system:basic-user", vec![
-            rule(&["authorization.k8s.io"], &["selfsubjectaccessreviews", "selfsubjectrulesreviews"], &["create"]),
-            rule(&["authentication.k8s.io"], &["selfsubjectreviews"], &["create"]),
-        ])),
-        ("clusterroles", role("system:discovery", vec![json!({
+        (
+            "clusterroles",
+            role(
+                "system:basic-user",
+                vec![
+                    rule(
+                        &["authorization.k8s.io"],
+                        &["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
+                        &["create"],
+                    ),
+                    rule(
+                        &["authentication.k8s.io"],
+                        &["selfsubjectreviews"],
+                        &["create"],
+                    ),
+                ],
+            ),
+        ),
+        (
+            "clusterroles",
+            role(
+                "system:discovery",
+                vec![json!({
             "nonResourceURLs": ["/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez",
                                 "/openapi", "/openapi/*", "/readyz", "/version", "/version/"],
-            "verbs": ["get"]})])),
-        ("clusterrolebindings", binding("cluster-admin", "cluster-admin", "system:masters")),
-        ("clusterrolebindings", binding("system:basic-user", "system:basic-user", "system:authenticated")),
-        ("clusterrolebindings", binding("system:discovery", "system:discovery", "system:authenticated")),
+            "verbs": ["get"]})],
+            ),
+        ),
+        (
+            "clusterrolebindings",
+            binding("cluster-admin", "cluster-admin", "system:masters"),
+        ),
+        (
+            "clusterrolebindings",
+            binding(
+                "system:basic-user",
+                "system:basic-user",
+                "system:authenticated",
+            ),
+        ),
+        (
+            "clusterrolebindings",
+            binding(
+                "system:discovery",
+                "system:discovery",
+                "system:authenticated",
+            ),
+        ),
     ]
 }
 
@@ -348,7 +473,14 @@ pub fn default_objects() -> Vec<(&'static str, Value)> {
 mod tests {
     use super::*;
 
-    fn attrs(verb: &str, group: &str, resource: &str, sub: &str, name: &str, ns: Option<&str>) -> Attributes {
+    fn attrs(
+        verb: &str,
+        group: &str,
+        resource: &str,
+        sub: &str,
+        name: &str,
+        ns: Option<&str>,
+    ) -> Attributes {
         Attributes {
             verb: verb.into(),
             group: group.into(),
@@ -366,14 +498,32 @@ mod tests {
     #[test]
     fn rules_follow_the_rbac_documentation() {
         let r = json!({"apiGroups": [""], "resources": ["configmaps"], "resourceNames": ["my-config"], "verbs": ["get", "update"]});
-        assert!(rule_allows(&r, &attrs("get", "", "configmaps", "", "my-config", Some("d"))));
-        assert!(!rule_allows(&r, &attrs("get", "", "configmaps", "", "other", Some("d"))));
-        assert!(!rule_allows(&r, &attrs("list", "", "configmaps", "", "", Some("d"))));
+        assert!(rule_allows(
+            &r,
+            &attrs("get", "", "configmaps", "", "my-config", Some("d"))
+        ));
+        assert!(!rule_allows(
+            &r,
+            &attrs("get", "", "configmaps", "", "other", Some("d"))
+        ));
+        assert!(!rule_allows(
+            &r,
+            &attrs("list", "", "configmaps", "", "", Some("d"))
+        ));
         let pods = json!({"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]});
-        assert!(!rule_allows(&pods, &attrs("get", "", "pods", "log", "p", Some("d"))));
+        assert!(!rule_allows(
+            &pods,
+            &attrs("get", "", "pods", "log", "p", Some("d"))
+        ));
         let logs = json!({"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]});
-        assert!(rule_allows(&logs, &attrs("get", "", "pods", "log", "p", Some("d"))));
-        assert!(!rule_allows(&logs, &attrs("get", "apps", "pods", "log", "p", Some("d"))));
+        assert!(rule_allows(
+            &logs,
+            &attrs("get", "", "pods", "log", "p", Some("d"))
+        ));
+        assert!(!rule_allows(
+            &logs,
+            &attrs("get", "apps", "pods", "log", "p", Some("d"))
+        ));
     }
 
     // "A RoleBinding grants permissions within a specific namespace, whereas a
@@ -384,22 +534,56 @@ mod tests {
     fn bindings_scope_rules_to_their_namespace() {
         let mut store = Store::default();
         for (plural, obj) in default_objects() {
-            store.insert(resources::find("rbac.authorization.k8s.io", plural).unwrap(), obj);
+            store.insert(
+                resources::find("rbac.authorization.k8s.io", plural).unwrap(),
+                obj,
+            );
         }
         let rb = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
             "metadata": {"name": "flink-edit", "namespace": "flink"},
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"},
             "subjects": [{"kind": "ServiceAccount", "name": "flink"}]});
-        store.insert(resources::find("rbac.authorization.k8s.io", "rolebindings").unwrap(), rb);
+        store.insert(
+            resources::find("rbac.authorization.k8s.io", "rolebindings").unwrap(),
+            rb,
+        );
         let sa = UserInfo::new("system:serviceaccount:flink:flink", &[]);
         let create_cm = |ns: &str| attrs("create", "", "configmaps", "", "", Some(ns));
         assert!(authorize(&store, &sa, &create_cm("flink")).allowed);
         assert!(!authorize(&store, &sa, &create_cm("default")).allowed);
         // `edit` does not include RBAC objects; `view` does not include secrets.
-        assert!(!authorize(&store, &sa, &attrs("create", "rbac.authorization.k8s.io", "roles", "", "", Some("flink"))).allowed);
+        assert!(
+            !authorize(
+                &store,
+                &sa,
+                &attrs(
+                    "create",
+                    "rbac.authorization.k8s.io",
+                    "roles",
+                    "",
+                    "",
+                    Some("flink")
+                )
+            )
+            .allowed
+        );
         let bob = UserInfo::new("bob", &[]);
         assert!(!authorize(&store, &bob, &create_cm("flink")).allowed);
-        assert!(authorize(&store, &bob, &attrs("create", "authorization.k8s.io", "selfsubjectaccessreviews", "", "", None)).allowed);
+        assert!(
+            authorize(
+                &store,
+                &bob,
+                &attrs(
+                    "create",
+                    "authorization.k8s.io",
+                    "selfsubjectaccessreviews",
+                    "",
+                    "",
+                    None
+                )
+            )
+            .allowed
+        );
         let admin = UserInfo::new("root", &["system:masters"]);
         assert!(authorize(&store, &admin, &create_cm("anywhere")).allowed);
     }

@@ -57,7 +57,10 @@ fn validate(rt: &ResourceType, obj: &Value) -> Result<(), ApiError> {
     let name = meta::name(obj);
     let mut causes = Vec::new();
     if let Err(why) = validation::validate_name(validation::rule_for(rt.group, rt.plural), name) {
-        causes.push(("metadata.name".to_string(), format!("Invalid value: \"{name}\": {why}")));
+        causes.push((
+            "metadata.name".to_string(),
+            format!("Invalid value: \"{name}\": {why}"),
+        ));
     }
     match (rt.group, rt.plural) {
         ("apps", "deployments") | ("apps", "replicasets") => {
@@ -70,11 +73,17 @@ fn validate(rt: &ResourceType, obj: &Value) -> Result<(), ApiError> {
                     .cloned()
                     .unwrap_or_default();
                 if s.is_empty() {
-                    causes.push(("spec.selector".into(), "Invalid value: \"null\": empty selector is invalid for deployment".into()));
+                    causes.push((
+                        "spec.selector".into(),
+                        "Invalid value: \"null\": empty selector is invalid for deployment".into(),
+                    ));
                 } else if !s.matches_labels(&labels) {
                     causes.push((
                         "spec.template.metadata.labels".into(),
-                        format!("Invalid value: {}: `selector` does not match template `labels`", Value::Object(labels)),
+                        format!(
+                            "Invalid value: {}: `selector` does not match template `labels`",
+                            Value::Object(labels)
+                        ),
                     ));
                 }
             }
@@ -82,13 +91,18 @@ fn validate(rt: &ResourceType, obj: &Value) -> Result<(), ApiError> {
                 .as_array()
                 .is_none_or(Vec::is_empty)
             {
-                causes.push(("spec.template.spec.containers".into(), "Required value".into()));
+                causes.push((
+                    "spec.template.spec.containers".into(),
+                    "Required value".into(),
+                ));
             }
         }
-        ("", "pods") => {
-            if obj["spec"]["containers"].as_array().is_none_or(Vec::is_empty) {
-                causes.push(("spec.containers".into(), "Required value".into()));
-            }
+        ("", "pods")
+            if obj["spec"]["containers"]
+                .as_array()
+                .is_none_or(Vec::is_empty) =>
+        {
+            causes.push(("spec.containers".into(), "Required value".into()));
         }
         ("", "services") => {
             let headless = obj["spec"]["clusterIP"] == "None";
@@ -152,9 +166,17 @@ fn check_namespace(st: &State, rt: &ResourceType, ns: &str) -> Result<(), ApiErr
 
 /// Creates an object: fills in name (from `generateName`), uid, timestamps, generation
 /// and defaults, validates it, and stores it unless `dry_run`.
-pub fn create(st: &mut State, rt: &ResourceType, ns: &str, mut obj: Value, dry_run: bool) -> Result<Value, ApiError> {
+pub fn create(
+    st: &mut State,
+    rt: &ResourceType,
+    ns: &str,
+    mut obj: Value,
+    dry_run: bool,
+) -> Result<Value, ApiError> {
     if !obj.is_object() {
-        return Err(ApiError::bad_request("the body of the request was not a JSON object"));
+        return Err(ApiError::bad_request(
+            "the body of the request was not a JSON object",
+        ));
     }
     let ns = ns_of(rt, ns);
     let body_ns = meta::namespace(&obj).to_string();
@@ -167,19 +189,34 @@ pub fn create(st: &mut State, rt: &ResourceType, ns: &str, mut obj: Value, dry_r
     obj["kind"] = json!(rt.kind);
     let generate = meta::meta_str(&obj, "generateName").to_string();
     let m = meta::metadata_mut(&mut obj);
-    if m.get("name").and_then(Value::as_str).is_none_or(str::is_empty) {
+    if m.get("name")
+        .and_then(Value::as_str)
+        .is_none_or(str::is_empty)
+    {
         if generate.is_empty() {
-            let causes = [("metadata.name".to_string(), "Required value: name or generateName is required".to_string())];
+            let causes = [(
+                "metadata.name".to_string(),
+                "Required value: name or generateName is required".to_string(),
+            )];
             return Err(ApiError::invalid(rt, "", &causes));
         }
-        m.insert("name".into(), json!(format!("{generate}{}", meta::random_suffix())));
+        m.insert(
+            "name".into(),
+            json!(format!("{generate}{}", meta::random_suffix())),
+        );
     }
     if rt.namespaced {
         m.insert("namespace".into(), json!(ns));
     } else {
         m.remove("namespace");
     }
-    for f in ["resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields", "selfLink"] {
+    for f in [
+        "resourceVersion",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "managedFields",
+        "selfLink",
+    ] {
         m.remove(f);
     }
     m.insert("uid".into(), json!(meta::new_uid()));
@@ -218,7 +255,9 @@ fn carry_over(rt: &ResourceType, old: &Value, new: &mut Value, subresource: Opti
         match status {
             Some(s) => new["status"] = s,
             None => {
-                new.as_object_mut().expect("objects are JSON objects").remove("status");
+                new.as_object_mut()
+                    .expect("objects are JSON objects")
+                    .remove("status");
             }
         }
         return;
@@ -237,7 +276,15 @@ fn carry_over(rt: &ResourceType, old: &Value, new: &mut Value, subresource: Opti
     new["kind"] = old["kind"].clone();
     let old_meta = old["metadata"].clone();
     let m = meta::metadata_mut(new);
-    for f in ["uid", "creationTimestamp", "namespace", "name", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"] {
+    for f in [
+        "uid",
+        "creationTimestamp",
+        "namespace",
+        "name",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "generation",
+    ] {
         match old_meta.get(f) {
             Some(v) => m.insert(f.into(), v.clone()),
             None => m.remove(f),
@@ -288,7 +335,9 @@ pub fn write(
         .get_key(key)
         .cloned()
         .ok_or_else(|| ApiError::not_found(rt, &key.name))?;
-    if let Some(rv) = new.pointer("/metadata/resourceVersion").and_then(Value::as_str)
+    if let Some(rv) = new
+        .pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str)
         && !rv.is_empty()
         && rv != meta::meta_str(&old, "resourceVersion")
     {
@@ -313,7 +362,10 @@ pub fn write(
             return Ok(st.store.remove(key).unwrap_or(new));
         }
     }
-    meta::metadata_mut(&mut new).insert("resourceVersion".into(), old["metadata"]["resourceVersion"].clone());
+    meta::metadata_mut(&mut new).insert(
+        "resourceVersion".into(),
+        old["metadata"]["resourceVersion"].clone(),
+    );
     if without_rv(&new) == without_rv(&old) || dry_run {
         return Ok(new);
     }
@@ -358,13 +410,16 @@ pub fn patch(
     let Some(current) = st.store.get_key(&key).cloned() else {
         if kind == PatchKind::Apply {
             let Some(manager) = field_manager else {
-                return Err(ApiError::bad_request("PATCH requests of type apply require a fieldManager"));
+                return Err(ApiError::bad_request(
+                    "PATCH requests of type apply require a fieldManager",
+                ));
             };
             let mut obj = body.clone();
             meta::metadata_mut(&mut obj).insert("name".into(), json!(name));
             let created = create(st, rt, ns, obj, dry_run)?;
             if !dry_run {
-                st.applied.insert((meta::uid(&created).to_string(), manager.to_string()), body);
+                st.applied
+                    .insert((meta::uid(&created).to_string(), manager.to_string()), body);
             }
             return Ok((201, created));
         }
@@ -374,11 +429,18 @@ pub fn patch(
     match kind {
         PatchKind::Merge => patch::merge_patch(&mut patched, &body),
         PatchKind::Strategic => patch::strategic_merge(&mut patched, &body),
-        PatchKind::Json => patch::json_patch(&mut patched, &body)
-            .map_err(|e| ApiError::new(422, "Invalid", format!("the server rejected our request due to an error in our request: {e}")))?,
+        PatchKind::Json => patch::json_patch(&mut patched, &body).map_err(|e| {
+            ApiError::new(
+                422,
+                "Invalid",
+                format!("the server rejected our request due to an error in our request: {e}"),
+            )
+        })?,
         PatchKind::Apply => {
             let Some(manager) = field_manager else {
-                return Err(ApiError::bad_request("PATCH requests of type apply require a fieldManager"));
+                return Err(ApiError::bad_request(
+                    "PATCH requests of type apply require a fieldManager",
+                ));
             };
             let slot = (meta::uid(&current).to_string(), manager.to_string());
             let mut applied = body.clone();
@@ -392,9 +454,14 @@ pub fn patch(
         }
     }
     // A patch carrying a resourceVersion is a precondition; otherwise it applies to the latest.
-    let precondition = body.pointer("/metadata/resourceVersion").and_then(Value::as_str);
+    let precondition = body
+        .pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str);
     if precondition.is_none() {
-        meta::metadata_mut(&mut patched).insert("resourceVersion".into(), current["metadata"]["resourceVersion"].clone());
+        meta::metadata_mut(&mut patched).insert(
+            "resourceVersion".into(),
+            current["metadata"]["resourceVersion"].clone(),
+        );
     }
     Ok((200, write(st, rt, &key, patched, subresource, dry_run)?))
 }
@@ -420,23 +487,39 @@ pub fn delete(
     if let Some(uid) = &opts.uid
         && uid != meta::uid(&obj)
     {
-        return Err(ApiError::conflict(rt, name, &format!(
-            "Precondition failed: UID in precondition: {uid}, UID in object meta: {}", meta::uid(&obj))));
+        return Err(ApiError::conflict(
+            rt,
+            name,
+            &format!(
+                "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
+                meta::uid(&obj)
+            ),
+        ));
     }
     if let Some(rv) = &opts.resource_version
         && rv != meta::meta_str(&obj, "resourceVersion")
     {
-        return Err(ApiError::conflict(rt, name, &format!(
-            "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {}",
-            meta::meta_str(&obj, "resourceVersion"))));
+        return Err(ApiError::conflict(
+            rt,
+            name,
+            &format!(
+                "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {}",
+                meta::meta_str(&obj, "resourceVersion")
+            ),
+        ));
     }
     if dry_run {
         return Ok(obj);
     }
     let policy = opts.propagation.as_deref().unwrap_or("Background");
     if !matches!(policy, "Background" | "Foreground" | "Orphan") {
-        return Err(ApiError::new(422, "Invalid", format!(
-            "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported value: \"{policy}\": supported values: \"Foreground\", \"Background\", \"Orphan\"")));
+        return Err(ApiError::new(
+            422,
+            "Invalid",
+            format!(
+                "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported value: \"{policy}\": supported values: \"Foreground\", \"Background\", \"Orphan\""
+            ),
+        ));
     }
     if policy == "Orphan" {
         orphan_dependents(st, meta::uid(&obj));
@@ -470,7 +553,11 @@ pub fn orphan_dependents(st: &mut State, owner_uid: &str) {
     let dependents: Vec<(ObjKey, Value)> = st
         .store
         .all()
-        .filter(|(_, o)| meta::owner_references(o).iter().any(|r| r["uid"] == owner_uid))
+        .filter(|(_, o)| {
+            meta::owner_references(o)
+                .iter()
+                .any(|r| r["uid"] == owner_uid)
+        })
         .map(|(k, o)| (k.clone(), o.clone()))
         .collect();
     for (k, mut o) in dependents {

@@ -68,7 +68,8 @@ pub fn self_subject_rules_review(mut review: Value, store: &Store, user: &UserIn
     }
     for (_, rule) in rbac::applicable_rules(store, user, ns.as_deref()) {
         if rule.get("nonResourceURLs").is_some() {
-            non_resource_rules.push(json!({"verbs": rule["verbs"], "nonResourceURLs": rule["nonResourceURLs"]}));
+            non_resource_rules
+                .push(json!({"verbs": rule["verbs"], "nonResourceURLs": rule["nonResourceURLs"]}));
         } else {
             resource_rules.push(rule);
         }

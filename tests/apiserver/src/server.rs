@@ -3,7 +3,7 @@
 //! controller loop, and the test-facing [`ApiServer`] handle.
 
 use crate::controllers;
-use crate::faults::{Fault, Recorder, RecordedRequest};
+use crate::faults::{Fault, RecordedRequest, Recorder};
 use crate::gc;
 use crate::handler;
 use crate::kubeconfig::{self, KubeconfigSpec};
@@ -72,13 +72,20 @@ impl ApiServer {
         let listener = std::net::TcpListener::bind(("127.0.0.1", opts.port))?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
-        let tls = if opts.tls { Some(tls::generate()?) } else { None };
+        let tls = if opts.tls {
+            Some(tls::generate()?)
+        } else {
+            None
+        };
         let scheme = if tls.is_some() { "https" } else { "http" };
         let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());
         let acceptor = tls.map(|t| tokio_rustls::TlsAcceptor::from(t.config));
         let admin_token = format!("admin-{}", meta::new_uid());
         let mut state = State::new(opts);
-        state.tokens.insert(admin_token.clone(), UserInfo::new(ADMIN_USER, &["system:masters"]));
+        state.tokens.insert(
+            admin_token.clone(),
+            UserInfo::new(ADMIN_USER, &["system:masters"]),
+        );
         let shared = Arc::new(Shared {
             state: Mutex::new(state),
             recorder: Mutex::new(Recorder::default()),
@@ -87,13 +94,16 @@ impl ApiServer {
         let dir = temp_dir()?;
         let kubeconfig = dir.join("kubeconfig");
         let url = format!("{scheme}://{addr}");
-        kubeconfig::write(&kubeconfig, &KubeconfigSpec {
-            server: &url,
-            ca_pem: ca_pem.as_deref(),
-            user: ADMIN_USER,
-            token: &admin_token,
-            namespace: Some("default"),
-        })?;
+        kubeconfig::write(
+            &kubeconfig,
+            &KubeconfigSpec {
+                server: &url,
+                ca_pem: ca_pem.as_deref(),
+                user: ADMIN_USER,
+                token: &admin_token,
+                namespace: Some("default"),
+            },
+        )?;
         let (shutdown, shutdown_rx) = oneshot::channel();
         let thread_shared = shared.clone();
         let thread = std::thread::Builder::new()
@@ -153,36 +163,71 @@ impl ApiServer {
 
     /// Writes a kubeconfig for `user` (a name given to [`ApiServer::add_user`], or a
     /// service account as `system:serviceaccount:NS:NAME`; a token is made if needed).
-    pub fn write_kubeconfig(&self, path: &Path, user: &str, namespace: Option<&str>) -> std::io::Result<()> {
+    pub fn write_kubeconfig(
+        &self,
+        path: &Path,
+        user: &str,
+        namespace: Option<&str>,
+    ) -> std::io::Result<()> {
         let token = {
             let st = self.shared.lock();
-            st.tokens.iter().find(|(_, u)| u.name == user).map(|(t, _)| t.clone())
+            st.tokens
+                .iter()
+                .find(|(_, u)| u.name == user)
+                .map(|(t, _)| t.clone())
         };
         let token = token.unwrap_or_else(|| self.add_user(user, &[]));
         let url = self.url();
-        kubeconfig::write(path, &KubeconfigSpec { server: &url, ca_pem: self.ca_pem.as_deref(), user, token: &token, namespace })
+        kubeconfig::write(
+            path,
+            &KubeconfigSpec {
+                server: &url,
+                ca_pem: self.ca_pem.as_deref(),
+                user,
+                token: &token,
+                namespace,
+            },
+        )
     }
 
     /// Registers a user (or service account `system:serviceaccount:NS:NAME`) with groups
     /// and returns a bearer token for it.
     pub fn add_user(&self, user: &str, groups: &[&str]) -> String {
         let token = format!("token-{}", meta::new_uid());
-        self.shared.lock().tokens.insert(token.clone(), UserInfo::new(user, groups));
+        self.shared
+            .lock()
+            .tokens
+            .insert(token.clone(), UserInfo::new(user, groups));
         token
     }
 
     /// Relays port-forward and service-proxy traffic for pods in `namespace` matching
     /// `label_selector`, addressed to `container_port`, to a real local TCP address.
-    pub fn attach_backend(&self, namespace: &str, label_selector: &str, container_port: u16, target: SocketAddr) {
+    pub fn attach_backend(
+        &self,
+        namespace: &str,
+        label_selector: &str,
+        container_port: u16,
+        target: SocketAddr,
+    ) {
         let selector = LabelSelector::parse(label_selector).expect("a valid label selector");
-        self.shared.lock().backends.push(Backend { namespace: namespace.into(), selector, container_port, target });
+        self.shared.lock().backends.push(Backend {
+            namespace: namespace.into(),
+            selector,
+            container_port,
+            target,
+        });
     }
 
     /// Makes pods in `namespace` matching `label_selector` (present and future) fail the
     /// given way, with the status and Warning Events Kubernetes would show.
     pub fn fail_pod(&self, namespace: &str, label_selector: &str, failure: PodFailure) {
         let selector = LabelSelector::parse(label_selector).expect("a valid label selector");
-        self.shared.lock().failures.push(FailureRule { namespace: namespace.into(), selector, failure });
+        self.shared.lock().failures.push(FailureRule {
+            namespace: namespace.into(),
+            selector,
+            failure,
+        });
         self.shared.changed.notify_one();
     }
 
@@ -202,13 +247,28 @@ impl ApiServer {
     }
 
     /// A stored object, by `apiVersion` (`v1`, `apps/v1`), plural and name.
-    pub fn object(&self, api_version: &str, kind_plural: &str, namespace: Option<&str>, name: &str) -> Option<Value> {
+    pub fn object(
+        &self,
+        api_version: &str,
+        kind_plural: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Option<Value> {
         let rt = resources::find_by_api_version(api_version, kind_plural)?;
-        self.shared.lock().store.get(rt, namespace.unwrap_or(""), name).cloned()
+        self.shared
+            .lock()
+            .store
+            .get(rt, namespace.unwrap_or(""), name)
+            .cloned()
     }
 
     /// All stored objects of a type (in one namespace, or all when None).
-    pub fn list(&self, api_version: &str, kind_plural: &str, namespace: Option<&str>) -> Vec<Value> {
+    pub fn list(
+        &self,
+        api_version: &str,
+        kind_plural: &str,
+        namespace: Option<&str>,
+    ) -> Vec<Value> {
         let Some(rt) = resources::find_by_api_version(api_version, kind_plural) else {
             return Vec::new();
         };
@@ -224,9 +284,22 @@ impl ApiServer {
     }
 
     /// Creates an object directly (as the admin would), e.g. to set up a namespace.
-    pub fn create(&self, api_version: &str, kind_plural: &str, namespace: Option<&str>, obj: Value) -> Result<Value, crate::ApiError> {
-        let rt = resources::find_by_api_version(api_version, kind_plural).ok_or_else(crate::ApiError::no_route)?;
-        let out = crate::rest::create(&mut self.shared.lock(), rt, namespace.unwrap_or(""), obj, false);
+    pub fn create(
+        &self,
+        api_version: &str,
+        kind_plural: &str,
+        namespace: Option<&str>,
+        obj: Value,
+    ) -> Result<Value, crate::ApiError> {
+        let rt = resources::find_by_api_version(api_version, kind_plural)
+            .ok_or_else(crate::ApiError::no_route)?;
+        let out = crate::rest::create(
+            &mut self.shared.lock(),
+            rt,
+            namespace.unwrap_or(""),
+            obj,
+            false,
+        );
         self.shared.changed.notify_one();
         out
     }
@@ -244,9 +317,15 @@ impl Drop for ApiServer {
     }
 }
 
-async fn accept_loop(listener: tokio::net::TcpListener, tls: Option<tokio_rustls::TlsAcceptor>, shared: Arc<Shared>) {
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    shared: Arc<Shared>,
+) {
     loop {
-        let Ok((tcp, _)) = listener.accept().await else { continue };
+        let Ok((tcp, _)) = listener.accept().await else {
+            continue;
+        };
         let _ = tcp.set_nodelay(true);
         let shared = shared.clone();
         let tls = tls.clone();
@@ -256,11 +335,17 @@ async fn accept_loop(listener: tokio::net::TcpListener, tls: Option<tokio_rustls
             match tls {
                 Some(acceptor) => {
                     if let Ok(stream) = acceptor.accept(tcp).await {
-                        let _ = builder.serve_connection(TokioIo::new(stream), service).with_upgrades().await;
+                        let _ = builder
+                            .serve_connection(TokioIo::new(stream), service)
+                            .with_upgrades()
+                            .await;
                     }
                 }
                 None => {
-                    let _ = builder.serve_connection(TokioIo::new(tcp), service).with_upgrades().await;
+                    let _ = builder
+                        .serve_connection(TokioIo::new(tcp), service)
+                        .with_upgrades()
+                        .await;
                 }
             }
         });

@@ -93,7 +93,10 @@ impl State {
             st.seed_namespace(ns);
         }
         for (plural, obj) in rbac::default_objects() {
-            st.seed(resources::find("rbac.authorization.k8s.io", plural).expect("known"), obj);
+            st.seed(
+                resources::find("rbac.authorization.k8s.io", plural).expect("known"),
+                obj,
+            );
         }
         let node = st.node_object();
         st.seed(resources::find("", "nodes").expect("known"), node);
@@ -127,7 +130,10 @@ impl State {
     pub fn ensure_default_service_account(&mut self, ns: &str) {
         let sa_rt = resources::find("", "serviceaccounts").expect("known");
         if self.store.get(sa_rt, ns, "default").is_none() {
-            self.seed(sa_rt, json!({"metadata": {"name": "default", "namespace": ns}}));
+            self.seed(
+                sa_rt,
+                json!({"metadata": {"name": "default", "namespace": ns}}),
+            );
         }
     }
 

@@ -240,7 +240,11 @@ impl Store {
     }
 
     /// The events a new watch starting after `since` sees, or None when `since` is too old.
-    pub fn changes_since(&self, filter: &WatchFilter, since: u64) -> Option<Vec<(EventType, Value)>> {
+    pub fn changes_since(
+        &self,
+        filter: &WatchFilter,
+        since: u64,
+    ) -> Option<Vec<(EventType, Value)>> {
         if since < self.oldest_resumable() {
             return None;
         }

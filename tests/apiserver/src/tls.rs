@@ -18,14 +18,24 @@ pub fn generate() -> std::io::Result<TlsMaterial> {
     let ca_key = rcgen::KeyPair::generate().map_err(err)?;
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).map_err(err)?;
     ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params.distinguished_name.push(rcgen::DnType::CommonName, "test-apiserver-ca");
-    ca_params.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign, rcgen::KeyUsagePurpose::CrlSign, rcgen::KeyUsagePurpose::DigitalSignature];
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "test-apiserver-ca");
+    ca_params.key_usages = vec![
+        rcgen::KeyUsagePurpose::KeyCertSign,
+        rcgen::KeyUsagePurpose::CrlSign,
+        rcgen::KeyUsagePurpose::DigitalSignature,
+    ];
     let ca_cert = ca_params.self_signed(&ca_key).map_err(err)?;
     let issuer = rcgen::Issuer::new(ca_params, ca_key);
 
     let key = rcgen::KeyPair::generate().map_err(err)?;
-    let mut params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()]).map_err(err)?;
-    params.distinguished_name.push(rcgen::DnType::CommonName, "kube-apiserver");
+    let mut params =
+        rcgen::CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+            .map_err(err)?;
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "kube-apiserver");
     params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
     let cert = params.signed_by(&key, &issuer).map_err(err)?;
 

@@ -43,11 +43,26 @@ pub fn start(shared: &Arc<Shared>, rt: &'static ResourceType, req: WatchRequest)
     {
         let mut st = shared.lock();
         let current_rv = st.store.resource_version();
-        let wrap = |o: Value| if req.as_table { table::table(rt, &[o], &current_rv.to_string()) } else { o };
-        match req.resource_version.as_deref().filter(|rv| !rv.is_empty() && *rv != "0") {
+        let wrap = |o: Value| {
+            if req.as_table {
+                table::table(rt, &[o], &current_rv.to_string())
+            } else {
+                o
+            }
+        };
+        match req
+            .resource_version
+            .as_deref()
+            .filter(|rv| !rv.is_empty() && *rv != "0")
+        {
             None => {
                 let ns = req.filter.namespace.as_deref();
-                for o in st.store.list(rt, ns).into_iter().filter(|o| req.filter.selectors.matches(o)) {
+                for o in st
+                    .store
+                    .list(rt, ns)
+                    .into_iter()
+                    .filter(|o| req.filter.selectors.matches(o))
+                {
                     initial.push(line("ADDED", wrap(o)));
                 }
                 if req.send_initial_events {
@@ -66,8 +81,14 @@ pub fn start(shared: &Arc<Shared>, rt: &'static ResourceType, req: WatchRequest)
                         }
                     }
                     None => {
-                        let err = ApiError::new(410, "Expired", format!(
-                            "too old resource version: {since} ({})", st.store.oldest_resumable() + 1));
+                        let err = ApiError::new(
+                            410,
+                            "Expired",
+                            format!(
+                                "too old resource version: {since} ({})",
+                                st.store.oldest_resumable() + 1
+                            ),
+                        );
                         initial.push(line("ERROR", err.to_status()));
                         drop(tx);
                         return finish(initial, None, None, req.as_table, rt);
@@ -75,7 +96,10 @@ pub fn start(shared: &Arc<Shared>, rt: &'static ResourceType, req: WatchRequest)
                 }
             }
         }
-        st.store.subscribe(Watcher { filter: req.filter.clone(), tx });
+        st.store.subscribe(Watcher {
+            filter: req.filter.clone(),
+            tx,
+        });
     }
     let rx_stream: EventStream = rx.boxed();
     finish(initial, Some(rx_stream), req.timeout, req.as_table, rt)

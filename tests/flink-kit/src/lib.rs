@@ -15,6 +15,7 @@ pub mod rest;
 
 mod install;
 mod process;
+mod procfs;
 mod require;
 mod tempdir;
 

@@ -14,6 +14,8 @@ use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::procfs::{cmdline, group_members, vm_hwm_kib};
+
 /// How often process state is polled while waiting with a deadline.
 const POLL_INTERVAL: Duration = Duration::from_millis(20);
 
@@ -226,38 +228,6 @@ fn read_in_background<R: Read + Send + 'static>(pipe: Option<R>) -> thread::Join
         }
         String::from_utf8_lossy(&bytes).into_owned()
     })
-}
-
-/// The pids of all live processes in process group `pgid`.
-pub(crate) fn group_members(pgid: u32) -> Vec<u32> {
-    let Ok(entries) = fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|&pid| process_group_of(pid) == Some(pgid))
-        .collect()
-}
-
-/// The process group of `pid`: field 5 of `/proc/<pid>/stat`, counted after the `(comm)` field,
-/// which may itself contain spaces and parentheses.
-fn process_group_of(pid: u32) -> Option<u32> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after_comm = &stat[stat.rfind(')')? + 1..];
-    after_comm.split_whitespace().nth(2)?.parse().ok()
-}
-
-fn cmdline(pid: u32) -> String {
-    fs::read(format!("/proc/{pid}/cmdline"))
-        .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
-        .unwrap_or_default()
-}
-
-fn vm_hwm_kib(pid: u32) -> Option<u64> {
-    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// The last `lines` lines of `text`, for error messages.

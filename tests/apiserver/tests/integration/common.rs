@@ -13,7 +13,9 @@ pub const DEADLINE: Duration = Duration::from_secs(20);
 
 /// Starts a server with default options.
 pub async fn server() -> ApiServer {
-    ApiServer::start(ServerOptions::default()).await.expect("server starts")
+    ApiServer::start(ServerOptions::default())
+        .await
+        .expect("server starts")
 }
 
 /// A kube-rs client from a kubeconfig file, as kubectl-flink builds its own.
@@ -32,9 +34,16 @@ pub async fn client(server: &ApiServer) -> kube::Client {
 
 /// Whether `kubectl` can run; panics under `CI=true` when it cannot.
 pub fn require_kubectl() -> bool {
-    let ok = Command::new("kubectl").arg("version").arg("--client").output().is_ok_and(|o| o.status.success());
+    let ok = Command::new("kubectl")
+        .arg("version")
+        .arg("--client")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !ok {
-        assert!(!flink_kit::in_ci(), "kubectl is required when CI=true but does not run");
+        assert!(
+            !flink_kit::in_ci(),
+            "kubectl is required when CI=true but does not run"
+        );
         eprintln!("skipping: kubectl is not installed");
     }
     ok
@@ -66,7 +75,12 @@ pub fn kubectl(kubeconfig: &Path, args: &[&str], stdin: Option<&str>) -> Kubectl
         .spawn()
         .expect("kubectl starts");
     if let Some(input) = stdin {
-        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("stdin written");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("stdin written");
     }
     drop(child.stdin.take());
     let out = child.wait_with_output().expect("kubectl finishes");
@@ -91,7 +105,9 @@ pub fn poll<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
 
 /// Runs a future with the test deadline.
 pub async fn bounded<F: std::future::Future>(what: &str, f: F) -> F::Output {
-    tokio::time::timeout(DEADLINE, f).await.unwrap_or_else(|_| panic!("timed out: {what}"))
+    tokio::time::timeout(DEADLINE, f)
+        .await
+        .unwrap_or_else(|_| panic!("timed out: {what}"))
 }
 
 /// A Deployment + Service manifest like the ones our tool creates.

@@ -19,7 +19,11 @@ async fn injected_faults_hit_the_nth_matching_request() {
     let path = "/api/v1/namespaces/default/configmaps";
     server.inject(Fault::status("POST", path, 2, 500));
     cms.create(&PostParams::default(), &cm("a")).await.unwrap();
-    match cms.create(&PostParams::default(), &cm("b")).await.unwrap_err() {
+    match cms
+        .create(&PostParams::default(), &cm("b"))
+        .await
+        .unwrap_err()
+    {
         kube::Error::Api(s) => assert_eq!((s.code, s.reason.as_str()), (500, "InternalError")),
         other => panic!("expected the injected 500, got {other:?}"),
     }
@@ -27,25 +31,43 @@ async fn injected_faults_hit_the_nth_matching_request() {
     server.inject(Fault::status("POST", path, 1, 503));
     cms.create(&PostParams::default(), &cm("b")).await.unwrap();
 
-    server.inject(Fault::delay("GET", &format!("{path}/a"), 1, Duration::from_millis(300)));
+    server.inject(Fault::delay(
+        "GET",
+        &format!("{path}/a"),
+        1,
+        Duration::from_millis(300),
+    ));
     let t = Instant::now();
     cms.get("a").await.unwrap();
     assert!(t.elapsed() >= Duration::from_millis(300));
 
     server.inject(Fault::drop_connection("GET", &format!("{path}/b"), 1));
     let dropped = cms.get("b").await;
-    assert!(!matches!(dropped, Err(kube::Error::Api(_))), "a dropped connection is not an API answer: {dropped:?}");
+    assert!(
+        !matches!(dropped, Err(kube::Error::Api(_))),
+        "a dropped connection is not an API answer: {dropped:?}"
+    );
 
-    let log: Vec<(String, u16)> = server.requests().iter().map(|r| (r.line(), r.status)).collect();
-    assert_eq!(log, vec![
-        (format!("POST {path}"), 201),
-        (format!("POST {path}"), 500),
-        (format!("POST {path}"), 503),
-        (format!("POST {path}"), 201),
-        (format!("GET {path}/a"), 200),
-        (format!("GET {path}/b"), 0),
-    ]);
-    assert_eq!(server.requests()[0].body.as_ref().unwrap()["metadata"]["name"], "a");
+    let log: Vec<(String, u16)> = server
+        .requests()
+        .iter()
+        .map(|r| (r.line(), r.status))
+        .collect();
+    assert_eq!(
+        log,
+        vec![
+            (format!("POST {path}"), 201),
+            (format!("POST {path}"), 500),
+            (format!("POST {path}"), 503),
+            (format!("POST {path}"), 201),
+            (format!("GET {path}/a"), 200),
+            (format!("GET {path}/b"), 0),
+        ]
+    );
+    assert_eq!(
+        server.requests()[0].body.as_ref().unwrap()["metadata"]["name"],
+        "a"
+    );
 }
 
 #[tokio::test]
@@ -54,7 +76,15 @@ async fn the_request_log_shows_concurrency() {
     let cms: Api<ConfigMap> = Api::default_namespaced(client(&server).await);
     cms.create(&PostParams::default(), &cm("a")).await.unwrap();
     server.clear_requests();
-    server.inject(Fault::delay("GET", "/api/v1/namespaces/default/configmaps/a", 1, Duration::from_millis(200)).always());
+    server.inject(
+        Fault::delay(
+            "GET",
+            "/api/v1/namespaces/default/configmaps/a",
+            1,
+            Duration::from_millis(200),
+        )
+        .always(),
+    );
     let gets = (0..3).map(|_| cms.get("a"));
     for r in futures::future::join_all(gets).await {
         r.unwrap();

@@ -12,17 +12,31 @@ use test_apiserver::{ApiServer, ServerOptions};
 
 async fn can_i(client: kube::Client, verb: &str, resource: &str, ns: &str) -> bool {
     let review: SelfSubjectAccessReview = serde_json::from_value(json!({
-        "spec": {"resourceAttributes": {"verb": verb, "resource": resource, "namespace": ns}}})).unwrap();
+        "spec": {"resourceAttributes": {"verb": verb, "resource": resource, "namespace": ns}}}))
+    .unwrap();
     let api: Api<SelfSubjectAccessReview> = Api::all(client);
-    api.create(&PostParams::default(), &review).await.unwrap().status.unwrap().allowed
+    api.create(&PostParams::default(), &review)
+        .await
+        .unwrap()
+        .status
+        .unwrap()
+        .allowed
 }
 
 #[tokio::test]
 async fn rbac_denies_until_a_binding_allows_and_reviews_agree() {
-    let server = ApiServer::start(ServerOptions { tls: true, rbac_enforced: true, ..Default::default() }).await.unwrap();
+    let server = ApiServer::start(ServerOptions {
+        tls: true,
+        rbac_enforced: true,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     assert!(server.url().starts_with("https://"));
     let alice_kc = server.temp_dir().join("alice.kubeconfig");
-    server.write_kubeconfig(&alice_kc, "alice", Some("default")).unwrap();
+    server
+        .write_kubeconfig(&alice_kc, "alice", Some("default"))
+        .unwrap();
     let alice = client_from(&alice_kc).await;
     let admin = client(&server).await;
 
@@ -39,20 +53,38 @@ async fn rbac_denies_until_a_binding_allows_and_reviews_agree() {
     let binding: RoleBinding = serde_json::from_value(json!({
         "metadata": {"name": "alice-edit"},
         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"},
-        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "alice"}]})).unwrap();
-    Api::<RoleBinding>::default_namespaced(admin.clone()).create(&PostParams::default(), &binding).await.unwrap();
+        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "alice"}]}))
+    .unwrap();
+    Api::<RoleBinding>::default_namespaced(admin.clone())
+        .create(&PostParams::default(), &binding)
+        .await
+        .unwrap();
 
     assert!(cms.list(&ListParams::default()).await.is_ok());
     assert!(can_i(alice.clone(), "create", "configmaps", "default").await);
-    assert!(!can_i(alice.clone(), "create", "configmaps", "kube-system").await, "a RoleBinding is namespaced");
-    assert!(!can_i(alice.clone(), "create", "rolebindings", "default").await, "edit excludes RBAC objects");
+    assert!(
+        !can_i(alice.clone(), "create", "configmaps", "kube-system").await,
+        "a RoleBinding is namespaced"
+    );
+    assert!(
+        !can_i(alice.clone(), "create", "rolebindings", "default").await,
+        "edit excludes RBAC objects"
+    );
 
     if require_kubectl() {
         let yes = kubectl(&alice_kc, &["auth", "can-i", "delete", "pods"], None);
         assert_eq!(yes.stdout.trim(), "yes", "{}", yes.stderr);
-        let no = kubectl(&alice_kc, &["auth", "can-i", "list", "secrets", "-n", "kube-system"], None);
+        let no = kubectl(
+            &alice_kc,
+            &["auth", "can-i", "list", "secrets", "-n", "kube-system"],
+            None,
+        );
         assert_eq!(no.stdout.trim(), "no", "{}", no.stderr);
         let denied = kubectl(&alice_kc, &["get", "pods", "-n", "kube-system"], None);
-        assert!(denied.stderr.contains("Error from server (Forbidden)"), "{}", denied.stderr);
+        assert!(
+            denied.stderr.contains("Error from server (Forbidden)"),
+            "{}",
+            denied.stderr
+        );
     }
 }

@@ -1,0 +1,29 @@
+//! Flink's REST API, typed: what `kubectl flink` asks a running JobManager
+//! (list, cancel, savepoint, stop, upload and run jars, shut down, readiness).
+//!
+//! [`FlinkRest`] holds the endpoints and reduces Flink's error bodies to one
+//! line; [`Transport`] decides how requests travel: the API server's services
+//! proxy (default, falls back to port-forward when forbidden), a port-forward
+//! to the JobManager pod, or a plain `http://` URL. No clap and no printing
+//! here: commands decide what users see.
+
+mod backoff;
+mod client;
+mod direct;
+mod error;
+mod exchange;
+mod forward;
+mod http1;
+mod model;
+mod multipart;
+mod proxy;
+mod transport;
+
+pub use backoff::Backoff;
+pub use client::FlinkRest;
+pub use error::RestError;
+pub use model::{
+    ClusterOverview, JobOverview, JobState, RunJarRequest, SavepointFormat, SavepointRequest,
+    SavepointStatus, StopRequest, TaskCounts,
+};
+pub use transport::Transport;
