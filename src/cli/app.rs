@@ -21,6 +21,23 @@ Examples:
   kubectl flink app run --cluster-id etl -c com.example.Etl -p 4 s3://jobs/etl.jar --date 2026-11-27
   kubectl flink app run --cluster-id etl -s s3://savepoints/sp-1 local:///opt/flink/usrlib/etl.jar")]
     Run(AppRunArgs),
+    /// List the jobs of an application cluster (running and scheduled; -a for all)
+    #[command(after_help = "\
+Examples:
+  kubectl flink app list my-app
+  kubectl flink app list my-app -a -o json")]
+    List(super::jobs::JobListArgs),
+    /// Cancel a job of an application cluster
+    #[command(after_help = "\
+Examples:
+  kubectl flink app cancel my-app 3f2a9c1e0b7d4e5f8a6b2c1d0e9f8a7b")]
+    Cancel(super::jobs::JobCancelArgs),
+    /// Take a savepoint of a job (--stop: stop the job with it); prints the savepoint path
+    #[command(after_help = "\
+Examples:
+  kubectl flink app savepoint my-app 3f2a9c1e0b7d4e5f8a6b2c1d0e9f8a7b
+  kubectl flink app savepoint my-app 3f2a9c1e0b7d4e5f8a6b2c1d0e9f8a7b s3://savepoints/etl --stop --drain")]
+    Savepoint(super::jobs::JobSavepointArgs),
 }
 
 #[derive(Debug, Args)]
@@ -51,6 +68,8 @@ pub struct AppRunArgs {
     /// Only print the objects (-o yaml or json) instead of creating them
     #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
     pub dry_run: Option<DryRun>,
+    #[command(flatten)]
+    pub wait: super::session::WaitArgs,
     /// Jar URI: local:///path/in/image.jar, s3://…, https://…
     #[arg(value_name = "JAR")]
     pub jar: String,

@@ -3,6 +3,8 @@
 
 pub mod app;
 pub mod flink;
+pub mod get;
+pub mod jobs;
 pub mod session;
 pub mod target;
 
@@ -90,6 +92,8 @@ pub enum Command {
     Session(session::SessionArgs),
     /// Application clusters: one cluster per application, started with its job
     App(app::AppArgs),
+    /// List Flink clusters (found by their labels) with their state
+    Get(get::GetArgs),
     /// Print the plugin version and the Flink version it targets
     Version,
 }
@@ -119,7 +123,9 @@ mod tests {
         let Command::Session(session) = cli.command else {
             panic!("not a session command");
         };
-        let session::SessionCommand::Start(start) = session.command;
+        let session::SessionCommand::Start(start) = session.command else {
+            panic!("not session start");
+        };
         assert_eq!(start.flink.dynamic, vec!["a=1", "b=2"]);
         assert_eq!(start.dry_run, Some(flink::DryRun::Client));
     }
@@ -141,7 +147,9 @@ mod tests {
         let Command::App(app) = cli.command else {
             panic!("not an app command");
         };
-        let app::AppCommand::Run(run) = app.command;
+        let app::AppCommand::Run(run) = app.command else {
+            panic!("not app run");
+        };
         assert_eq!(run.jar, "local:///opt/job.jar");
         assert_eq!(run.args, vec!["--input", "-x", "s3://in"]);
         assert_eq!(run.class.as_deref(), Some("com.example.Job"));

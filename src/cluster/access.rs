@@ -98,3 +98,18 @@ async fn node_address(client: &kube::Client, address_type: &str) -> Option<Strin
         .find(|a| a.type_ == address_type)
         .map(|a| a.address)
 }
+
+/// Poll the REST Service until the load balancer has an address, up to `timeout`.
+pub async fn wait_for_load_balancer(client: &kube::Client, spec: &ClusterSpec, timeout: std::time::Duration) -> WebAccess {
+    let services: Api<Service> = Api::namespaced(client.clone(), &spec.namespace);
+    let name = format!("{}-rest", spec.cluster_id);
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        let service = services.get_opt(&name).await.ok().flatten();
+        let access = web_access(client, spec, service.as_ref()).await;
+        if !matches!(access, WebAccess::Pending(_)) || std::time::Instant::now() >= deadline {
+            return access;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}

@@ -5,4 +5,7 @@ pub mod access;
 pub mod client;
 pub mod deploy;
 pub mod errors;
+pub mod inventory;
 pub mod kubeconfig;
+pub mod stop;
+pub mod wait;

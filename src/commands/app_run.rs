@@ -10,6 +10,7 @@ use crate::flink::spec::DeploymentMode;
 
 pub fn run(global: &GlobalArgs, args: AppRunArgs) -> Result<()> {
     program::check_jar_uri(&args.jar).map_err(Error::Usage)?;
+    let wait = args.wait.clone();
     let program = Program {
         jar_uri: args.jar,
         entry_class: args.class,
@@ -20,7 +21,7 @@ pub fn run(global: &GlobalArgs, args: AppRunArgs) -> Result<()> {
         claim_mode: args.claim_mode.map(|m| m.flink_name().to_string()),
         detached: args.detached,
     };
-    let options = deploy::complete(
+    let mut options = deploy::complete(
         global,
         &args.flink,
         DeploymentMode::Application,
@@ -29,5 +30,7 @@ pub fn run(global: &GlobalArgs, args: AppRunArgs) -> Result<()> {
         args.dry_run,
         &Environment::from_process(),
     )?;
+    options.wait = wait.wait;
+    options.timeout = wait.timeout;
     deploy::run(options)
 }

@@ -6,7 +6,12 @@ use crate::cli::flink::{DryRun, FlinkConfigArgs};
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::cluster::access::{self, WebAccess};
 use crate::cluster::kubeconfig::KubeconfigChoice;
-use crate::cluster::{client, deploy};
+use crate::cluster::{client, deploy, wait};
+use crate::commands::target::ClusterTarget;
+use crate::config::options::EXECUTION_ATTACHED;
+use crate::flink::spec::ExposedType;
+use crate::rest::{FlinkRest, Transport};
+use std::io::IsTerminal;
 use crate::render::services::rest_service_name;
 use crate::config::loader::{self, ConfSource};
 use crate::config::options::{CONFIG_FILE, CONTEXT};
@@ -26,6 +31,11 @@ pub struct DeployOptions {
     pub dry_run: Option<DryRun>,
     pub output: Option<OutputFormat>,
     pub kubeconfig: KubeconfigChoice,
+    /// `--wait`: until REST answers (application: until the job runs).
+    pub wait: bool,
+    pub timeout: std::time::Duration,
+    /// Session only: stay attached with a console after starting.
+    pub attached: bool,
 }
 
 /// The environment variables the configuration layer consults.
@@ -116,6 +126,9 @@ pub fn complete(
         dry_run,
         output: global.output,
         kubeconfig,
+        wait: false,
+        timeout: std::time::Duration::from_secs(300),
+        attached: false,
     })
 }
 
@@ -146,8 +159,60 @@ async fn create_live(options: &DeployOptions) -> Result<()> {
         .services
         .iter()
         .find(|s| s.metadata.name.as_deref() == Some(rest_name.as_str()));
-    let access = access::web_access(&connection.client, spec, rest).await;
-    print_created(spec, &access, options.output)
+    let mut access = access::web_access(&connection.client, spec, rest).await;
+    let attached = options.attached
+        || (spec.mode == DeploymentMode::Session
+            && spec.shipped_config.bool(&EXECUTION_ATTACHED).unwrap_or(false));
+    let target = ClusterTarget {
+        cluster_id: spec.cluster_id.clone(),
+        namespace: spec.namespace.clone(),
+        connection: connection.clone(),
+    };
+    let rest = FlinkRest::new(Transport::services_proxy(
+        connection.client.clone(),
+        &spec.namespace,
+        &spec.cluster_id,
+    ));
+    if options.wait {
+        wait_for_cluster(&target, spec, &rest, options.timeout).await?;
+        if let (WebAccess::Pending(_), ExposedType::LoadBalancer) = (&access, spec.exposed_type) {
+            access = access::wait_for_load_balancer(&connection.client, spec, options.timeout).await;
+        }
+    }
+    print_created(spec, &access, options.output)?;
+    if attached {
+        super::attach::console(&target).await?;
+    }
+    Ok(())
+}
+
+/// `--wait`: phases on a terminal, then for applications the job running.
+async fn wait_for_cluster(
+    target: &ClusterTarget,
+    spec: &ClusterSpec,
+    rest: &FlinkRest,
+    timeout: std::time::Duration,
+) -> Result<()> {
+    let started = std::time::Instant::now();
+    let show = std::io::stderr().is_terminal();
+    wait::until_ready(
+        &target.connection.client,
+        &target.namespace,
+        &target.cluster_id,
+        rest,
+        timeout,
+        |phase| {
+            if show {
+                style::print_note(&format!("… {}", phase.describe()));
+            }
+        },
+    )
+    .await?;
+    if spec.mode == DeploymentMode::Application {
+        let left = timeout.saturating_sub(started.elapsed());
+        wait::until_job_running(rest, &target.cluster_id, left).await?;
+    }
+    Ok(())
 }
 
 fn mode_name(spec: &ClusterSpec) -> &'static str {

@@ -2,8 +2,12 @@
 //! (`complete`), checks them, and runs.
 
 pub mod app_run;
+pub mod attach;
 pub mod deploy;
+pub mod get;
+pub mod jobs;
 pub mod session_start;
+pub mod stop;
 pub mod target;
 pub mod version;
 
@@ -15,10 +19,24 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Session(session) => match session.command {
             SessionCommand::Start(args) => session_start::run(&cli.global, args),
+            SessionCommand::Stop(args) => stop::run(&cli.global, args),
+            SessionCommand::Attach(args) => attach::run(&cli.global, args),
+            SessionCommand::Run(args) => jobs::run(&cli.global, args),
+            SessionCommand::List(args) => jobs::list(&cli.global, args, jobs::ClusterKind::Session),
+            SessionCommand::Cancel(args) => jobs::cancel(&cli.global, args, jobs::ClusterKind::Session),
+            SessionCommand::Savepoint(args) => {
+                jobs::savepoint(&cli.global, args, jobs::ClusterKind::Session)
+            }
         },
         Command::App(app) => match app.command {
             AppCommand::Run(args) => app_run::run(&cli.global, args),
+            AppCommand::List(args) => jobs::list(&cli.global, args, jobs::ClusterKind::Application),
+            AppCommand::Cancel(args) => jobs::cancel(&cli.global, args, jobs::ClusterKind::Application),
+            AppCommand::Savepoint(args) => {
+                jobs::savepoint(&cli.global, args, jobs::ClusterKind::Application)
+            }
         },
+        Command::Get(args) => get::run(&cli.global, args),
         Command::Version => version::run(&cli.global),
     }
 }

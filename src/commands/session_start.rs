@@ -7,7 +7,7 @@ use crate::error::Result;
 use crate::flink::spec::DeploymentMode;
 
 pub fn run(global: &GlobalArgs, args: SessionStartArgs) -> Result<()> {
-    let options = deploy::complete(
+    let mut options = deploy::complete(
         global,
         &args.flink,
         DeploymentMode::Session,
@@ -16,5 +16,8 @@ pub fn run(global: &GlobalArgs, args: SessionStartArgs) -> Result<()> {
         args.dry_run,
         &Environment::from_process(),
     )?;
+    options.wait = args.wait.wait;
+    options.timeout = args.wait.timeout;
+    options.attached = args.attached;
     deploy::run(options)
 }

@@ -2,6 +2,7 @@
 
 pub mod objects;
 pub mod style;
+pub mod table;
 
 use std::io::Write;
 

@@ -165,6 +165,70 @@ fn authenticate(shared: &Shared, headers: &HeaderMap) -> Result<UserInfo, ApiErr
         .ok_or_else(|| ApiError::new(401, "Unauthorized", "Unauthorized"))
 }
 
+/// Applies `Impersonate-User` / `Impersonate-Group` (kubectl `--as` / `--as-group`): with
+/// RBAC enforced the requester needs the `impersonate` verb on `users` (or `serviceaccounts`)
+/// and `groups`, as on a real server.
+fn impersonate(
+    shared: &Shared,
+    headers: &HeaderMap,
+    requester: UserInfo,
+) -> Result<UserInfo, ApiError> {
+    let Some(target) = headers
+        .get("impersonate-user")
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Ok(requester);
+    };
+    let groups: Vec<&str> = headers
+        .get_all("impersonate-group")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let st = shared.lock();
+    if st.opts.rbac_enforced {
+        let mut checks: Vec<Attributes> = Vec::new();
+        match target
+            .strip_prefix("system:serviceaccount:")
+            .and_then(|r| r.split_once(':'))
+        {
+            Some((ns, name)) => checks.push(Attributes {
+                verb: "impersonate".into(),
+                resource: "serviceaccounts".into(),
+                name: name.into(),
+                namespace: Some(ns.into()),
+                ..Default::default()
+            }),
+            None => checks.push(Attributes {
+                verb: "impersonate".into(),
+                resource: "users".into(),
+                name: target.into(),
+                ..Default::default()
+            }),
+        }
+        for g in &groups {
+            checks.push(Attributes {
+                verb: "impersonate".into(),
+                resource: "groups".into(),
+                name: g.to_string(),
+                ..Default::default()
+            });
+        }
+        for a in checks {
+            if !rbac::authorize(&st.store, &requester, &a).allowed {
+                return Err(ApiError::forbidden(
+                    &requester.name,
+                    "impersonate",
+                    &a.resource,
+                    "",
+                    a.namespace.as_deref(),
+                    &a.name,
+                ));
+            }
+        }
+    }
+    Ok(UserInfo::new(target, &groups))
+}
+
 /// Handles one request; `Err` drops the connection.
 pub async fn handle(
     shared: Arc<Shared>,
@@ -217,7 +281,7 @@ pub async fn handle(
             }
         }
     }
-    let user = match authenticate(&shared, &parts) {
+    let user = match authenticate(&shared, &parts).and_then(|u| impersonate(&shared, &parts, u)) {
         Ok(u) => u,
         Err(e) => {
             shared.recorder().finish(idx, e.code, "");
@@ -721,6 +785,11 @@ fn review(ctx: &RequestCtx<'_>, rt: &'static ResourceType) -> Result<Response<Bo
         }
         "subjectaccessreviews" => reviews::subject_access_review(body, &st.store),
         "selfsubjectrulesreviews" => reviews::self_subject_rules_review(body, &st.store, ctx.user),
+        "selfsubjectreviews" => {
+            body["status"] =
+                json!({"userInfo": {"username": ctx.user.name, "groups": ctx.user.groups}});
+            body
+        }
         _ => return Err(ApiError::no_route()),
     };
     Ok(json_response(201, &answer))

@@ -177,6 +177,7 @@ fn layout_for(kind: &str) -> Option<Vec<FieldSpec>> {
         "SubjectAccessReview" => vec![meta, spec(SAR_SPEC)],
         "SelfSubjectRulesReview" => vec![meta, spec(SSRR_SPEC)],
         "TokenRequest" => vec![meta, spec(TOKEN_SPEC)],
+        "SelfSubjectReview" => vec![meta],
         "Namespace" | "ServiceAccount" => vec![meta],
         "ConfigMap" => vec![
             meta,

@@ -103,9 +103,14 @@ const fn stored(
 }
 
 /// A review resource: create-only, answered and never stored.
-const fn review(plural: &'static str, singular: &'static str, kind: &'static str) -> ResourceType {
+const fn review(
+    group: &'static str,
+    plural: &'static str,
+    singular: &'static str,
+    kind: &'static str,
+) -> ResourceType {
     ResourceType {
-        group: "authorization.k8s.io",
+        group,
         version: "v1",
         plural,
         singular,
@@ -121,6 +126,7 @@ const fn review(plural: &'static str, singular: &'static str, kind: &'static str
 }
 
 const RBAC: &str = "rbac.authorization.k8s.io";
+const AUTHZ: &str = "authorization.k8s.io";
 
 /// Every resource type served, in discovery order.
 pub static RESOURCES: &[ResourceType] = &[
@@ -296,19 +302,28 @@ pub static RESOURCES: &[ResourceType] = &[
         false,
     ),
     review(
+        AUTHZ,
         "selfsubjectaccessreviews",
         "selfsubjectaccessreview",
         "SelfSubjectAccessReview",
     ),
     review(
+        AUTHZ,
         "selfsubjectrulesreviews",
         "selfsubjectrulesreview",
         "SelfSubjectRulesReview",
     ),
     review(
+        AUTHZ,
         "subjectaccessreviews",
         "subjectaccessreview",
         "SubjectAccessReview",
+    ),
+    review(
+        "authentication.k8s.io",
+        "selfsubjectreviews",
+        "selfsubjectreview",
+        "SelfSubjectReview",
     ),
 ];
 

@@ -52,6 +52,128 @@ fn namespaces_rt() -> &'static ResourceType {
     resources::find("", "namespaces").expect("namespaces is a known resource")
 }
 
+/// The size limit of annotations and of ConfigMap/Secret data, as enforced by the server.
+const ANNOTATIONS_MAX: usize = 256 * 1024;
+const DATA_MAX: usize = 1024 * 1024;
+
+fn invalid_value(field: String, value: &str, why: String) -> (String, String) {
+    (field, format!("Invalid value: \"{value}\": {why}"))
+}
+
+/// Label and annotation syntax of an ObjectMeta at `path`.
+fn validate_meta(meta: &Value, path: &str, causes: &mut Vec<(String, String)>) {
+    for (k, v) in meta["labels"].as_object().into_iter().flatten() {
+        if let Err(why) = validation::validate_qualified_name(k) {
+            causes.push(invalid_value(format!("{path}.labels"), k, why));
+        }
+        if let Err(why) = validation::validate_label_value(v.as_str().unwrap_or("")) {
+            causes.push(invalid_value(
+                format!("{path}.labels"),
+                v.as_str().unwrap_or(""),
+                why,
+            ));
+        }
+    }
+    let mut size = 0;
+    for (k, v) in meta["annotations"].as_object().into_iter().flatten() {
+        size += k.len() + v.as_str().map_or(0, str::len);
+        if let Err(why) = validation::validate_qualified_name(k) {
+            causes.push(invalid_value(format!("{path}.annotations"), k, why));
+        }
+    }
+    if size > ANNOTATIONS_MAX {
+        causes.push((
+            format!("{path}.annotations"),
+            format!("Too long: must have at most {ANNOTATIONS_MAX} bytes"),
+        ));
+    }
+}
+
+/// Container, port and volume names of a pod spec at `path`.
+fn validate_pod_spec(spec: &Value, path: &str, causes: &mut Vec<(String, String)>) {
+    let mut seen = Vec::new();
+    for list in ["initContainers", "containers"] {
+        for (i, c) in spec[list].as_array().into_iter().flatten().enumerate() {
+            let name = c["name"].as_str().unwrap_or("");
+            let field = format!("{path}.{list}[{i}].name");
+            if let Err(why) = validation::validate_name(validation::NameRule::Dns1123Label, name) {
+                causes.push(invalid_value(field.clone(), name, why));
+            }
+            if seen.contains(&name) {
+                causes.push((field, format!("Duplicate value: \"{name}\"")));
+            }
+            seen.push(name);
+            for (j, p) in c["ports"].as_array().into_iter().flatten().enumerate() {
+                if let Some(pn) = p["name"].as_str()
+                    && let Err(why) = validation::validate_port_name(pn)
+                {
+                    causes.push(invalid_value(
+                        format!("{path}.{list}[{i}].ports[{j}].name"),
+                        pn,
+                        why,
+                    ));
+                }
+            }
+        }
+    }
+    for (i, v) in spec["volumes"].as_array().into_iter().flatten().enumerate() {
+        let name = v["name"].as_str().unwrap_or("");
+        if let Err(why) = validation::validate_name(validation::NameRule::Dns1123Label, name) {
+            causes.push(invalid_value(
+                format!("{path}.volumes[{i}].name"),
+                name,
+                why,
+            ));
+        }
+    }
+}
+
+/// Data keys and total size of a ConfigMap or Secret.
+fn validate_data(obj: &Value, causes: &mut Vec<(String, String)>) {
+    let mut size = 0;
+    for field in ["data", "binaryData", "stringData"] {
+        for (k, v) in obj[field].as_object().into_iter().flatten() {
+            size += v.as_str().map_or(0, str::len);
+            if let Err(why) = validation::validate_config_key(k) {
+                causes.push(invalid_value(format!("{field}[{k}]"), k, why));
+            }
+        }
+    }
+    if size > DATA_MAX {
+        causes.push((
+            String::new(),
+            format!("Too long: must have at most {DATA_MAX} bytes"),
+        ));
+    }
+}
+
+/// Service port names (required when several) and numbers.
+fn validate_service_ports(obj: &Value, causes: &mut Vec<(String, String)>) {
+    let ports = obj["spec"]["ports"].as_array().cloned().unwrap_or_default();
+    for (i, p) in ports.iter().enumerate() {
+        match p["name"].as_str().filter(|n| !n.is_empty()) {
+            None if ports.len() > 1 => {
+                causes.push((format!("spec.ports[{i}].name"), "Required value".into()))
+            }
+            None => {}
+            Some(n) => {
+                if let Err(why) = validation::validate_name(validation::NameRule::Dns1123Label, n) {
+                    causes.push(invalid_value(format!("spec.ports[{i}].name"), n, why));
+                }
+            }
+        }
+        if !p["port"].as_u64().is_some_and(|n| (1..=65535).contains(&n)) {
+            causes.push((
+                format!("spec.ports[{i}].port"),
+                format!(
+                    "Invalid value: {}: must be between 1 and 65535, inclusive",
+                    p["port"]
+                ),
+            ));
+        }
+    }
+}
+
 /// Rejects names and objects the real server would reject with 422 Invalid.
 fn validate(rt: &ResourceType, obj: &Value) -> Result<(), ApiError> {
     let name = meta::name(obj);
@@ -61,6 +183,25 @@ fn validate(rt: &ResourceType, obj: &Value) -> Result<(), ApiError> {
             "metadata.name".to_string(),
             format!("Invalid value: \"{name}\": {why}"),
         ));
+    }
+    validate_meta(&obj["metadata"], "metadata", &mut causes);
+    match (rt.group, rt.plural) {
+        ("apps", _) => {
+            validate_meta(
+                &obj["spec"]["template"]["metadata"],
+                "spec.template.metadata",
+                &mut causes,
+            );
+            validate_pod_spec(
+                &obj["spec"]["template"]["spec"],
+                "spec.template.spec",
+                &mut causes,
+            );
+        }
+        ("", "pods") => validate_pod_spec(&obj["spec"], "spec", &mut causes),
+        ("", "configmaps" | "secrets") => validate_data(obj, &mut causes),
+        ("", "services") => validate_service_ports(obj, &mut causes),
+        _ => {}
     }
     match (rt.group, rt.plural) {
         ("apps", "deployments") | ("apps", "replicasets") => {
@@ -572,5 +713,162 @@ pub fn orphan_dependents(st: &mut State, owner_uid: &str) {
             m.insert("ownerReferences".into(), json!(refs));
         }
         st.store.replace(&k, o);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::options::ServerOptions;
+
+    fn cms() -> &'static ResourceType {
+        resources::find("", "configmaps").unwrap()
+    }
+
+    // Kubernetes API concepts, "Resource versions" / optimistic concurrency: an update
+    // carrying a resourceVersion that is not the current one fails with 409 Conflict; one
+    // without a resourceVersion is unconditional; an update that changes nothing keeps the
+    // resourceVersion.
+    #[test]
+    fn updates_use_optimistic_concurrency() {
+        let mut st = State::new(ServerOptions::default());
+        let v1 = create(
+            &mut st,
+            cms(),
+            "default",
+            json!({"metadata": {"name": "c"}, "data": {"a": "1"}}),
+            false,
+        )
+        .unwrap();
+        let mut edit = v1.clone();
+        edit["data"]["a"] = json!("2");
+        let v2 = update(&mut st, cms(), "default", "c", edit.clone(), None, false).unwrap();
+        assert_ne!(
+            v2["metadata"]["resourceVersion"],
+            v1["metadata"]["resourceVersion"]
+        );
+        let err = update(&mut st, cms(), "default", "c", edit, None, false).unwrap_err();
+        assert_eq!((err.code, err.reason), (409, "Conflict"));
+        assert!(
+            err.message.contains("the object has been modified"),
+            "{}",
+            err.message
+        );
+        let mut blind = json!({"metadata": {"name": "c"}, "data": {"a": "3"}});
+        let v3 = update(&mut st, cms(), "default", "c", blind.clone(), None, false).unwrap();
+        blind["metadata"]["resourceVersion"] = v3["metadata"]["resourceVersion"].clone();
+        let same = update(&mut st, cms(), "default", "c", blind, None, false).unwrap();
+        assert_eq!(
+            same["metadata"]["resourceVersion"], v3["metadata"]["resourceVersion"],
+            "no-op keeps the version"
+        );
+        assert_eq!(
+            v3["metadata"]["uid"], v1["metadata"]["uid"],
+            "uid is immutable"
+        );
+    }
+
+    // "DeleteOptions.preconditions: Must be fulfilled before a deletion is carried out. If
+    // not possible, a 409 Conflict status will be returned." Objects with finalizers are
+    // only marked (deletionTimestamp) until the finalizers are removed.
+    #[test]
+    fn deletes_honour_preconditions_and_finalizers() {
+        let mut st = State::new(ServerOptions::default());
+        let c = create(
+            &mut st,
+            cms(),
+            "default",
+            json!({"metadata": {"name": "c", "finalizers": ["x/y"]}}),
+            false,
+        )
+        .unwrap();
+        let wrong = DeleteOptions {
+            uid: Some("other".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            delete(&mut st, cms(), "default", "c", &wrong, false)
+                .unwrap_err()
+                .code,
+            409
+        );
+        let right = DeleteOptions {
+            uid: Some(meta::uid(&c).into()),
+            ..Default::default()
+        };
+        let marked = delete(&mut st, cms(), "default", "c", &right, false).unwrap();
+        assert!(meta::is_deleting(&marked));
+        assert!(
+            get(&st, cms(), "default", "c").is_ok(),
+            "kept while finalizers remain"
+        );
+        let mut released = marked.clone();
+        released["metadata"]["finalizers"] = json!([]);
+        update(&mut st, cms(), "default", "c", released, None, false).unwrap();
+        assert_eq!(get(&st, cms(), "default", "c").unwrap_err().code, 404);
+    }
+
+    #[test]
+    fn creates_in_missing_namespaces_and_dry_runs_store_nothing() {
+        let mut st = State::new(ServerOptions::default());
+        let err = create(
+            &mut st,
+            cms(),
+            "ghost",
+            json!({"metadata": {"name": "c"}}),
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(
+            (err.code, err.message.as_str()),
+            (404, "namespaces \"ghost\" not found")
+        );
+        create(
+            &mut st,
+            cms(),
+            "default",
+            json!({"metadata": {"name": "c"}}),
+            true,
+        )
+        .unwrap();
+        assert!(get(&st, cms(), "default", "c").is_err());
+    }
+}
+
+#[cfg(test)]
+mod validation_tests {
+    use super::*;
+    use crate::options::ServerOptions;
+
+    // Kubernetes API reference: multi-port Services must name every port; container port
+    // names are IANA service names (at most 15 characters); label values at most 63.
+    #[test]
+    fn invalid_objects_are_rejected_with_field_causes() {
+        let mut st = State::new(ServerOptions::default());
+        let svc = resources::find("", "services").unwrap();
+        let err = create(
+            &mut st,
+            svc,
+            "default",
+            json!({"metadata": {"name": "s"},
+            "spec": {"ports": [{"name": "rest", "port": 8081}, {"port": 6123}]}}),
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(err.code, 422);
+        assert!(
+            err.message.contains("spec.ports[1].name: Required value"),
+            "{}",
+            err.message
+        );
+        let pods = resources::find("", "pods").unwrap();
+        let err = create(&mut st, pods, "default", json!({"metadata": {"name": "p", "labels": {"app": "x".repeat(64)}},
+            "spec": {"containers": [{"name": "c", "image": "i", "ports": [{"name": "taskmanager-rpc1", "containerPort": 1}]}]}}), false).unwrap_err();
+        assert!(err.message.contains("metadata.labels"), "{}", err.message);
+        assert!(
+            err.message.contains("spec.containers[0].ports[0].name"),
+            "{}",
+            err.message
+        );
     }
 }

@@ -241,6 +241,17 @@ impl ApiServer {
         self.shared.recorder().requests()
     }
 
+    /// The bodies of every successful create (201) so far, exactly as the client sent
+    /// them: what a client under test asked for, ready to compare with another client's
+    /// (e.g. Flink's own, from `flink-kit`'s oracle) after normalisation.
+    pub fn created_objects(&self) -> Vec<Value> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.status == 201)
+            .filter_map(|r| r.body)
+            .collect()
+    }
+
     /// Forgets the requests so far.
     pub fn clear_requests(&self) {
         self.shared.recorder().clear();

@@ -123,16 +123,34 @@ pub struct Watcher {
 }
 
 /// The object store.
-#[derive(Default)]
 pub struct Store {
     objects: BTreeMap<ObjKey, Value>,
     uids: HashMap<String, ObjKey>,
     rv: u64,
     log: VecDeque<Change>,
+    log_capacity: usize,
     watchers: Vec<Watcher>,
 }
 
+impl Default for Store {
+    fn default() -> Self {
+        Store::with_log_capacity(LOG_CAPACITY)
+    }
+}
+
 impl Store {
+    /// A store that keeps `capacity` past events for watches to resume from.
+    pub fn with_log_capacity(capacity: usize) -> Self {
+        Store {
+            objects: BTreeMap::new(),
+            uids: HashMap::new(),
+            rv: 0,
+            log: VecDeque::new(),
+            log_capacity: capacity.max(1),
+            watchers: Vec::new(),
+        }
+    }
+
     /// The current (latest) resourceVersion.
     pub fn resource_version(&self) -> u64 {
         self.rv
@@ -186,7 +204,7 @@ impl Store {
             None => !w.tx.is_closed(),
         });
         self.log.push_back(change);
-        if self.log.len() > LOG_CAPACITY {
+        if self.log.len() > self.log_capacity {
             self.log.pop_front();
         }
     }
@@ -260,5 +278,97 @@ impl Store {
     /// Registers a watcher for future changes.
     pub fn subscribe(&mut self, watcher: Watcher) {
         self.watchers.push(watcher);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources;
+    use crate::selectors::LabelSelector;
+
+    fn cm(name: &str, app: &str) -> Value {
+        json!({"metadata": {"name": name, "namespace": "default", "uid": name, "labels": {"app": app}}})
+    }
+
+    fn filter(selector: &str) -> WatchFilter {
+        WatchFilter {
+            resource: "/configmaps".into(),
+            namespace: Some("default".into()),
+            selectors: Selectors {
+                labels: LabelSelector::parse(selector).unwrap(),
+                ..Default::default()
+            },
+        }
+    }
+
+    // Kubernetes API concepts, "Efficient detection of changes": a watch started at a
+    // resourceVersion receives every change after it; when the version is older than the
+    // server keeps history for, it gets 410 Gone (Expired). Each change gets a new, larger
+    // resourceVersion, including deletions.
+    #[test]
+    fn watches_replay_changes_after_a_version_until_it_expires() {
+        let rt = resources::find("", "configmaps").unwrap();
+        let mut store = Store::with_log_capacity(3);
+        let a = store.insert(rt, cm("a", "x"));
+        let rv_a: u64 = a["metadata"]["resourceVersion"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        store.insert(rt, cm("b", "x"));
+        let gone = store.remove(&ObjKey::new(rt, "default", "a")).unwrap();
+        assert!(
+            gone["metadata"]["resourceVersion"]
+                .as_str()
+                .unwrap()
+                .parse::<u64>()
+                .unwrap()
+                > rv_a
+        );
+        let events = store.changes_since(&filter("app=x"), rv_a).unwrap();
+        let kinds: Vec<(&str, &str)> = events
+            .iter()
+            .map(|(k, o)| (k.as_str(), o["metadata"]["name"].as_str().unwrap()))
+            .collect();
+        assert_eq!(kinds, vec![("ADDED", "b"), ("DELETED", "a")]);
+        store.insert(rt, cm("c", "x"));
+        assert!(
+            store.changes_since(&filter("app=x"), rv_a).is_some(),
+            "changes 2..4 are kept"
+        );
+        store.insert(rt, cm("d", "x"));
+        assert!(
+            store.changes_since(&filter("app=x"), rv_a).is_none(),
+            "history of 3 no longer reaches back"
+        );
+    }
+
+    // "A watch with a label selector sees an object that stops matching as DELETED and
+    // one that starts matching as ADDED" (the watch cache's filtering semantics).
+    #[test]
+    fn objects_moving_across_a_selector_are_added_or_deleted() {
+        let f = filter("app=x");
+        let change = |old: &str, new: &str| Change {
+            rv: 1,
+            resource: "/configmaps".into(),
+            namespace: "default".into(),
+            kind: EventType::Modified,
+            old: Some(cm("o", old)),
+            new: cm("o", new),
+        };
+        assert_eq!(
+            f.translate(&change("y", "x")).map(|e| e.0),
+            Some(EventType::Added)
+        );
+        assert_eq!(
+            f.translate(&change("x", "y")).map(|e| e.0),
+            Some(EventType::Deleted)
+        );
+        assert_eq!(
+            f.translate(&change("x", "x")).map(|e| e.0),
+            Some(EventType::Modified)
+        );
+        assert_eq!(f.translate(&change("y", "z")), None);
     }
 }

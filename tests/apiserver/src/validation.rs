@@ -82,3 +82,104 @@ mod tests {
         assert!(validate_name(PathSegment, "a/b").is_err());
     }
 }
+
+fn is_qualified_name_part(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+}
+
+/// Checks a label or annotation key (`[prefix/]name`), returning the real server's complaint.
+pub fn validate_qualified_name(key: &str) -> Result<(), String> {
+    let (prefix, name) = match key.split_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, key),
+    };
+    if let Some(p) = prefix
+        && validate_name(NameRule::Dns1123Subdomain, p).is_err()
+    {
+        return Err("prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character".into());
+    }
+    if !is_qualified_name_part(name) {
+        return Err("name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')".into());
+    }
+    Ok(())
+}
+
+/// Checks a label value (empty, or at most 63 characters of the qualified-name alphabet).
+pub fn validate_label_value(value: &str) -> Result<(), String> {
+    if value.is_empty() || is_qualified_name_part(value) {
+        Ok(())
+    } else if value.len() > 63 {
+        Err("must be no more than 63 characters".into())
+    } else {
+        Err("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')".into())
+    }
+}
+
+/// Checks a container or Service port name (an IANA service name: at most 15 lowercase
+/// alphanumerics or '-', with a letter, no leading, trailing or double '-').
+pub fn validate_port_name(name: &str) -> Result<(), String> {
+    let b = name.as_bytes();
+    let ok = !b.is_empty()
+        && b.len() <= 15
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b.iter().any(u8::is_ascii_lowercase)
+        && b[0] != b'-'
+        && b[b.len() - 1] != b'-'
+        && !name.contains("--");
+    if ok {
+        Ok(())
+    } else {
+        Err("must be no more than 15 characters, contain only lowercase alphanumerics or '-', contain at least one letter, and not begin, end or contain consecutive '-'".into())
+    }
+}
+
+/// Checks a ConfigMap or Secret data key.
+pub fn validate_config_key(key: &str) -> Result<(), String> {
+    let ok = !key.is_empty()
+        && key.len() <= 253
+        && key != "."
+        && key != ".."
+        && key
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'));
+    if ok {
+        Ok(())
+    } else {
+        Err("a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')".into())
+    }
+}
+
+#[cfg(test)]
+mod more_tests {
+    use super::*;
+
+    // Kubernetes docs, "Labels and Selectors" (syntax and character set): keys are an
+    // optional DNS-subdomain prefix and a name of at most 63 characters; values are at most
+    // 63 characters, may be empty, and start and end with an alphanumeric character.
+    // Container/Service port names are IANA service names of at most 15 characters.
+    #[test]
+    fn labels_ports_and_config_keys_follow_the_documented_syntax() {
+        assert!(validate_qualified_name("app.kubernetes.io/name").is_ok());
+        assert!(validate_qualified_name("Bad Key").is_err());
+        assert!(validate_qualified_name("UPPER.example.com/x").is_err());
+        assert!(validate_label_value("").is_ok());
+        assert!(validate_label_value("flink-native-kubernetes").is_ok());
+        assert!(validate_label_value(&"a".repeat(64)).is_err());
+        assert!(validate_label_value("-x").is_err());
+        assert!(validate_port_name("jobmanager-rpc").is_ok());
+        assert!(
+            validate_port_name("taskmanager-rpc1").is_err(),
+            "16 characters"
+        );
+        assert!(validate_port_name("8081").is_err(), "needs a letter");
+        assert!(validate_config_key("config.yaml").is_ok());
+        assert!(validate_config_key("a/b").is_err());
+    }
+}

@@ -112,7 +112,8 @@ impl Drop for GroupChild {
 /// Starts `sh` blocked on reading our pipe; on end-of-file it kills process group `pgid`.
 fn spawn_watchdog(pgid: u32) -> Result<(Child, ChildStdin), String> {
     let mut cmd = Command::new("sh");
-    cmd.args(["-c", r#"read -r _; kill -KILL -- "-$0" 2>/dev/null"#])
+    // dash's builtin kill rejects `--`; a negative pid names the process group.
+    cmd.args(["-c", r#"read -r _; kill -KILL "-$0" 2>/dev/null"#])
         .arg(pgid.to_string())
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
@@ -277,6 +278,50 @@ mod tests {
             thread::sleep(POLL_INTERVAL);
         }
         assert!(!is_alive(grandchild), "background sleep survived the drop");
+    }
+
+    /// Set when this test binary is re-run as the "test process that dies" below.
+    const ORPHAN_HELPER_ENV: &str = "FLINK_KIT_ORPHAN_HELPER";
+
+    /// Helper half of the next test: starts a guarded `sleep`, prints its pid and exits
+    /// without dropping the guard, like a test binary holding a cluster in a `static`.
+    #[test]
+    fn orphan_helper() {
+        if std::env::var_os(ORPHAN_HELPER_ENV).is_none() {
+            return;
+        }
+        let mut cmd = Command::new("sleep");
+        // Not inheriting our output pipe, so the parent test sees us exit.
+        cmd.arg("300").stdout(Stdio::null()).stderr(Stdio::null());
+        let group = GroupChild::spawn(cmd).unwrap();
+        println!("ORPHAN_PID={}", group.pid());
+        std::mem::forget(group);
+        std::process::exit(0);
+    }
+
+    #[test]
+    fn the_watchdog_kills_the_group_when_the_owning_process_exits() {
+        let exe = std::env::current_exe().unwrap();
+        let mut helper = Command::new(exe);
+        helper
+            .args(["--exact", "process::tests::orphan_helper", "--nocapture"])
+            .env(ORPHAN_HELPER_ENV, "1");
+        let out = run_bounded(helper, Duration::from_secs(60)).unwrap();
+        let pid: u32 = out
+            .stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("ORPHAN_PID="))
+            .unwrap_or_else(|| panic!("helper printed no pid: {}{}", out.stdout, out.stderr))
+            .parse()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while is_alive(pid) && Instant::now() < deadline {
+            thread::sleep(POLL_INTERVAL);
+        }
+        assert!(
+            !is_alive(pid),
+            "process {pid} outlived the process that started it"
+        );
     }
 
     #[test]

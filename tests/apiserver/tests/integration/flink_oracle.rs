@@ -8,8 +8,16 @@ use serde_json::Value;
 use std::path::Path;
 use test_apiserver::{ApiServer, RecordedRequest, ServerOptions};
 
-/// Runs Flink's client for one case against a fresh server; returns the run and the log.
-fn run_case(flink_home: &Path, case: &GoldenCase) -> (OracleRun, Vec<RecordedRequest>) {
+/// Flink tests take turns, so that at most two JVMs run at a time on 2 cores.
+static JVM_TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn jvm_turn() -> std::sync::MutexGuard<'static, ()> {
+    JVM_TURN.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Runs Flink's client for one case against a fresh server; returns the run, the request
+/// log and the objects it created.
+fn run_case(flink_home: &Path, case: &GoldenCase) -> (OracleRun, Vec<RecordedRequest>, Vec<Value>) {
     let server = futures::executor::block_on(ApiServer::start(ServerOptions::default()))
         .expect("server starts");
     if case.namespace != "default" {
@@ -39,11 +47,16 @@ fn run_case(flink_home: &Path, case: &GoldenCase) -> (OracleRun, Vec<RecordedReq
             &args,
         ),
     };
-    (run, server.requests())
+    (run, server.requests(), server.created_objects())
 }
 
 /// Checks one case and returns what is wrong with it (empty when it matches).
-fn check_case(case: &GoldenCase, run: &OracleRun, requests: &[RecordedRequest]) -> Vec<String> {
+fn check_case(
+    case: &GoldenCase,
+    run: &OracleRun,
+    requests: &[RecordedRequest],
+    created: &[Value],
+) -> Vec<String> {
     let mut problems = Vec::new();
     if run.exit_code != 0 {
         let tail: String = run
@@ -85,11 +98,6 @@ fn check_case(case: &GoldenCase, run: &OracleRun, requests: &[RecordedRequest]) 
             problems.push(format!("{} answered {}", r.line(), r.status));
         }
     }
-    let created: Vec<&Value> = requests
-        .iter()
-        .filter(|r| r.method == "POST")
-        .filter_map(|r| r.body.as_ref())
-        .collect();
     if created.len() != case.objects.len() {
         problems.push(format!(
             "created {} objects, the golden has {}",
@@ -120,6 +128,7 @@ fn flinks_own_client_succeeds_and_creates_the_golden_objects() {
     let Some(flink_home) = flink_kit::require_flink() else {
         return;
     };
+    let _turn = jvm_turn();
     let cases: Vec<GoldenCase> = golden::case_names()
         .iter()
         .map(|n| golden::load_case(n))
@@ -134,9 +143,12 @@ fn flinks_own_client_succeeds_and_creates_the_golden_objects() {
                 .map(|case| {
                     let home = flink_home.clone();
                     s.spawn(move || {
-                        let (run, requests) = run_case(&home, case);
+                        let (run, requests, created) = run_case(&home, case);
                         eprintln!("{}: exit {} in {:?}", case.name, run.exit_code, run.wall);
-                        (case.name.clone(), check_case(case, &run, &requests))
+                        (
+                            case.name.clone(),
+                            check_case(case, &run, &requests, &created),
+                        )
                     })
                 })
                 .collect();
@@ -156,4 +168,169 @@ fn flinks_own_client_succeeds_and_creates_the_golden_objects() {
         "Flink's client against the test server:\n{}",
         report.join("\n")
     );
+}
+
+/// Runs a session deploy with extra options against `server` and returns the run.
+fn session(flink_home: &Path, server: &ApiServer, cluster_id: &str, extra: &[&str]) -> OracleRun {
+    let mut args = vec![
+        "-Dkubernetes.namespace=default".to_string(),
+        format!("-Dkubernetes.cluster-id={cluster_id}"),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    oracle::run_session(
+        flink_home,
+        server.kubeconfig_path(),
+        &golden::conf_dir(),
+        &args,
+    )
+}
+
+#[test]
+fn flinks_client_prints_the_node_port_and_load_balancer_addresses() {
+    let Some(flink_home) = flink_kit::require_flink() else {
+        return;
+    };
+    let _turn = jvm_turn();
+    let server = futures::executor::block_on(ApiServer::start(ServerOptions::default()))
+        .expect("server starts");
+    let (np, lb) = std::thread::scope(|s| {
+        let np = s.spawn(|| {
+            session(
+                &flink_home,
+                &server,
+                "np",
+                &["-Dkubernetes.rest-service.exposed.type=NodePort"],
+            )
+        });
+        let lb = s.spawn(|| {
+            session(
+                &flink_home,
+                &server,
+                "lb",
+                &["-Dkubernetes.rest-service.exposed.type=LoadBalancer"],
+            )
+        });
+        (np.join().unwrap(), lb.join().unwrap())
+    });
+    let node_port = server
+        .object("v1", "services", Some("default"), "np-rest")
+        .unwrap()["spec"]["ports"][0]["nodePort"]
+        .clone();
+    for (run, address) in [
+        (np, format!("http://10.0.0.10:{node_port}")),
+        (lb, "http://192.0.2.100:8081".to_string()),
+    ] {
+        assert_eq!(run.exit_code, 0, "{}", run.stderr);
+        let out = format!("{}{}", run.stdout, run.stderr);
+        assert!(
+            out.contains(&format!("JobManager Web Interface: {address}")),
+            "expected {address} in:\n{out}"
+        );
+    }
+}
+
+#[test]
+fn a_flink_session_deployed_by_flink_runs_is_reachable_and_is_garbage_collected() {
+    let Some(flink_home) = flink_kit::require_flink() else {
+        return;
+    };
+    let _turn = jvm_turn();
+    let server = futures::executor::block_on(ApiServer::start(ServerOptions::default()))
+        .expect("server starts");
+    let run = session(&flink_home, &server, "live", &[]);
+    assert_eq!(run.exit_code, 0, "{}", run.stderr);
+    // A real JobManager (and TaskManager) started locally stands in for the pod.
+    let jobmanager = flink_kit::jobmanager::StandaloneSession::start(&flink_home)
+        .expect("a real JobManager starts");
+    server.attach_backend(
+        "default",
+        "app=live,component=jobmanager",
+        8081,
+        jobmanager.rest_addr(),
+    );
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let client = crate::common::client(&server).await;
+        let deployments: kube::Api<k8s_openapi::api::apps::v1::Deployment> =
+            kube::Api::default_namespaced(client.clone());
+        crate::common::bounded(
+            "the JobManager deployment to be available",
+            kube::runtime::wait::await_condition(
+                deployments.clone(),
+                "live",
+                kube::runtime::wait::conditions::is_deployment_completed(),
+            ),
+        )
+        .await
+        .unwrap();
+
+        // Flink's REST API through the API server's service proxy, by port name.
+        let req =
+            http::Request::get("/api/v1/namespaces/default/services/live-rest:rest/proxy/overview")
+                .body(vec![])
+                .unwrap();
+        let overview: Value = crate::common::bounded("proxy", client.request(req))
+            .await
+            .unwrap();
+        assert_eq!(overview["flink-version"], "2.3.0", "{overview}");
+
+        // And through a port-forward to the JobManager pod.
+        let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+            kube::Api::default_namespaced(client.clone());
+        let pod = pods
+            .list(&kube::api::ListParams::default().labels("app=live,component=jobmanager"))
+            .await
+            .unwrap()
+            .items
+            .remove(0);
+        let mut pf = pods
+            .portforward(pod.metadata.name.as_deref().unwrap(), &[8081])
+            .await
+            .unwrap();
+        let stream = pf.take_stream(8081).unwrap();
+        let (mut sender, conn) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                .await
+                .unwrap();
+        tokio::spawn(conn);
+        let resp = sender
+            .send_request(
+                http::Request::get("/config")
+                    .header("host", "localhost")
+                    .body(http_body_util::Empty::<bytes::Bytes>::new())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let body = http_body_util::BodyExt::collect(resp.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        let config: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(config["flink-version"], "2.3.0");
+        drop(sender);
+        pf.abort();
+
+        // Deleting the Deployment (what `kubectl delete deploy <cluster-id>` does) takes the
+        // Services and the ConfigMap with it: Flink made them its dependents.
+        deployments
+            .delete("live", &kube::api::DeleteParams::background())
+            .await
+            .unwrap();
+    });
+    crate::common::poll("Flink's services and config map to be collected", || {
+        let left: Vec<String> = ["services", "configmaps"]
+            .iter()
+            .flat_map(|k| server.list("v1", k, Some("default")))
+            .map(|o| o["metadata"]["name"].as_str().unwrap_or("").to_string())
+            .filter(|n| n.starts_with("live") || n.contains("-live"))
+            .collect();
+        left.is_empty().then_some(())
+    });
 }

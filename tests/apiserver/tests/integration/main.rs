@@ -9,3 +9,4 @@ mod kube_api;
 mod kubectl;
 mod network;
 mod rbac;
+mod standalone;

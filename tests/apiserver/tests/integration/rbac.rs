@@ -80,6 +80,32 @@ async fn rbac_denies_until_a_binding_allows_and_reviews_agree() {
             None,
         );
         assert_eq!(no.stdout.trim(), "no", "{}", no.stderr);
+        let whoami = kubectl(
+            &alice_kc,
+            &[
+                "auth",
+                "whoami",
+                "-o",
+                "jsonpath={.status.userInfo.username}",
+            ],
+            None,
+        );
+        assert_eq!(whoami.stdout, "alice", "{}", whoami.stderr);
+        // Impersonation: the admin may act as alice; alice may not act as anyone.
+        let as_alice = kubectl(
+            server.kubeconfig_path(),
+            &["auth", "can-i", "create", "rolebindings", "--as", "alice"],
+            None,
+        );
+        assert_eq!(as_alice.stdout.trim(), "no", "{}", as_alice.stderr);
+        let as_bob = kubectl(&alice_kc, &["get", "pods", "--as", "bob"], None);
+        assert!(
+            as_bob
+                .stderr
+                .contains("cannot impersonate resource \"users\""),
+            "{}",
+            as_bob.stderr
+        );
         let denied = kubectl(&alice_kc, &["get", "pods", "-n", "kube-system"], None);
         assert!(
             denied.stderr.contains("Error from server (Forbidden)"),

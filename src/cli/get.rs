@@ -1,0 +1,18 @@
+//! `kubectl flink get`
+
+use clap::Args;
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  kubectl flink get
+  kubectl flink get my-session -o yaml
+  kubectl flink get -A -o wide")]
+pub struct GetArgs {
+    /// Only this cluster
+    #[arg(value_name = "CLUSTER_ID")]
+    pub id: Option<String>,
+    /// Clusters in every namespace
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+}

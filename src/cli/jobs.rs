@@ -1,0 +1,165 @@
+//! The job verbs shared by `session` and `app`: list, cancel, savepoint,
+//! and `session run` (upload a local jar and run it). They all talk to a
+//! running JobManager's REST API, chosen with `--via` or `--rest-url`.
+
+use super::app::ClaimMode;
+use super::target::TargetArgs;
+use clap::{Args, ValueEnum};
+use std::time::Duration;
+
+/// How a job verb reaches the JobManager's REST API.
+#[derive(Debug, Clone, Args)]
+pub struct RestRouteArgs {
+    /// Route to the JobManager: the API server's services proxy (default; port-forward when the proxy is forbidden) or a port-forward to the JobManager pod
+    #[arg(long, value_enum, value_name = "ROUTE", help_heading = "Connection")]
+    pub via: Option<Via>,
+    /// Use Flink's REST API at this URL instead of going through Kubernetes (e.g. http://localhost:8081 of your own port-forward)
+    #[arg(long, value_name = "URL", conflicts_with = "via", help_heading = "Connection")]
+    pub rest_url: Option<String>,
+}
+
+/// `--via`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Via {
+    /// The API server's services proxy only
+    Proxy,
+    /// A port-forward to a Ready JobManager pod
+    Forward,
+}
+
+/// `list`
+#[derive(Debug, Clone, Args)]
+pub struct JobListArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub route: RestRouteArgs,
+    /// Also list finished, cancelled and failed jobs
+    #[arg(short = 'a', long)]
+    pub all: bool,
+}
+
+/// `cancel`
+#[derive(Debug, Clone, Args)]
+pub struct JobCancelArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub route: RestRouteArgs,
+    /// Job id (32 hex digits, as `list` shows it)
+    #[arg(value_name = "JOB_ID")]
+    pub job: Option<String>,
+}
+
+/// `savepoint`
+#[derive(Debug, Clone, Args)]
+pub struct JobSavepointArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub route: RestRouteArgs,
+    /// Job id (32 hex digits, as `list` shows it)
+    #[arg(value_name = "JOB_ID")]
+    pub job: Option<String>,
+    /// Directory for the savepoint (default: the cluster's execution.checkpointing.savepoint-dir)
+    #[arg(value_name = "DIR")]
+    pub dir: Option<String>,
+    /// Stop the job once the savepoint is taken (Flink's `flink stop`)
+    #[arg(long)]
+    pub stop: bool,
+    /// With --stop: emit MAX_WATERMARK and flush all windows before stopping
+    #[arg(short = 'd', long, requires = "stop")]
+    pub drain: bool,
+    /// Savepoint format
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = SavepointFormatArg::Canonical)]
+    pub format: SavepointFormatArg,
+    /// How long to wait for the savepoint (e.g. 90s, 5m, 1h)
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub timeout: Duration,
+}
+
+/// `--format` of a savepoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SavepointFormatArg {
+    /// Flink's portable format (works across state backends)
+    Canonical,
+    /// The state backend's own format (faster, same backend only)
+    Native,
+}
+
+/// `session run`
+#[derive(Debug, Clone, Args)]
+pub struct JobRunArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub route: RestRouteArgs,
+    /// Main class (default: the jar manifest's)
+    #[arg(short = 'c', long = "class", value_name = "CLASS", help_heading = "Job")]
+    pub class: Option<String>,
+    /// Default parallelism of the job
+    #[arg(short = 'p', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), help_heading = "Job")]
+    pub parallelism: Option<u32>,
+    /// Restore the job from this savepoint
+    #[arg(short = 's', long = "from-savepoint", alias = "fromSavepoint", value_name = "PATH", help_heading = "Job")]
+    pub from_savepoint: Option<String>,
+    /// Skip savepoint state that cannot be mapped to the new program
+    #[arg(long = "allow-non-restored-state", alias = "allowNonRestoredState", help_heading = "Job")]
+    pub allow_non_restored_state: bool,
+    /// Who owns the restored savepoint's files
+    #[arg(long, value_enum, value_name = "MODE", help_heading = "Job")]
+    pub claim_mode: Option<ClaimMode>,
+    /// Local jar file to upload to the session cluster
+    #[arg(value_name = "JAR")]
+    pub jar: Option<String>,
+    /// Arguments for the job's main()
+    #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
+}
+
+/// Parses `90s`, `5m`, `1h30m`, `500ms` or plain seconds (`90`).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let invalid = || format!("'{text}' is not a duration: use e.g. 90s, 5m or 1h30m");
+    let text = text.trim();
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(seconds));
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let value: u64 = rest[..digits].parse().map_err(|_| invalid())?;
+        rest = &rest[digits..];
+        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit = match &rest[..unit_len] {
+            "ms" => Duration::from_millis(value),
+            "s" => Duration::from_secs(value),
+            "m" => Duration::from_secs(value.saturating_mul(60)),
+            "h" => Duration::from_secs(value.saturating_mul(3600)),
+            _ => return Err(invalid()),
+        };
+        total = total.saturating_add(unit);
+        rest = &rest[unit_len..];
+    }
+    if text.is_empty() {
+        return Err(invalid());
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_like_kubectl_timeouts() {
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("5x").is_err());
+        assert!(parse_duration("m").is_err());
+    }
+}

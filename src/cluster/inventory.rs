@@ -1,0 +1,149 @@
+//! Finding Flink clusters by their labels and summarising their state, for
+//! `kubectl flink get` — three list calls and one REST probe per cluster,
+//! all concurrent.
+
+use super::errors::api_failure;
+use crate::error::Result;
+use crate::render::labels::TYPE_VALUE;
+use crate::rest::{FlinkRest, Transport};
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{Pod, Service};
+use kube::api::{Api, ListParams};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// One Flink cluster as `get` shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterSummary {
+    pub name: String,
+    pub namespace: String,
+    /// `session` or `application`.
+    pub mode: String,
+    pub jobmanagers_ready: i32,
+    pub jobmanagers_wanted: i32,
+    pub taskmanagers: usize,
+    /// Running jobs per Flink's REST API; None when it did not answer.
+    pub running_jobs: Option<u32>,
+    pub flink_version: Option<String>,
+    /// The REST Service's type (ClusterIP, NodePort, LoadBalancer).
+    pub rest_service_type: Option<String>,
+    pub image: Option<String>,
+    pub created: Option<String>,
+    #[serde(skip)]
+    pub age_seconds: Option<i64>,
+}
+
+/// How long `get` waits for each cluster's REST API before showing "?".
+pub const REST_PROBE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// List the Flink clusters in `namespace` (all namespaces when None),
+/// optionally only the one called `only`.
+pub async fn list_clusters(
+    client: &kube::Client,
+    namespace: Option<&str>,
+    only: Option<&str>,
+) -> Result<Vec<ClusterSummary>> {
+    let api = |c: &kube::Client| -> (Api<Deployment>, Api<Pod>, Api<Service>) {
+        match namespace {
+            Some(ns) => (
+                Api::namespaced(c.clone(), ns),
+                Api::namespaced(c.clone(), ns),
+                Api::namespaced(c.clone(), ns),
+            ),
+            None => (Api::all(c.clone()), Api::all(c.clone()), Api::all(c.clone())),
+        }
+    };
+    let (deployments, pods, services) = api(client);
+    let app = only.map(|id| format!(",app={id}")).unwrap_or_default();
+    let jm = ListParams::default().labels(&format!("type={TYPE_VALUE},component=jobmanager{app}"));
+    let tm = ListParams::default().labels(&format!("type={TYPE_VALUE},component=taskmanager{app}"));
+    let svc = ListParams::default().labels(&format!("type={TYPE_VALUE}{app}"));
+    let scope = namespace.unwrap_or("all namespaces");
+    let (deployments, pods, services) = tokio::join!(
+        deployments.list(&jm),
+        pods.list(&tm),
+        services.list(&svc)
+    );
+    let deployments = deployments.map_err(|e| api_failure("list Deployments", scope, &e))?;
+    let pods = pods.map_err(|e| api_failure("list pods", scope, &e))?;
+    let services = services.map_err(|e| api_failure("list Services", scope, &e))?;
+
+    let mut taskmanagers: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for pod in &pods.items {
+        let running = pod.metadata.deletion_timestamp.is_none()
+            && pod.status.as_ref().and_then(|s| s.phase.as_deref()) != Some("Failed");
+        if let (Some(ns), Some(app), true) = (&pod.metadata.namespace, label(&pod.metadata.labels, "app"), running) {
+            *taskmanagers.entry((ns.clone(), app)).or_default() += 1;
+        }
+    }
+    let rest_types: BTreeMap<(String, String), String> = services
+        .items
+        .iter()
+        .filter_map(|s| {
+            let name = s.metadata.name.as_deref()?;
+            let id = name.strip_suffix("-rest")?;
+            Some((
+                (s.metadata.namespace.clone()?, id.to_string()),
+                s.spec.as_ref()?.type_.clone().unwrap_or_else(|| "ClusterIP".into()),
+            ))
+        })
+        .collect();
+
+    let now = k8s_openapi::jiff::Timestamp::now();
+    let mut summaries: Vec<ClusterSummary> = deployments
+        .items
+        .iter()
+        .filter_map(|d| {
+            let name = d.metadata.name.clone()?;
+            let ns = d.metadata.namespace.clone()?;
+            let container = d
+                .spec
+                .as_ref()
+                .and_then(|s| s.template.spec.as_ref())
+                .and_then(|s| s.containers.iter().find(|c| c.name == crate::render::pod::MAIN_CONTAINER_NAME));
+            let args = container.and_then(|c| c.args.as_ref()).map(|a| a.join(" ")).unwrap_or_default();
+            let mode = if args.contains("kubernetes-application") { "application" } else { "session" };
+            let key = (ns.clone(), name.clone());
+            Some(ClusterSummary {
+                mode: mode.to_string(),
+                jobmanagers_ready: d.status.as_ref().and_then(|s| s.ready_replicas).unwrap_or(0),
+                jobmanagers_wanted: d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1),
+                taskmanagers: taskmanagers.get(&key).copied().unwrap_or(0),
+                running_jobs: None,
+                flink_version: None,
+                rest_service_type: rest_types.get(&key).cloned(),
+                image: container.and_then(|c| c.image.clone()),
+                created: d.metadata.creation_timestamp.as_ref().map(|t| t.0.to_string()),
+                age_seconds: d.metadata.creation_timestamp.as_ref().map(|t| now.as_second() - t.0.as_second()),
+                name,
+                namespace: ns,
+            })
+        })
+        .collect();
+    summaries.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+
+    let probes = summaries.iter().map(|s| {
+        let rest = FlinkRest::new(Transport::services_proxy_only(client.clone(), &s.namespace, &s.name));
+        let ready = s.jobmanagers_ready > 0;
+        async move {
+            if !ready {
+                return None;
+            }
+            tokio::time::timeout(REST_PROBE_TIMEOUT, rest.overview()).await.ok()?.ok()
+        }
+    });
+    let overviews = futures::future::join_all(probes).await;
+    for (summary, overview) in summaries.iter_mut().zip(overviews) {
+        if let Some(overview) = overview {
+            summary.running_jobs = Some(overview.jobs_running);
+            summary.flink_version = Some(overview.flink_version);
+        }
+    }
+    Ok(summaries)
+}
+
+fn label(labels: &Option<BTreeMap<String, String>>, key: &str) -> Option<String> {
+    labels.as_ref().and_then(|l| l.get(key)).cloned()
+}

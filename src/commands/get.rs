@@ -1,0 +1,106 @@
+//! `kubectl flink get`: every Flink cluster found by its labels, as a
+//! kubectl-style table or as JSON/YAML/names for scripts.
+
+use super::block_on;
+use crate::cli::get::GetArgs;
+use crate::cli::{GlobalArgs, OutputFormat};
+use crate::cluster::client;
+use crate::cluster::inventory::{self, ClusterSummary};
+use crate::cluster::kubeconfig::KubeconfigChoice;
+use crate::error::{Error, Result};
+use crate::output::table::{Table, age};
+
+pub fn run(global: &GlobalArgs, args: GetArgs) -> Result<()> {
+    if let Some(id) = &args.id {
+        crate::flink::cluster_id::validate(id).map_err(Error::Usage)?;
+    }
+    if args.all_namespaces && global.namespace.is_some() {
+        return Err(Error::Usage("-A and -n exclude each other: keep one".into()));
+    }
+    let choice = KubeconfigChoice {
+        path: global.kubeconfig.clone(),
+        context: global.context.clone(),
+    };
+    block_on(async {
+        let connection = client::connect(&choice).await?;
+        let namespace = (!args.all_namespaces).then(|| {
+            global
+                .namespace
+                .clone()
+                .unwrap_or_else(|| connection.context_namespace.clone())
+        });
+        let clusters =
+            inventory::list_clusters(&connection.client, namespace.as_deref(), args.id.as_deref())
+                .await?;
+        if let (Some(id), true) = (&args.id, clusters.is_empty()) {
+            return Err(Error::Failed(format!(
+                "Flink cluster {id} not found in namespace {}: list them with `kubectl flink get`",
+                namespace.as_deref().unwrap_or("any namespace")
+            )));
+        }
+        let text = render(&clusters, global.output, args.all_namespaces, namespace.as_deref())?;
+        crate::output::write_stdout(&text)
+            .map_err(|e| Error::Failed(format!("cannot write to stdout: {e}")))
+    })
+}
+
+/// The output for `clusters` in the requested format.
+pub fn render(
+    clusters: &[ClusterSummary],
+    output: Option<OutputFormat>,
+    all_namespaces: bool,
+    namespace: Option<&str>,
+) -> Result<String> {
+    let fail = |e: String| Error::Failed(format!("cannot format the clusters: {e}"));
+    match output {
+        Some(OutputFormat::Json) => {
+            let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": clusters});
+            serde_json::to_string_pretty(&list)
+                .map(|t| t + "\n")
+                .map_err(|e| fail(e.to_string()))
+        }
+        Some(OutputFormat::Yaml) => serde_saphyr::to_string(&serde_json::json!({"items": clusters}))
+            .map_err(|e| fail(e.to_string())),
+        Some(OutputFormat::Name) => Ok(clusters
+            .iter()
+            .map(|c| format!("deployment.apps/{}\n", c.name))
+            .collect()),
+        table => {
+            if clusters.is_empty() {
+                return Ok(match namespace {
+                    Some(ns) => format!("No Flink clusters found in namespace {ns}.\n"),
+                    None => "No Flink clusters found.\n".to_string(),
+                });
+            }
+            let wide = table == Some(OutputFormat::Wide);
+            let mut headers = vec!["name", "mode", "jobmanager ready", "taskmanagers", "running jobs", "rest", "age"];
+            if all_namespaces {
+                headers.insert(0, "namespace");
+            }
+            if wide {
+                headers.extend(["flink version", "image"]);
+            }
+            let mut t = Table::new(&headers);
+            for c in clusters {
+                let mut row = vec![
+                    c.name.clone(),
+                    c.mode.clone(),
+                    format!("{}/{}", c.jobmanagers_ready, c.jobmanagers_wanted),
+                    c.taskmanagers.to_string(),
+                    c.running_jobs.map_or("?".to_string(), |n| n.to_string()),
+                    c.rest_service_type.clone().unwrap_or_else(|| "<none>".into()),
+                    c.age_seconds.map_or("<unknown>".to_string(), age),
+                ];
+                if all_namespaces {
+                    row.insert(0, c.namespace.clone());
+                }
+                if wide {
+                    row.push(c.flink_version.clone().unwrap_or_else(|| "?".into()));
+                    row.push(c.image.clone().unwrap_or_default());
+                }
+                t.row(row);
+            }
+            Ok(t.render())
+        }
+    }
+}

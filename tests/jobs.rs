@@ -1,0 +1,351 @@
+//! The job verbs (`session run`, `list`, `savepoint`, `cancel`) run as users
+//! run them, against a real Flink 2.3.0 JobManager: straight to its REST URL,
+//! and through the test API server's services proxy and port-forward.
+//!
+//! One standalone session is shared by every test in this binary (JVM
+//! start-up dominates); tests only look at their own jobs, and never run more
+//! than one job at a time each (the session has two slots).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use common::{Scratch, command, stderr, stdout};
+use flink_kit::jobjar::{STREAMING_JOB_CLASS, STREAMING_JOB_NAME, streaming_job_jar};
+use flink_kit::jobmanager::StandaloneSession;
+use flink_kit::rest::RestClient;
+use serde_json::{Value, json};
+
+const JOB_TIMEOUT: Duration = Duration::from_secs(60);
+const UNKNOWN_JOB: &str = "0123456789abcdef0123456789abcdef";
+
+/// The shared JobManager and the streaming job's jar.
+struct Flink {
+    session: &'static StandaloneSession,
+    jar: PathBuf,
+}
+
+/// The shared Flink; None (skip) outside CI when Java or Flink is missing,
+/// a panic under CI=true (flink-kit's policy).
+fn flink() -> Option<&'static Flink> {
+    static FLINK: OnceLock<Flink> = OnceLock::new();
+    let home = flink_kit::require_flink()?;
+    Some(FLINK.get_or_init(|| Flink {
+        session: StandaloneSession::shared(&home).expect("a standalone Flink session starts"),
+        jar: streaming_job_jar(&home).expect("the streaming job jar builds"),
+    }))
+}
+
+fn kubectl_flink(home: &Path, args: &[&str]) -> Output {
+    command(home).args(args).output().expect("run kubectl-flink")
+}
+
+/// Asserts success and returns stdout.
+fn succeed(home: &Path, args: &[&str]) -> String {
+    let output = kubectl_flink(home, args);
+    assert!(
+        output.status.success(),
+        "kubectl-flink {args:?} failed ({:?}):\n{}",
+        output.status.code(),
+        stderr(&output)
+    );
+    stdout(&output)
+}
+
+/// Asserts failure with `code`, nothing on stdout, and stderr ending in one
+/// `error: …` line (progress notes may come before it); returns that line.
+fn fail(home: &Path, args: &[&str], code: i32) -> String {
+    let output = kubectl_flink(home, args);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(code), "kubectl-flink {args:?}:\n{err}");
+    assert_eq!(stdout(&output), "", "errors print nothing on stdout");
+    let last = err.lines().last().unwrap_or_default();
+    assert!(last.starts_with("error: "), "the error must be the last line:\n{err}");
+    assert_eq!(err.matches("error:").count(), 1, "one error line expected:\n{err}");
+    last.to_string()
+}
+
+fn assert_job_id(text: &str) -> String {
+    let id = text.trim().to_string();
+    assert!(
+        id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()),
+        "not a job id: {text:?}"
+    );
+    assert_eq!(text, format!("{id}\n"), "stdout is the job id only");
+    id
+}
+
+/// The savepoint folder a printed `file:` location names, checked on disk.
+fn savepoint_on_disk(printed: &str, under: &Path) -> PathBuf {
+    let location = printed.trim();
+    assert_eq!(printed.lines().count(), 1, "stdout is the location only: {printed:?}");
+    let path = PathBuf::from(location.trim_start_matches("file:"));
+    assert!(path.starts_with(under), "{location} is not under {}", under.display());
+    assert!(path.join("_metadata").is_file(), "no _metadata in {}", path.display());
+    path
+}
+
+fn job_line<'a>(table: &'a str, job: &str) -> Option<&'a str> {
+    table.lines().find(|l| l.starts_with(job))
+}
+
+fn wait_state(session: &StandaloneSession, job: &str, state: &str) {
+    RestClient::new(session.rest_addr())
+        .wait_for_job_state(job, state, JOB_TIMEOUT)
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// Waits until every task of the job runs: a job is RUNNING before its
+/// tasks are, and Flink refuses savepoints until they all are.
+fn wait_tasks_running(session: &StandaloneSession, job: &str) {
+    wait_state(session, job, "RUNNING");
+    let client = RestClient::new(session.rest_addr());
+    let deadline = Instant::now() + JOB_TIMEOUT;
+    loop {
+        let (_, body) = client.get(&format!("/jobs/{job}")).unwrap_or_else(|e| panic!("{e}"));
+        let details: Value = serde_json::from_str(&body).unwrap_or_default();
+        let vertices = details["vertices"].as_array().cloned().unwrap_or_default();
+        if !vertices.is_empty() && vertices.iter().all(|v| v["status"] == "RUNNING") {
+            return;
+        }
+        assert!(Instant::now() < deadline, "tasks of {job} never all ran: {body}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_job_runs_is_listed_savepointed_stopped_and_cancelled_over_a_rest_url() {
+    let Some(flink) = flink() else { return };
+    let home = Scratch::new("jobs-url");
+    let url = flink.session.rest_url();
+    let jar = flink.jar.display().to_string();
+    let base = ["--rest-url", url.as_str()];
+
+    let run = kubectl_flink(
+        home.path(),
+        &[&["session", "run", "c1", "-c", STREAMING_JOB_CLASS, &jar][..], &base].concat(),
+    );
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(stderr(&run).contains("Uploading "), "{}", stderr(&run));
+    let job = assert_job_id(&stdout(&run));
+    wait_tasks_running(flink.session, &job);
+
+    // The table, the names and the JSON all show the running job.
+    let table = succeed(home.path(), &[&["session", "list", "c1"][..], &base].concat());
+    let header = table.lines().next().unwrap_or_default();
+    assert!(header.starts_with("JOB ID   "), "{table}");
+    assert!(header.contains("NAME") && header.ends_with("DURATION"), "{table}");
+    let line = job_line(&table, &job).unwrap_or_else(|| panic!("{job} not listed:\n{table}"));
+    assert!(line.contains(STREAMING_JOB_NAME) && line.contains("   RUNNING   "), "{line}");
+    let names = succeed(home.path(), &[&["session", "list", "c1", "-o", "name"][..], &base].concat());
+    assert!(names.lines().any(|l| l == format!("job/{job}")), "{names}");
+    let listed: Value = serde_json::from_str(&succeed(
+        home.path(),
+        &[&["app", "list", "c1", "-o", "json"][..], &base].concat(),
+    ))
+    .expect("-o json is JSON");
+    let entry = listed["jobs"]
+        .as_array()
+        .and_then(|jobs| jobs.iter().find(|j| j["jid"] == job.as_str()))
+        .unwrap_or_else(|| panic!("{job} not in {listed}"));
+    assert_eq!(entry["state"], "RUNNING");
+
+    // A savepoint into a directory of our choosing; the job keeps running.
+    let dir = home.path().join("savepoints");
+    let target = format!("file://{}", dir.display());
+    let printed = succeed(
+        home.path(),
+        &[&["session", "savepoint", "c1", &job, &target][..], &base].concat(),
+    );
+    savepoint_on_disk(&printed, &dir);
+    wait_tasks_running(flink.session, &job);
+
+    // Stop with a savepoint into the cluster's default directory.
+    let printed = succeed(
+        home.path(),
+        &[&["session", "savepoint", "c1", &job, "--stop"][..], &base].concat(),
+    );
+    savepoint_on_disk(&printed, flink.session.savepoint_dir());
+    wait_state(flink.session, &job, "FINISHED");
+    let live = succeed(home.path(), &[&["session", "list", "c1"][..], &base].concat());
+    assert!(job_line(&live, &job).is_none(), "a finished job is not listed by default:\n{live}");
+    let all = succeed(home.path(), &[&["session", "list", "c1", "-a", "-o", "wide"][..], &base].concat());
+    let line = job_line(&all, &job).unwrap_or_else(|| panic!("-a lists finished jobs:\n{all}"));
+    assert!(line.contains("   FINISHED   "), "{line}");
+    let header = all.lines().next().unwrap_or_default();
+    assert!(header.contains("   END TIME   ") && header.ends_with("   TASKS"), "{all}");
+
+    // Run again, with arguments and parallelism, then cancel.
+    let again = succeed(
+        home.path(),
+        // Everything after the jar is the program's, so flags go before it.
+        &[&["session", "run", "c1", "-p", "1"][..], &base, &[&jar, "--some-arg", "x"]].concat(),
+    );
+    let second = assert_job_id(&again);
+    wait_state(flink.session, &second, "RUNNING");
+    let cancelled = succeed(home.path(), &[&["session", "cancel", "c1", &second][..], &base].concat());
+    assert_eq!(cancelled, "", "cancel prints its note on stderr only");
+    wait_state(flink.session, &second, "CANCELED");
+}
+
+#[test]
+fn an_unknown_job_is_one_clear_error_line() {
+    let Some(flink) = flink() else { return };
+    let home = Scratch::new("jobs-unknown");
+    let url = flink.session.rest_url();
+    let line = fail(
+        home.path(),
+        &["session", "cancel", "c1", UNKNOWN_JOB, "--rest-url", &url],
+        1,
+    );
+    assert_eq!(
+        line,
+        format!("error: job {UNKNOWN_JOB} was not found in cluster c1: list jobs with `kubectl flink session list c1`")
+    );
+    // Savepoints of unknown jobs are accepted by Flink and fail later: same message.
+    let line = fail(
+        home.path(),
+        &["app", "savepoint", "c1", UNKNOWN_JOB, "--rest-url", &url],
+        1,
+    );
+    assert_eq!(
+        line,
+        format!("error: job {UNKNOWN_JOB} was not found in cluster c1: list jobs with `kubectl flink app list c1`")
+    );
+}
+
+#[test]
+fn flinks_own_refusals_are_reported_in_one_line() {
+    let Some(flink) = flink() else { return };
+    let home = Scratch::new("jobs-refused");
+    let url = flink.session.rest_url();
+    let jar = flink.jar.display().to_string();
+    let line = fail(
+        home.path(),
+        &["session", "run", "c1", &jar, "-c", "no.such.Main", "--rest-url", &url],
+        1,
+    );
+    assert!(line.contains("cluster c1 refused the request (HTTP 500)"), "{line}");
+    assert!(line.contains("'no.such.Main' was not found in the jar file"), "{line}");
+}
+
+#[test]
+fn usage_mistakes_and_unreachable_clusters_fail_without_flink() {
+    let home = Scratch::new("jobs-usage");
+    let line = fail(home.path(), &["session", "cancel", "c1", "nope", "--rest-url", "http://127.0.0.1:9"], 2);
+    assert!(line.contains("'nope' is not a Flink job id"), "{line}");
+    let line = fail(home.path(), &["session", "run", "c1", "notes.txt", "--rest-url", "http://127.0.0.1:9"], 2);
+    assert!(line.contains("not a .jar file"), "{line}");
+    let line = fail(home.path(), &["session", "list", "c1", "--rest-url", "https://127.0.0.1:9"], 2);
+    assert!(line.contains("--via proxy"), "{line}");
+
+    // Nothing listens on a port we just released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let url = format!("http://127.0.0.1:{port}");
+    let line = fail(home.path(), &["session", "list", "c1", "--rest-url", &url], 1);
+    assert!(line.contains("cannot reach the JobManager of cluster c1"), "{line}");
+    assert!(line.contains("--rest-url"), "{line}");
+}
+
+/// The pod and Service a native session would have, for the test API server
+/// to relay to the real JobManager.
+fn fake_cluster_objects(server: &test_apiserver::ApiServer, id: &str) {
+    let labels = json!({"type": "flink-native-kubernetes", "app": id, "component": "jobmanager"});
+    server
+        .create(
+            "v1",
+            "services",
+            Some("default"),
+            json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": format!("{id}-rest")},
+                   "spec": {"selector": labels, "ports": [{"name": "rest", "port": 8081, "targetPort": "rest"}]}}),
+        )
+        .expect("create the rest service");
+    server
+        .create(
+            "v1",
+            "pods",
+            Some("default"),
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": format!("{id}-jm"), "labels": labels},
+                   "spec": {"containers": [{"name": "flink-main-container", "image": "flink:2.3.0",
+                            "ports": [{"name": "rest", "containerPort": 8081}]}]}}),
+        )
+        .expect("create the jobmanager pod");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let pod = server.object("v1", "pods", Some("default"), &format!("{id}-jm"));
+        let ready = pod.as_ref().is_some_and(|p| {
+            p["status"]["conditions"]
+                .as_array()
+                .is_some_and(|c| c.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"))
+        });
+        if ready {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the pod never became Ready: {pod:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn jobs_go_through_the_services_proxy_and_a_port_forward() {
+    let Some(flink) = flink() else { return };
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime for the API server");
+    let server = runtime
+        .block_on(test_apiserver::ApiServer::start(Default::default()))
+        .expect("the test API server starts");
+    fake_cluster_objects(&server, "px");
+    server.attach_backend("default", "app=px,component=jobmanager", 8081, flink.session.rest_addr());
+    let home = Scratch::new("jobs-proxy");
+    let kubeconfig = server.kubeconfig_path().display().to_string();
+    let base = ["--kubeconfig", kubeconfig.as_str()];
+    let jar = flink.jar.display().to_string();
+
+    // The default route is the services proxy: the upload and the run go through it.
+    let run = succeed(
+        home.path(),
+        &[&["session", "run", "px", &jar, "-c", STREAMING_JOB_CLASS][..], &base].concat(),
+    );
+    let job = assert_job_id(&run);
+    let proxied = |suffix: &str| {
+        server.requests().iter().any(|r| {
+            r.path == format!("/api/v1/namespaces/default/services/px-rest:rest/proxy/{suffix}")
+                && (200..300).contains(&r.status)
+        })
+    };
+    assert!(proxied("jars/upload"), "the jar went through the services proxy");
+    wait_tasks_running(flink.session, &job);
+    let table = succeed(home.path(), &[&["session", "list", "px", "--via", "proxy"][..], &base].concat());
+    assert!(job_line(&table, &job).is_some_and(|l| l.contains("RUNNING")), "{table}");
+
+    // A savepoint through a port-forward to the JobManager pod.
+    server.clear_requests();
+    let dir = home.path().join("savepoints");
+    let target = format!("file://{}", dir.display());
+    let printed = succeed(
+        home.path(),
+        &[&["session", "savepoint", "px", &job, &target, "--via", "forward"][..], &base].concat(),
+    );
+    savepoint_on_disk(&printed, &dir);
+    assert!(
+        server.requests().iter().any(|r| r.path == "/api/v1/namespaces/default/pods/px-jm/portforward"),
+        "the savepoint went through a port-forward"
+    );
+    assert!(!proxied("jobs/overview") && !server.requests().iter().any(|r| r.path.contains("/proxy/")));
+
+    // Cancel through the proxy; an unknown job is the same one-line error as direct.
+    let cancelled = succeed(home.path(), &[&["session", "cancel", "px", &job][..], &base].concat());
+    assert_eq!(cancelled, "");
+    wait_state(flink.session, &job, "CANCELED");
+    let line = fail(home.path(), &[&["app", "cancel", "px", UNKNOWN_JOB][..], &base].concat(), 1);
+    assert!(line.contains(&format!("job {UNKNOWN_JOB} was not found in cluster px")), "{line}");
+
+    // A cluster that does not exist is a clear error too.
+    let line = fail(home.path(), &[&["session", "list", "nothere"][..], &base].concat(), 1);
+    assert!(line.contains("cannot reach the JobManager of cluster nothere"), "{line}");
+}
