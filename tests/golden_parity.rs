@@ -31,11 +31,15 @@ fn render_case(case: &GoldenCase) -> Vec<Value> {
     let env = Environment::default();
     let options = match cli.command {
         Command::Session(s) => {
-            let SessionCommand::Start(args) = s.command;
+            let SessionCommand::Start(args) = s.command else {
+                unreachable!("golden cases start sessions")
+            };
             deploy::complete(&cli.global, &args.flink, DeploymentMode::Session, args.id.or(args.cluster_id), None, args.dry_run, &env)
         }
         Command::App(a) => {
-            let AppCommand::Run(args) = a.command;
+            let AppCommand::Run(args) = a.command else {
+                unreachable!("golden cases run applications")
+            };
             let program = Program {
                 jar_uri: args.jar,
                 entry_class: args.class,
@@ -45,7 +49,7 @@ fn render_case(case: &GoldenCase) -> Vec<Value> {
             };
             deploy::complete(&cli.global, &args.flink, DeploymentMode::Application, args.cluster_id, Some(program), args.dry_run, &env)
         }
-        Command::Version => unreachable!(),
+        other => unreachable!("not a cluster-creating command: {other:?}"),
     }
     .unwrap_or_else(|e| panic!("{}: {e}", case.name));
     objects_as_created(&options.rendered)

@@ -40,7 +40,10 @@ fn flink() -> Option<&'static Flink> {
 }
 
 fn kubectl_flink(home: &Path, args: &[&str]) -> Output {
-    command(home).args(args).output().expect("run kubectl-flink")
+    command(home)
+        .args(args)
+        .output()
+        .expect("run kubectl-flink")
 }
 
 /// Asserts success and returns stdout.
@@ -60,11 +63,22 @@ fn succeed(home: &Path, args: &[&str]) -> String {
 fn fail(home: &Path, args: &[&str], code: i32) -> String {
     let output = kubectl_flink(home, args);
     let err = stderr(&output);
-    assert_eq!(output.status.code(), Some(code), "kubectl-flink {args:?}:\n{err}");
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "kubectl-flink {args:?}:\n{err}"
+    );
     assert_eq!(stdout(&output), "", "errors print nothing on stdout");
     let last = err.lines().last().unwrap_or_default();
-    assert!(last.starts_with("error: "), "the error must be the last line:\n{err}");
-    assert_eq!(err.matches("error:").count(), 1, "one error line expected:\n{err}");
+    assert!(
+        last.starts_with("error: "),
+        "the error must be the last line:\n{err}"
+    );
+    assert_eq!(
+        err.matches("error:").count(),
+        1,
+        "one error line expected:\n{err}"
+    );
     last.to_string()
 }
 
@@ -81,10 +95,22 @@ fn assert_job_id(text: &str) -> String {
 /// The savepoint folder a printed `file:` location names, checked on disk.
 fn savepoint_on_disk(printed: &str, under: &Path) -> PathBuf {
     let location = printed.trim();
-    assert_eq!(printed.lines().count(), 1, "stdout is the location only: {printed:?}");
+    assert_eq!(
+        printed.lines().count(),
+        1,
+        "stdout is the location only: {printed:?}"
+    );
     let path = PathBuf::from(location.trim_start_matches("file:"));
-    assert!(path.starts_with(under), "{location} is not under {}", under.display());
-    assert!(path.join("_metadata").is_file(), "no _metadata in {}", path.display());
+    assert!(
+        path.starts_with(under),
+        "{location} is not under {}",
+        under.display()
+    );
+    assert!(
+        path.join("_metadata").is_file(),
+        "no _metadata in {}",
+        path.display()
+    );
     path
 }
 
@@ -105,13 +131,18 @@ fn wait_tasks_running(session: &StandaloneSession, job: &str) {
     let client = RestClient::new(session.rest_addr());
     let deadline = Instant::now() + JOB_TIMEOUT;
     loop {
-        let (_, body) = client.get(&format!("/jobs/{job}")).unwrap_or_else(|e| panic!("{e}"));
+        let (_, body) = client
+            .get(&format!("/jobs/{job}"))
+            .unwrap_or_else(|e| panic!("{e}"));
         let details: Value = serde_json::from_str(&body).unwrap_or_default();
         let vertices = details["vertices"].as_array().cloned().unwrap_or_default();
         if !vertices.is_empty() && vertices.iter().all(|v| v["status"] == "RUNNING") {
             return;
         }
-        assert!(Instant::now() < deadline, "tasks of {job} never all ran: {body}");
+        assert!(
+            Instant::now() < deadline,
+            "tasks of {job} never all ran: {body}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -126,7 +157,11 @@ fn a_job_runs_is_listed_savepointed_stopped_and_cancelled_over_a_rest_url() {
 
     let run = kubectl_flink(
         home.path(),
-        &[&["session", "run", "c1", "-c", STREAMING_JOB_CLASS, &jar][..], &base].concat(),
+        &[
+            &["session", "run", "c1", "-c", STREAMING_JOB_CLASS, &jar][..],
+            &base,
+        ]
+        .concat(),
     );
     assert!(run.status.success(), "{}", stderr(&run));
     assert!(stderr(&run).contains("Uploading "), "{}", stderr(&run));
@@ -134,13 +169,25 @@ fn a_job_runs_is_listed_savepointed_stopped_and_cancelled_over_a_rest_url() {
     wait_tasks_running(flink.session, &job);
 
     // The table, the names and the JSON all show the running job.
-    let table = succeed(home.path(), &[&["session", "list", "c1"][..], &base].concat());
+    let table = succeed(
+        home.path(),
+        &[&["session", "list", "c1"][..], &base].concat(),
+    );
     let header = table.lines().next().unwrap_or_default();
     assert!(header.starts_with("JOB ID   "), "{table}");
-    assert!(header.contains("NAME") && header.ends_with("DURATION"), "{table}");
+    assert!(
+        header.contains("NAME") && header.ends_with("DURATION"),
+        "{table}"
+    );
     let line = job_line(&table, &job).unwrap_or_else(|| panic!("{job} not listed:\n{table}"));
-    assert!(line.contains(STREAMING_JOB_NAME) && line.contains("   RUNNING   "), "{line}");
-    let names = succeed(home.path(), &[&["session", "list", "c1", "-o", "name"][..], &base].concat());
+    assert!(
+        line.contains(STREAMING_JOB_NAME) && line.contains("   RUNNING   "),
+        "{line}"
+    );
+    let names = succeed(
+        home.path(),
+        &[&["session", "list", "c1", "-o", "name"][..], &base].concat(),
+    );
     assert!(names.lines().any(|l| l == format!("job/{job}")), "{names}");
     let listed: Value = serde_json::from_str(&succeed(
         home.path(),
@@ -170,23 +217,43 @@ fn a_job_runs_is_listed_savepointed_stopped_and_cancelled_over_a_rest_url() {
     );
     savepoint_on_disk(&printed, flink.session.savepoint_dir());
     wait_state(flink.session, &job, "FINISHED");
-    let live = succeed(home.path(), &[&["session", "list", "c1"][..], &base].concat());
-    assert!(job_line(&live, &job).is_none(), "a finished job is not listed by default:\n{live}");
-    let all = succeed(home.path(), &[&["session", "list", "c1", "-a", "-o", "wide"][..], &base].concat());
+    let live = succeed(
+        home.path(),
+        &[&["session", "list", "c1"][..], &base].concat(),
+    );
+    assert!(
+        job_line(&live, &job).is_none(),
+        "a finished job is not listed by default:\n{live}"
+    );
+    let all = succeed(
+        home.path(),
+        &[&["session", "list", "c1", "-a", "-o", "wide"][..], &base].concat(),
+    );
     let line = job_line(&all, &job).unwrap_or_else(|| panic!("-a lists finished jobs:\n{all}"));
     assert!(line.contains("   FINISHED   "), "{line}");
     let header = all.lines().next().unwrap_or_default();
-    assert!(header.contains("   END TIME   ") && header.ends_with("   TASKS"), "{all}");
+    assert!(
+        header.contains("   END TIME   ") && header.ends_with("   TASKS"),
+        "{all}"
+    );
 
     // Run again, with arguments and parallelism, then cancel.
     let again = succeed(
         home.path(),
         // Everything after the jar is the program's, so flags go before it.
-        &[&["session", "run", "c1", "-p", "1"][..], &base, &[&jar, "--some-arg", "x"]].concat(),
+        &[
+            &["session", "run", "c1", "-p", "1"][..],
+            &base,
+            &[&jar, "--some-arg", "x"],
+        ]
+        .concat(),
     );
     let second = assert_job_id(&again);
     wait_state(flink.session, &second, "RUNNING");
-    let cancelled = succeed(home.path(), &[&["session", "cancel", "c1", &second][..], &base].concat());
+    let cancelled = succeed(
+        home.path(),
+        &[&["session", "cancel", "c1", &second][..], &base].concat(),
+    );
     assert_eq!(cancelled, "", "cancel prints its note on stderr only");
     wait_state(flink.session, &second, "CANCELED");
 }
@@ -203,7 +270,9 @@ fn an_unknown_job_is_one_clear_error_line() {
     );
     assert_eq!(
         line,
-        format!("error: job {UNKNOWN_JOB} was not found in cluster c1: list jobs with `kubectl flink session list c1`")
+        format!(
+            "error: job {UNKNOWN_JOB} was not found in cluster c1: list jobs with `kubectl flink session list c1`"
+        )
     );
     // Savepoints of unknown jobs are accepted by Flink and fail later: same message.
     let line = fail(
@@ -213,7 +282,9 @@ fn an_unknown_job_is_one_clear_error_line() {
     );
     assert_eq!(
         line,
-        format!("error: job {UNKNOWN_JOB} was not found in cluster c1: list jobs with `kubectl flink app list c1`")
+        format!(
+            "error: job {UNKNOWN_JOB} was not found in cluster c1: list jobs with `kubectl flink app list c1`"
+        )
     );
 }
 
@@ -225,21 +296,62 @@ fn flinks_own_refusals_are_reported_in_one_line() {
     let jar = flink.jar.display().to_string();
     let line = fail(
         home.path(),
-        &["session", "run", "c1", &jar, "-c", "no.such.Main", "--rest-url", &url],
+        &[
+            "session",
+            "run",
+            "c1",
+            &jar,
+            "-c",
+            "no.such.Main",
+            "--rest-url",
+            &url,
+        ],
         1,
     );
-    assert!(line.contains("cluster c1 refused the request (HTTP 500)"), "{line}");
-    assert!(line.contains("'no.such.Main' was not found in the jar file"), "{line}");
+    assert!(
+        line.contains("cluster c1 refused the request (HTTP 500)"),
+        "{line}"
+    );
+    assert!(
+        line.contains("'no.such.Main' was not found in the jar file"),
+        "{line}"
+    );
 }
 
 #[test]
 fn usage_mistakes_and_unreachable_clusters_fail_without_flink() {
     let home = Scratch::new("jobs-usage");
-    let line = fail(home.path(), &["session", "cancel", "c1", "nope", "--rest-url", "http://127.0.0.1:9"], 2);
+    let line = fail(
+        home.path(),
+        &[
+            "session",
+            "cancel",
+            "c1",
+            "nope",
+            "--rest-url",
+            "http://127.0.0.1:9",
+        ],
+        2,
+    );
     assert!(line.contains("'nope' is not a Flink job id"), "{line}");
-    let line = fail(home.path(), &["session", "run", "c1", "notes.txt", "--rest-url", "http://127.0.0.1:9"], 2);
+    let line = fail(
+        home.path(),
+        &[
+            "session",
+            "run",
+            "c1",
+            "notes.txt",
+            "--rest-url",
+            "http://127.0.0.1:9",
+        ],
+        2,
+    );
     assert!(line.contains("not a .jar file"), "{line}");
-    let line = fail(home.path(), &["session", "list", "c1", "--rest-url", "https://127.0.0.1:9"], 2);
+    let line = fail(
+        home.path(),
+        &["session", "list", "c1", "--rest-url", "https://127.0.0.1:9"],
+        2,
+    );
     assert!(line.contains("--via proxy"), "{line}");
 
     // Nothing listens on a port we just released.
@@ -248,8 +360,15 @@ fn usage_mistakes_and_unreachable_clusters_fail_without_flink() {
         .map(|a| a.port())
         .expect("a free port");
     let url = format!("http://127.0.0.1:{port}");
-    let line = fail(home.path(), &["session", "list", "c1", "--rest-url", &url], 1);
-    assert!(line.contains("cannot reach the JobManager of cluster c1"), "{line}");
+    let line = fail(
+        home.path(),
+        &["session", "list", "c1", "--rest-url", &url],
+        1,
+    );
+    assert!(
+        line.contains("cannot reach the JobManager of cluster c1"),
+        "{line}"
+    );
     assert!(line.contains("--rest-url"), "{line}");
 }
 
@@ -280,14 +399,18 @@ fn fake_cluster_objects(server: &test_apiserver::ApiServer, id: &str) {
     loop {
         let pod = server.object("v1", "pods", Some("default"), &format!("{id}-jm"));
         let ready = pod.as_ref().is_some_and(|p| {
-            p["status"]["conditions"]
-                .as_array()
-                .is_some_and(|c| c.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"))
+            p["status"]["conditions"].as_array().is_some_and(|c| {
+                c.iter()
+                    .any(|c| c["type"] == "Ready" && c["status"] == "True")
+            })
         });
         if ready {
             return;
         }
-        assert!(Instant::now() < deadline, "the pod never became Ready: {pod:?}");
+        assert!(
+            Instant::now() < deadline,
+            "the pod never became Ready: {pod:?}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -300,7 +423,12 @@ fn jobs_go_through_the_services_proxy_and_a_port_forward() {
         .block_on(test_apiserver::ApiServer::start(Default::default()))
         .expect("the test API server starts");
     fake_cluster_objects(&server, "px");
-    server.attach_backend("default", "app=px,component=jobmanager", 8081, flink.session.rest_addr());
+    server.attach_backend(
+        "default",
+        "app=px,component=jobmanager",
+        8081,
+        flink.session.rest_addr(),
+    );
     let home = Scratch::new("jobs-proxy");
     let kubeconfig = server.kubeconfig_path().display().to_string();
     let base = ["--kubeconfig", kubeconfig.as_str()];
@@ -309,7 +437,11 @@ fn jobs_go_through_the_services_proxy_and_a_port_forward() {
     // The default route is the services proxy: the upload and the run go through it.
     let run = succeed(
         home.path(),
-        &[&["session", "run", "px", &jar, "-c", STREAMING_JOB_CLASS][..], &base].concat(),
+        &[
+            &["session", "run", "px", &jar, "-c", STREAMING_JOB_CLASS][..],
+            &base,
+        ]
+        .concat(),
     );
     let job = assert_job_id(&run);
     let proxied = |suffix: &str| {
@@ -318,10 +450,19 @@ fn jobs_go_through_the_services_proxy_and_a_port_forward() {
                 && (200..300).contains(&r.status)
         })
     };
-    assert!(proxied("jars/upload"), "the jar went through the services proxy");
+    assert!(
+        proxied("jars/upload"),
+        "the jar went through the services proxy"
+    );
     wait_tasks_running(flink.session, &job);
-    let table = succeed(home.path(), &[&["session", "list", "px", "--via", "proxy"][..], &base].concat());
-    assert!(job_line(&table, &job).is_some_and(|l| l.contains("RUNNING")), "{table}");
+    let table = succeed(
+        home.path(),
+        &[&["session", "list", "px", "--via", "proxy"][..], &base].concat(),
+    );
+    assert!(
+        job_line(&table, &job).is_some_and(|l| l.contains("RUNNING")),
+        "{table}"
+    );
 
     // A savepoint through a port-forward to the JobManager pod.
     server.clear_requests();
@@ -329,23 +470,143 @@ fn jobs_go_through_the_services_proxy_and_a_port_forward() {
     let target = format!("file://{}", dir.display());
     let printed = succeed(
         home.path(),
-        &[&["session", "savepoint", "px", &job, &target, "--via", "forward"][..], &base].concat(),
+        &[
+            &[
+                "session",
+                "savepoint",
+                "px",
+                &job,
+                &target,
+                "--via",
+                "forward",
+            ][..],
+            &base,
+        ]
+        .concat(),
     );
     savepoint_on_disk(&printed, &dir);
     assert!(
-        server.requests().iter().any(|r| r.path == "/api/v1/namespaces/default/pods/px-jm/portforward"),
+        server
+            .requests()
+            .iter()
+            .any(|r| r.path == "/api/v1/namespaces/default/pods/px-jm/portforward"),
         "the savepoint went through a port-forward"
     );
-    assert!(!proxied("jobs/overview") && !server.requests().iter().any(|r| r.path.contains("/proxy/")));
+    assert!(
+        !proxied("jobs/overview") && !server.requests().iter().any(|r| r.path.contains("/proxy/"))
+    );
 
     // Cancel through the proxy; an unknown job is the same one-line error as direct.
-    let cancelled = succeed(home.path(), &[&["session", "cancel", "px", &job][..], &base].concat());
+    let cancelled = succeed(
+        home.path(),
+        &[&["session", "cancel", "px", &job][..], &base].concat(),
+    );
     assert_eq!(cancelled, "");
     wait_state(flink.session, &job, "CANCELED");
-    let line = fail(home.path(), &[&["app", "cancel", "px", UNKNOWN_JOB][..], &base].concat(), 1);
-    assert!(line.contains(&format!("job {UNKNOWN_JOB} was not found in cluster px")), "{line}");
+    let line = fail(
+        home.path(),
+        &[&["app", "cancel", "px", UNKNOWN_JOB][..], &base].concat(),
+        1,
+    );
+    assert!(
+        line.contains(&format!("job {UNKNOWN_JOB} was not found in cluster px")),
+        "{line}"
+    );
 
     // A cluster that does not exist is a clear error too.
-    let line = fail(home.path(), &[&["session", "list", "nothere"][..], &base].concat(), 1);
-    assert!(line.contains("cannot reach the JobManager of cluster nothere"), "{line}");
+    let line = fail(
+        home.path(),
+        &[&["session", "list", "nothere"][..], &base].concat(),
+        1,
+    );
+    assert!(
+        line.contains("cannot reach the JobManager of cluster nothere"),
+        "{line}"
+    );
+}
+
+#[test]
+fn a_forbidden_services_proxy_falls_back_to_a_port_forward() {
+    let Some(flink) = flink() else { return };
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime for the API server");
+    let server = runtime
+        .block_on(test_apiserver::ApiServer::start(
+            test_apiserver::ServerOptions {
+                rbac_enforced: true,
+                ..Default::default()
+            },
+        ))
+        .expect("the test API server starts");
+    fake_cluster_objects(&server, "fw");
+    server.attach_backend(
+        "default",
+        "app=fw,component=jobmanager",
+        8081,
+        flink.session.rest_addr(),
+    );
+    // A user who may port-forward to pods but not use the services proxy.
+    let rbac = "rbac.authorization.k8s.io/v1";
+    server
+        .create(
+            rbac,
+            "roles",
+            Some("default"),
+            json!({
+            "apiVersion": rbac, "kind": "Role", "metadata": {"name": "forward-only"},
+            "rules": [
+                {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]},
+                {"apiGroups": [""], "resources": ["pods/portforward"], "verbs": ["get", "create"]}
+            ]}),
+        )
+        .expect("create the role");
+    server
+        .create(rbac, "rolebindings", Some("default"), json!({
+            "apiVersion": rbac, "kind": "RoleBinding", "metadata": {"name": "dev-forward-only"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "forward-only"},
+            "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "dev"}]}))
+        .expect("bind the role");
+    let home = Scratch::new("jobs-forbidden");
+    let kubeconfig = home.path().join("dev.kubeconfig");
+    server
+        .write_kubeconfig(&kubeconfig, "dev", Some("default"))
+        .expect("a kubeconfig for dev");
+    let kubeconfig = kubeconfig.display().to_string();
+
+    let table = succeed(
+        home.path(),
+        &["session", "list", "fw", "-a", "--kubeconfig", &kubeconfig],
+    );
+    assert!(table.starts_with("JOB ID") || table.is_empty(), "{table}");
+    let requests = server.requests();
+    let proxy_denied = requests.iter().any(|r| {
+        r.path
+            .ends_with("/services/fw-rest:rest/proxy/jobs/overview")
+            && r.status == 403
+    });
+    let forwarded = requests
+        .iter()
+        .any(|r| r.path == "/api/v1/namespaces/default/pods/fw-jm/portforward" && r.status == 101);
+    assert!(
+        proxy_denied && forwarded,
+        "expected a denied proxy, then a port-forward: {requests:#?}"
+    );
+
+    let line = fail(
+        home.path(),
+        &[
+            "session",
+            "list",
+            "fw",
+            "--via",
+            "proxy",
+            "--kubeconfig",
+            &kubeconfig,
+        ],
+        1,
+    );
+    assert!(
+        line.contains("not allowed to reach the JobManager of cluster fw"),
+        "{line}"
+    );
+    assert!(line.contains("--rest-url"), "{line}");
 }

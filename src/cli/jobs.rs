@@ -14,7 +14,12 @@ pub struct RestRouteArgs {
     #[arg(long, value_enum, value_name = "ROUTE", help_heading = "Connection")]
     pub via: Option<Via>,
     /// Use Flink's REST API at this URL instead of going through Kubernetes (e.g. http://localhost:8081 of your own port-forward)
-    #[arg(long, value_name = "URL", conflicts_with = "via", help_heading = "Connection")]
+    #[arg(
+        long,
+        value_name = "URL",
+        conflicts_with = "via",
+        help_heading = "Connection"
+    )]
     pub rest_url: Option<String>,
 }
 
@@ -95,16 +100,31 @@ pub struct JobRunArgs {
     #[command(flatten)]
     pub route: RestRouteArgs,
     /// Main class (default: the jar manifest's)
-    #[arg(short = 'c', long = "class", value_name = "CLASS", help_heading = "Job")]
+    #[arg(
+        short = 'c',
+        long = "class",
+        value_name = "CLASS",
+        help_heading = "Job"
+    )]
     pub class: Option<String>,
     /// Default parallelism of the job
     #[arg(short = 'p', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), help_heading = "Job")]
     pub parallelism: Option<u32>,
     /// Restore the job from this savepoint
-    #[arg(short = 's', long = "from-savepoint", alias = "fromSavepoint", value_name = "PATH", help_heading = "Job")]
+    #[arg(
+        short = 's',
+        long = "from-savepoint",
+        alias = "fromSavepoint",
+        value_name = "PATH",
+        help_heading = "Job"
+    )]
     pub from_savepoint: Option<String>,
     /// Skip savepoint state that cannot be mapped to the new program
-    #[arg(long = "allow-non-restored-state", alias = "allowNonRestoredState", help_heading = "Job")]
+    #[arg(
+        long = "allow-non-restored-state",
+        alias = "allowNonRestoredState",
+        help_heading = "Job"
+    )]
     pub allow_non_restored_state: bool,
     /// Who owns the restored savepoint's files
     #[arg(long, value_enum, value_name = "MODE", help_heading = "Job")]
@@ -113,7 +133,11 @@ pub struct JobRunArgs {
     #[arg(value_name = "JAR")]
     pub jar: Option<String>,
     /// Arguments for the job's main()
-    #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
+    #[arg(
+        value_name = "ARGS",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
     pub args: Vec<String>,
 }
 
@@ -127,10 +151,14 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let mut total = Duration::ZERO;
     let mut rest = text;
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let value: u64 = rest[..digits].parse().map_err(|_| invalid())?;
         rest = &rest[digits..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let unit = match &rest[..unit_len] {
             "ms" => Duration::from_millis(value),
             "s" => Duration::from_secs(value),

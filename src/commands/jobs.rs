@@ -145,7 +145,14 @@ fn complete_target(
         }
         None => Route::Kubernetes(route.via),
     };
-    Ok((JobTarget { target, route, kind }, own))
+    Ok((
+        JobTarget {
+            target,
+            route,
+            kind,
+        },
+        own,
+    ))
 }
 
 /// A job id as Flink prints it: 32 hex digits (`job/<id>` from `-o name` too).
@@ -197,7 +204,11 @@ pub struct ListOptions {
     pub output: OutputFormat,
 }
 
-pub fn complete_list(global: &GlobalArgs, args: &JobListArgs, kind: ClusterKind) -> Result<ListOptions> {
+pub fn complete_list(
+    global: &GlobalArgs,
+    args: &JobListArgs,
+    kind: ClusterKind,
+) -> Result<ListOptions> {
     let (target, extra) = complete_target(global, &args.target, &args.route, kind, vec![])?;
     if let Some(unexpected) = extra.first() {
         return Err(Error::Usage(format!(
@@ -226,7 +237,11 @@ async fn run_list(options: ListOptions) -> Result<()> {
     let jobs = select_jobs(jobs, options.all);
     let cluster = options.target.cluster_id();
     if jobs.is_empty() && matches!(options.output, OutputFormat::Table | OutputFormat::Wide) {
-        let what = if options.all { "jobs" } else { "running or scheduled jobs" };
+        let what = if options.all {
+            "jobs"
+        } else {
+            "running or scheduled jobs"
+        };
         style::print_note(&format!("No {what} in cluster {cluster}."));
         return Ok(());
     }
@@ -248,7 +263,11 @@ pub fn select_jobs(jobs: Vec<JobOverview>, all: bool) -> Vec<JobOverview> {
         .into_iter()
         .filter(|j| all || !j.state.is_globally_terminal())
         .collect();
-    jobs.sort_by(|a, b| a.start_time.cmp(&b.start_time).then_with(|| a.id.cmp(&b.id)));
+    jobs.sort_by(|a, b| {
+        a.start_time
+            .cmp(&b.start_time)
+            .then_with(|| a.id.cmp(&b.id))
+    });
     jobs
 }
 
@@ -272,8 +291,13 @@ pub fn complete_cancel(
     args: &JobCancelArgs,
     kind: ClusterKind,
 ) -> Result<CancelOptions> {
-    let (target, extra) =
-        complete_target(global, &args.target, &args.route, kind, vec![args.job.clone()])?;
+    let (target, extra) = complete_target(
+        global,
+        &args.target,
+        &args.route,
+        kind,
+        vec![args.job.clone()],
+    )?;
     if let Some(unexpected) = extra.get(1) {
         return Err(Error::Usage(format!(
             "unexpected argument '{unexpected}': cancel takes the cluster id and one job id"
@@ -368,7 +392,11 @@ async fn run_savepoint(options: SavepointOptions) -> Result<()> {
     let job = &options.job_id;
     let format = options.format.flink_name();
     let trigger = if options.stop {
-        let verb = if options.drain { "Draining" } else { "Suspending" };
+        let verb = if options.drain {
+            "Draining"
+        } else {
+            "Suspending"
+        };
         style::print_note(&format!("{verb} job {job} with a {format} savepoint."));
         let request = StopRequest::new(options.directory.clone(), options.drain, options.format);
         rest.stop_with_savepoint(job, &request).await
@@ -455,7 +483,10 @@ pub fn run(global: &GlobalArgs, args: JobRunArgs) -> Result<()> {
 async fn run_jar(options: RunOptions) -> Result<()> {
     let path = &options.jar;
     let bytes = tokio::fs::read(path).await.map_err(|e| {
-        Error::Usage(format!("cannot read jar {}: {e}: check the path", path.display()))
+        Error::Usage(format!(
+            "cannot read jar {}: {e}: check the path",
+            path.display()
+        ))
     })?;
     let file_name = path
         .file_name()
@@ -470,9 +501,10 @@ async fn run_jar(options: RunOptions) -> Result<()> {
     );
     style::print_note(&format!("{label}."));
     let upload = rest.upload_jar(&file_name, &bytes);
-    let jar_id = progress::with_spinner(&label, bytes.len() >= progress::LARGE_UPLOAD_BYTES, upload)
-        .await
-        .map_err(|e| upload_failure(&options.target, e))?;
+    let jar_id =
+        progress::with_spinner(&label, bytes.len() >= progress::LARGE_UPLOAD_BYTES, upload)
+            .await
+            .map_err(|e| upload_failure(&options.target, e))?;
     style::print_note(&format!("Running {file_name}."));
     let job_id = rest
         .run_jar(&jar_id, &options.request)
@@ -520,9 +552,19 @@ mod tests {
 
     #[test]
     fn savepoint_takes_cluster_job_and_directory() {
-        let (global, SessionCommand::Savepoint(args)) =
-            parse(&["session", "savepoint", "c1", JOB, "s3://sp", "--stop", "--drain", "--format", "native", "--timeout", "5m"])
-        else {
+        let (global, SessionCommand::Savepoint(args)) = parse(&[
+            "session",
+            "savepoint",
+            "c1",
+            JOB,
+            "s3://sp",
+            "--stop",
+            "--drain",
+            "--format",
+            "native",
+            "--timeout",
+            "5m",
+        ]) else {
             panic!("not savepoint");
         };
         let options = complete_savepoint(&global, &args, ClusterKind::Session).unwrap();
@@ -537,40 +579,73 @@ mod tests {
 
     #[test]
     fn a_cluster_id_from_flink_options_leaves_the_positionals_to_the_verb() {
-        let (global, SessionCommand::Cancel(args)) =
-            parse(&["session", "cancel", "-Dkubernetes.cluster-id=c1", &format!("job/{JOB}")])
-        else {
+        let (global, SessionCommand::Cancel(args)) = parse(&[
+            "session",
+            "cancel",
+            "-Dkubernetes.cluster-id=c1",
+            &format!("job/{JOB}"),
+        ]) else {
             panic!("not cancel");
         };
         let options = complete_cancel(&global, &args, ClusterKind::Session).unwrap();
-        assert_eq!((options.target.cluster_id(), options.job_id.as_str()), ("c1", JOB));
+        assert_eq!(
+            (options.target.cluster_id(), options.job_id.as_str()),
+            ("c1", JOB)
+        );
     }
 
     #[test]
     fn bad_or_missing_job_ids_are_usage_errors_naming_list() {
-        let (global, SessionCommand::Cancel(args)) = parse(&["session", "cancel", "c1", "nope"]) else {
+        let (global, SessionCommand::Cancel(args)) = parse(&["session", "cancel", "c1", "nope"])
+        else {
             panic!("not cancel");
         };
         let error = complete_cancel(&global, &args, ClusterKind::Application).unwrap_err();
         assert_eq!(error.exit_code(), 2);
-        assert!(error.to_string().contains("kubectl flink app list c1"), "{error}");
+        assert!(
+            error.to_string().contains("kubectl flink app list c1"),
+            "{error}"
+        );
         let (global, SessionCommand::Cancel(args)) = parse(&["session", "cancel", "c1"]) else {
             panic!("not cancel");
         };
-        assert!(complete_cancel(&global, &args, ClusterKind::Session).unwrap_err().to_string().contains("no job id"));
+        assert!(
+            complete_cancel(&global, &args, ClusterKind::Session)
+                .unwrap_err()
+                .to_string()
+                .contains("no job id")
+        );
     }
 
     #[test]
     fn run_keeps_program_arguments_and_job_options() {
         let (global, SessionCommand::Run(args)) = parse(&[
-            "session", "run", "c1", "--rest-url", "http://localhost:8081", "-c", "com.example.Job", "-p", "2",
-            "-s", "file:///sp/1", "--allow-non-restored-state", "--claim-mode", "NO_CLAIM", "./job.jar", "--input", "-x",
+            "session",
+            "run",
+            "c1",
+            "--rest-url",
+            "http://localhost:8081",
+            "-c",
+            "com.example.Job",
+            "-p",
+            "2",
+            "-s",
+            "file:///sp/1",
+            "--allow-non-restored-state",
+            "--claim-mode",
+            "NO_CLAIM",
+            "./job.jar",
+            "--input",
+            "-x",
         ]) else {
             panic!("not run");
         };
         let options = complete_run(&global, &args).unwrap();
         assert_eq!(options.jar, PathBuf::from("./job.jar"));
-        assert_eq!(options.target.route, Route::Url("http://localhost:8081".into()));
+        assert_eq!(
+            options.target.route,
+            Route::Url("http://localhost:8081".into())
+        );
         assert_eq!(
             options.request,
             RunJarRequest {
@@ -586,7 +661,8 @@ mod tests {
 
     #[test]
     fn run_refuses_non_jars_and_https_urls() {
-        let (global, SessionCommand::Run(args)) = parse(&["session", "run", "c1", "notes.txt"]) else {
+        let (global, SessionCommand::Run(args)) = parse(&["session", "run", "c1", "notes.txt"])
+        else {
             panic!("not run");
         };
         assert_eq!(complete_run(&global, &args).unwrap_err().exit_code(), 2);
@@ -595,7 +671,12 @@ mod tests {
         else {
             panic!("not run");
         };
-        assert!(complete_run(&global, &args).unwrap_err().to_string().contains("https"));
+        assert!(
+            complete_run(&global, &args)
+                .unwrap_err()
+                .to_string()
+                .contains("https")
+        );
     }
 
     #[test]
@@ -610,7 +691,11 @@ mod tests {
             tasks: TaskCounts::default(),
             raw: json!({"jid": id}),
         };
-        let jobs = vec![job("c", "RUNNING", 3), job("a", "CANCELED", 1), job("b", "INITIALIZING", 2)];
+        let jobs = vec![
+            job("c", "RUNNING", 3),
+            job("a", "CANCELED", 1),
+            job("b", "INITIALIZING", 2),
+        ];
         let ids = |jobs: Vec<JobOverview>| jobs.into_iter().map(|j| j.id).collect::<Vec<_>>();
         assert_eq!(ids(select_jobs(jobs.clone(), false)), ["b", "c"]);
         assert_eq!(ids(select_jobs(jobs, true)), ["a", "b", "c"]);
@@ -621,11 +706,15 @@ mod tests {
         let (global, SessionCommand::List(args)) = parse(&["session", "list", "c1"]) else {
             panic!("not list");
         };
-        let target = complete_list(&global, &args, ClusterKind::Session).unwrap().target;
+        let target = complete_list(&global, &args, ClusterKind::Session)
+            .unwrap()
+            .target;
         let error = target.failure(RestError::JobNotFound(JOB.into()));
         assert_eq!(
             error.to_string(),
-            format!("job {JOB} was not found in cluster c1: list jobs with `kubectl flink session list c1`")
+            format!(
+                "job {JOB} was not found in cluster c1: list jobs with `kubectl flink session list c1`"
+            )
         );
         assert_eq!(error.exit_code(), 1);
         let error = target.failure(RestError::Unreachable("refused\nsecond line".into()));

@@ -44,7 +44,9 @@ impl FlinkRest {
     /// `GET /overview`. Succeeds once the REST endpoint answers; the
     /// readiness probe behind `--wait`.
     pub async fn overview(&self) -> Result<ClusterOverview, RestError> {
-        let response = self.call(RestRequest::new(Method::GET, "/overview"), REQUEST_TIMEOUT).await?;
+        let response = self
+            .call(RestRequest::new(Method::GET, "/overview"), REQUEST_TIMEOUT)
+            .await?;
         parse_json(&response.body)
     }
 
@@ -80,7 +82,10 @@ impl FlinkRest {
     /// `GET /jobs/overview`: every job the cluster knows, running or not.
     pub async fn jobs_overview(&self) -> Result<Vec<JobOverview>, RestError> {
         let response = self
-            .call(RestRequest::new(Method::GET, "/jobs/overview"), REQUEST_TIMEOUT)
+            .call(
+                RestRequest::new(Method::GET, "/jobs/overview"),
+                REQUEST_TIMEOUT,
+            )
             .await?;
         parse_jobs_overview(&response.body)
     }
@@ -89,7 +94,10 @@ impl FlinkRest {
     /// cancellation (the job turns CANCELED shortly after).
     pub async fn cancel_job(&self, job_id: &str) -> Result<(), RestError> {
         let path = format!("/jobs/{}?mode=cancel", encode_segment(job_id));
-        match self.call(RestRequest::new(Method::PATCH, path), REQUEST_TIMEOUT).await {
+        match self
+            .call(RestRequest::new(Method::PATCH, path), REQUEST_TIMEOUT)
+            .await
+        {
             Err(e) if e.is_not_found() => Err(RestError::JobNotFound(job_id.to_string())),
             other => other.map(drop),
         }
@@ -103,7 +111,10 @@ impl FlinkRest {
     ) -> Result<String, RestError> {
         let path = format!("/jobs/{}/savepoints", encode_segment(job_id));
         let response = self
-            .call(RestRequest::json(Method::POST, path, request), REQUEST_TIMEOUT)
+            .call(
+                RestRequest::json(Method::POST, path, request),
+                REQUEST_TIMEOUT,
+            )
             .await?;
         parse_trigger_id(&response.body)
     }
@@ -117,7 +128,10 @@ impl FlinkRest {
     ) -> Result<String, RestError> {
         let path = format!("/jobs/{}/stop", encode_segment(job_id));
         let response = self
-            .call(RestRequest::json(Method::POST, path, request), REQUEST_TIMEOUT)
+            .call(
+                RestRequest::json(Method::POST, path, request),
+                REQUEST_TIMEOUT,
+            )
             .await?;
         parse_trigger_id(&response.body)
     }
@@ -133,7 +147,9 @@ impl FlinkRest {
             encode_segment(job_id),
             encode_segment(trigger_id)
         );
-        let response = self.call(RestRequest::new(Method::GET, path), REQUEST_TIMEOUT).await?;
+        let response = self
+            .call(RestRequest::new(Method::GET, path), REQUEST_TIMEOUT)
+            .await?;
         parse_savepoint_status(&response.body)
     }
 
@@ -188,10 +204,17 @@ impl FlinkRest {
     }
 
     /// `POST /jars/:jarid/run`; returns the new job's id.
-    pub async fn run_jar(&self, jar_id: &str, request: &RunJarRequest) -> Result<String, RestError> {
+    pub async fn run_jar(
+        &self,
+        jar_id: &str,
+        request: &RunJarRequest,
+    ) -> Result<String, RestError> {
         let path = format!("/jars/{}/run", encode_segment(jar_id));
         let response = self
-            .call(RestRequest::json(Method::POST, path, request), REQUEST_TIMEOUT)
+            .call(
+                RestRequest::json(Method::POST, path, request),
+                REQUEST_TIMEOUT,
+            )
             .await?;
         parse_run_job_id(&response.body)
     }
@@ -200,14 +223,21 @@ impl FlinkRest {
     /// gracefully (it deletes its own Deployment's pods' TaskManagers and
     /// exits); what `session stop` uses before deleting objects.
     pub async fn shutdown_cluster(&self) -> Result<(), RestError> {
-        self.call(RestRequest::new(Method::DELETE, "/cluster"), REQUEST_TIMEOUT)
-            .await
-            .map(drop)
+        self.call(
+            RestRequest::new(Method::DELETE, "/cluster"),
+            REQUEST_TIMEOUT,
+        )
+        .await
+        .map(drop)
     }
 
     /// Sends a request within `timeout`; a non-2xx answer becomes
     /// [`RestError::Flink`] with Flink's first useful error line.
-    async fn call(&self, request: RestRequest, timeout: Duration) -> Result<RestResponse, RestError> {
+    async fn call(
+        &self,
+        request: RestRequest,
+        timeout: Duration,
+    ) -> Result<RestResponse, RestError> {
         let response = tokio::time::timeout(timeout, self.transport.send(&request))
             .await
             .map_err(|_| {
@@ -224,7 +254,11 @@ impl FlinkRest {
         }
         let message = flink_error_message(&response.body).unwrap_or_else(|| {
             let text = String::from_utf8_lossy(&response.body);
-            let first = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+            let first = text
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty())
+                .unwrap_or("");
             if first.is_empty() {
                 format!("{} {} failed", request.method, request.path)
             } else {
@@ -258,8 +292,14 @@ mod tests {
 
     #[test]
     fn path_segments_are_percent_encoded() {
-        assert_eq!(encode_segment("46998ac4_my job.jar"), "46998ac4_my%20job.jar");
+        assert_eq!(
+            encode_segment("46998ac4_my job.jar"),
+            "46998ac4_my%20job.jar"
+        );
         assert_eq!(encode_segment("a/b?c"), "a%2Fb%3Fc");
-        assert_eq!(encode_segment("b4ae9ea72c0fbafde9211f010c27c866"), "b4ae9ea72c0fbafde9211f010c27c866");
+        assert_eq!(
+            encode_segment("b4ae9ea72c0fbafde9211f010c27c866"),
+            "b4ae9ea72c0fbafde9211f010c27c866"
+        );
     }
 }

@@ -20,9 +20,9 @@ impl DirectHttp {
     /// Parses `http://host[:port][/base]`; `https` is refused (no TLS here)
     /// with the way around it. The error text is for a usage error.
     pub fn parse(url: &str) -> Result<Self, String> {
-        let uri: http::Uri = url
-            .parse()
-            .map_err(|e| format!("--rest-url {url:?} is not a URL ({e}): pass it as http://HOST:PORT"))?;
+        let uri: http::Uri = url.parse().map_err(|e| {
+            format!("--rest-url {url:?} is not a URL ({e}): pass it as http://HOST:PORT")
+        })?;
         match uri.scheme_str() {
             Some("http") => {}
             Some("https") => {
@@ -30,11 +30,15 @@ impl DirectHttp {
                     "--rest-url {url}: https is not supported: use --via proxy or --via forward, which go through the API server's TLS"
                 ));
             }
-            _ => return Err(format!("--rest-url {url:?} must start with http://, e.g. http://localhost:8081")),
+            _ => {
+                return Err(format!(
+                    "--rest-url {url:?} must start with http://, e.g. http://localhost:8081"
+                ));
+            }
         }
-        let authority = uri
-            .authority()
-            .ok_or_else(|| format!("--rest-url {url:?} has no host: pass it as http://HOST:PORT"))?;
+        let authority = uri.authority().ok_or_else(|| {
+            format!("--rest-url {url:?} has no host: pass it as http://HOST:PORT")
+        })?;
         let port = authority.port_u16().unwrap_or(80);
         Ok(Self {
             authority: format!("{}:{port}", authority.host()),
@@ -69,12 +73,23 @@ mod tests {
         let behind_proxy = DirectHttp::parse("http://flink.example.com/ns/session/").unwrap();
         assert_eq!(behind_proxy.authority, "flink.example.com:80");
         assert_eq!(behind_proxy.prefix, "/ns/session");
-        assert_eq!(behind_proxy.describe(), "http://flink.example.com:80/ns/session");
+        assert_eq!(
+            behind_proxy.describe(),
+            "http://flink.example.com:80/ns/session"
+        );
     }
 
     #[test]
     fn https_and_schemeless_urls_are_refused_with_the_fix() {
-        assert!(DirectHttp::parse("https://x:8081").unwrap_err().contains("--via proxy"));
-        assert!(DirectHttp::parse("localhost:8081").unwrap_err().contains("http://"));
+        assert!(
+            DirectHttp::parse("https://x:8081")
+                .unwrap_err()
+                .contains("--via proxy")
+        );
+        assert!(
+            DirectHttp::parse("localhost:8081")
+                .unwrap_err()
+                .contains("http://")
+        );
     }
 }

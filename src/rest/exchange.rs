@@ -50,7 +50,11 @@ impl RestRequest {
     }
 
     /// An `http::Request` for `uri`, with this request's method and body.
-    pub(super) fn to_http<B: From<Bytes>>(&self, uri: &str, host: Option<&str>) -> Result<http::Request<B>, String> {
+    pub(super) fn to_http<B: From<Bytes>>(
+        &self,
+        uri: &str,
+        host: Option<&str>,
+    ) -> Result<http::Request<B>, String> {
         let mut builder = http::Request::builder()
             .method(self.method.clone())
             .uri(uri)

@@ -55,10 +55,11 @@ impl PodForward {
             self.forget_target();
             forward_error(&describe, &e)
         })?;
-        let stream = forwarder
-            .take_stream(port)
-            .ok_or_else(|| RestError::Unreachable(format!("{describe}: no stream for port {port}")))?;
-        let result = http1::exchange(stream, &format!("localhost:{port}"), "", request, &describe).await;
+        let stream = forwarder.take_stream(port).ok_or_else(|| {
+            RestError::Unreachable(format!("{describe}: no stream for port {port}"))
+        })?;
+        let result =
+            http1::exchange(stream, &format!("localhost:{port}"), "", request, &describe).await;
         forwarder.abort();
         if result.is_err() {
             self.forget_target();
@@ -171,9 +172,21 @@ mod tests {
     #[test]
     fn the_first_ready_pod_and_its_rest_port_are_chosen() {
         let pods = [
-            pod("c-aaa", false, json!([{"name": "rest", "containerPort": 9999}])),
-            pod("c-ccc", true, json!([{"name": "rest", "containerPort": 8082}])),
-            pod("c-bbb", true, json!([{"name": "blob", "containerPort": 6124}, {"name": "rest", "containerPort": 8083}])),
+            pod(
+                "c-aaa",
+                false,
+                json!([{"name": "rest", "containerPort": 9999}]),
+            ),
+            pod(
+                "c-ccc",
+                true,
+                json!([{"name": "rest", "containerPort": 8082}]),
+            ),
+            pod(
+                "c-bbb",
+                true,
+                json!([{"name": "blob", "containerPort": 6124}, {"name": "rest", "containerPort": 8083}]),
+            ),
         ];
         assert_eq!(choose_target(&pods), Some(("c-bbb".to_string(), 8083)));
     }

@@ -32,7 +32,10 @@ where
         .to_http(&uri, Some(host))
         .map_err(RestError::Unreachable)?;
     let result = async {
-        let response = sender.send_request(http_request).await.map_err(unreachable)?;
+        let response = sender
+            .send_request(http_request)
+            .await
+            .map_err(unreachable)?;
         let status = response.status().as_u16();
         let body = response
             .into_body()

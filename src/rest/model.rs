@@ -124,10 +124,14 @@ pub fn parse_jobs_overview(body: &[u8]) -> Result<Vec<JobOverview>, RestError> {
 pub enum SavepointStatus {
     InProgress,
     /// Done; the savepoint's location (e.g. `file:/…/savepoint-…`).
-    Completed { location: String },
+    Completed {
+        location: String,
+    },
     /// Done without a savepoint (Flink reports this as COMPLETED with a
     /// `failure-cause`); `reason` is the cause's class and first line.
-    Failed { reason: String },
+    Failed {
+        reason: String,
+    },
 }
 
 /// Parses `GET /jobs/:id/savepoints/:trigger`.
@@ -299,7 +303,10 @@ mod tests {
         let job = &jobs[0];
         assert_eq!(job.id, "b4ae9ea72c0fbafde9211f010c27c866");
         assert_eq!(job.state, JobState("RUNNING".into()));
-        assert_eq!((job.start_time, job.end_time, job.duration), (1795741950020, -1, 509));
+        assert_eq!(
+            (job.start_time, job.end_time, job.duration),
+            (1795741950020, -1, 509)
+        );
         assert_eq!((job.tasks.total, job.tasks.running), (1, 0));
         assert_eq!(job.raw["jobType"], "STREAMING");
         assert!(parse_jobs_overview(b"{}").is_err());
@@ -342,7 +349,10 @@ mod tests {
 
     #[test]
     fn ids_come_from_the_fields_flink_names_them_in() {
-        assert_eq!(parse_trigger_id(br#"{"request-id":"7bfb"}"#).unwrap(), "7bfb");
+        assert_eq!(
+            parse_trigger_id(br#"{"request-id":"7bfb"}"#).unwrap(),
+            "7bfb"
+        );
         assert_eq!(
             parse_run_job_id(br#"{"jobid":"b4ae","applicationId":"b4ae"}"#).unwrap(),
             "b4ae"
@@ -383,6 +393,9 @@ mod tests {
                    "parallelism": 2, "savepointPath": "s3://sp/1",
                    "allowNonRestoredState": true, "claimMode": "NO_CLAIM"})
         );
-        assert_eq!(serde_json::to_value(RunJarRequest::default()).unwrap(), json!({}));
+        assert_eq!(
+            serde_json::to_value(RunJarRequest::default()).unwrap(),
+            json!({})
+        );
     }
 }

@@ -42,8 +42,9 @@ impl ServiceProxy {
     /// Sends one request through the API server.
     pub async fn send(&self, request: &RestRequest) -> Result<RestResponse, RestError> {
         let uri = proxy_path(&self.namespace, &self.service, &request.path);
-        let http_request: http::Request<Body> =
-            request.to_http(&uri, None).map_err(RestError::Unreachable)?;
+        let http_request: http::Request<Body> = request
+            .to_http(&uri, None)
+            .map_err(RestError::Unreachable)?;
         let response = self
             .client
             .send(http_request)
@@ -114,7 +115,13 @@ mod tests {
             kubernetes_status_message(status).as_deref(),
             Some("services \"c-rest\" is forbidden")
         );
-        assert_eq!(kubernetes_status_message(br#"{"errors":["Job could not be found."]}"#), None);
-        assert_eq!(kubernetes_status_message(b"Error: 'dial tcp: refused'"), None);
+        assert_eq!(
+            kubernetes_status_message(br#"{"errors":["Job could not be found."]}"#),
+            None
+        );
+        assert_eq!(
+            kubernetes_status_message(b"Error: 'dial tcp: refused'"),
+            None
+        );
     }
 }

@@ -62,7 +62,10 @@ pub fn command(home: &Path) -> Command {
 
 /// Run with arguments; returns the output.
 pub fn run(home: &Path, args: &[&str]) -> Output {
-    command(home).args(args).output().expect("run kubectl-flink")
+    command(home)
+        .args(args)
+        .output()
+        .expect("run kubectl-flink")
 }
 
 pub fn stdout(output: &Output) -> String {
@@ -97,6 +100,8 @@ pub fn item<'a>(items: &'a [serde_json::Value], kind: &str, name: &str) -> &'a s
 /// The flattened `config.yaml` of a cluster's `flink-config-<id>` ConfigMap.
 pub fn shipped_config(items: &[serde_json::Value], cluster_id: &str) -> serde_json::Value {
     let configmap = item(items, "ConfigMap", &format!("flink-config-{cluster_id}"));
-    let text = configmap["data"]["config.yaml"].as_str().expect("config.yaml");
+    let text = configmap["data"]["config.yaml"]
+        .as_str()
+        .expect("config.yaml");
     flink_kit::golden::flatten_flink_config(text)
 }

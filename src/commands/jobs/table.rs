@@ -59,7 +59,11 @@ pub fn local_time(epoch_millis: i64, zone: &TimeZone) -> String {
         return "<none>".to_string();
     }
     Timestamp::from_millisecond(epoch_millis)
-        .map(|t| t.to_zoned(zone.clone()).strftime("%Y-%m-%d %H:%M:%S").to_string())
+        .map(|t| {
+            t.to_zoned(zone.clone())
+                .strftime("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        })
         .unwrap_or_else(|_| "<none>".to_string())
 }
 
@@ -146,8 +150,22 @@ mod tests {
     #[test]
     fn the_table_is_aligned_like_kubectl() {
         let jobs = [
-            job("b4ae9ea72c0fbafde9211f010c27c866", "streaming job", "RUNNING", 1_795_741_950_020, -1, 303_000),
-            job("f8e67bb67d7ee9a7ab76b736574682c6", "etl", "CANCELED", 1_795_741_954_109, 1_795_741_954_196, 87),
+            job(
+                "b4ae9ea72c0fbafde9211f010c27c866",
+                "streaming job",
+                "RUNNING",
+                1_795_741_950_020,
+                -1,
+                303_000,
+            ),
+            job(
+                "f8e67bb67d7ee9a7ab76b736574682c6",
+                "etl",
+                "CANCELED",
+                1_795_741_954_109,
+                1_795_741_954_196,
+                87,
+            ),
         ];
         assert_eq!(
             render(&jobs, false, &TimeZone::UTC),

@@ -709,41 +709,6 @@ fn scale(
     Ok(json_response(200, &scale_of(&saved)))
 }
 
-fn pod_log(ctx: &RequestCtx<'_>, ns: &str, name: &str) -> Result<Response<Body>, ApiError> {
-    let st = ctx.shared.lock();
-    let pod = rest::get(&st, resources::find("", "pods").expect("known"), ns, name)?;
-    let container = ctx.q.get("container").cloned().unwrap_or_default();
-    let first = pod["spec"]["containers"][0]["name"]
-        .as_str()
-        .unwrap_or("")
-        .to_string();
-    let text = st
-        .pod_logs
-        .get(&(ns.to_string(), name.to_string(), container.clone()))
-        .or_else(|| {
-            st.pod_logs
-                .get(&(ns.to_string(), name.to_string(), String::new()))
-        })
-        .or_else(|| {
-            if container.is_empty() {
-                st.pod_logs.get(&(ns.to_string(), name.to_string(), first))
-            } else {
-                None
-            }
-        })
-        .cloned()
-        .unwrap_or_default();
-    let text = match ctx.q.get("tailLines").and_then(|t| t.parse::<usize>().ok()) {
-        Some(n) => {
-            let lines: Vec<&str> = text.lines().collect();
-            let start = lines.len().saturating_sub(n);
-            lines[start..].iter().map(|l| format!("{l}\n")).collect()
-        }
-        None => text,
-    };
-    Ok(text_response(200, text))
-}
-
 fn token_request(ctx: &RequestCtx<'_>, ns: &str, name: &str) -> Result<Response<Body>, ApiError> {
     if *ctx.method != Method::POST {
         return Err(ApiError::method_not_allowed());

@@ -288,10 +288,19 @@ impl ApiServer {
 
     /// Sets what `pods/log` returns for a pod (`container` None: any container).
     pub fn pod_logs(&self, namespace: &str, pod: &str, container: Option<&str>, text: &str) {
-        self.shared.lock().pod_logs.insert(
-            (namespace.into(), pod.into(), container.unwrap_or("").into()),
-            text.into(),
-        );
+        let key = crate::logs::key(namespace, pod, container.unwrap_or(""));
+        self.shared.lock().pod_logs.insert(key, text.into());
+    }
+
+    /// Appends to a pod's log; `follow=true` readers receive it as it arrives.
+    pub fn append_pod_logs(&self, namespace: &str, pod: &str, container: Option<&str>, text: &str) {
+        let key = crate::logs::key(namespace, pod, container.unwrap_or(""));
+        self.shared
+            .lock()
+            .pod_logs
+            .entry(key)
+            .or_default()
+            .push_str(text);
     }
 
     /// Creates an object directly (as the admin would), e.g. to set up a namespace.

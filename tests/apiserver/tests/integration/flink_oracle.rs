@@ -2,10 +2,11 @@
 //! server, for every recorded golden case: it must succeed, make the recorded requests,
 //! and create objects equal to the goldens after normalisation.
 
-use flink_kit::golden::{self, GoldenCase, Mode};
+use flink_kit::golden::{self, GoldenCase};
 use flink_kit::oracle::{self, OracleRun};
 use serde_json::Value;
 use std::path::Path;
+use test_apiserver::flink_oracle::{FlinkDeploy, deploy_with_flink};
 use test_apiserver::{ApiServer, RecordedRequest, ServerOptions};
 
 /// Flink tests take turns, so that at most two JVMs run at a time on 2 cores.
@@ -15,39 +16,17 @@ fn jvm_turn() -> std::sync::MutexGuard<'static, ()> {
     JVM_TURN.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Runs Flink's client for one case against a fresh server; returns the run, the request
-/// log and the objects it created.
-fn run_case(flink_home: &Path, case: &GoldenCase) -> (OracleRun, Vec<RecordedRequest>, Vec<Value>) {
-    let server = futures::executor::block_on(ApiServer::start(ServerOptions::default()))
-        .expect("server starts");
-    if case.namespace != "default" {
-        server
-            .create(
-                "v1",
-                "namespaces",
-                None,
-                serde_json::json!({"metadata": {"name": case.namespace}}),
-            )
-            .expect("namespace created");
-    }
-    server.clear_requests();
-    let args = case.full_args();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let run = match case.mode {
-        Mode::Session => oracle::run_session(
-            flink_home,
-            server.kubeconfig_path(),
-            &golden::conf_dir(),
-            &args,
-        ),
-        Mode::Application => oracle::run_application(
-            flink_home,
-            server.kubeconfig_path(),
-            &golden::conf_dir(),
-            &args,
-        ),
-    };
-    (run, server.requests(), server.created_objects())
+/// Runs Flink's client for one case against a fresh server.
+fn run_case(flink_home: &Path, case: &GoldenCase) -> FlinkDeploy {
+    let args: Vec<&str> = case.args.iter().map(String::as_str).collect();
+    deploy_with_flink(
+        flink_home,
+        &golden::conf_dir(),
+        case.mode,
+        &case.namespace,
+        &args,
+    )
+    .expect("server starts")
 }
 
 /// Checks one case and returns what is wrong with it (empty when it matches).
@@ -143,7 +122,11 @@ fn flinks_own_client_succeeds_and_creates_the_golden_objects() {
                 .map(|case| {
                     let home = flink_home.clone();
                     s.spawn(move || {
-                        let (run, requests, created) = run_case(&home, case);
+                        let FlinkDeploy {
+                            run,
+                            requests,
+                            objects: created,
+                        } = run_case(&home, case);
                         eprintln!("{}: exit {} in {:?}", case.name, run.exit_code, run.wall);
                         (
                             case.name.clone(),
