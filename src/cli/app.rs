@@ -36,7 +36,7 @@ Examples:
     #[command(after_help = "\
 Examples:
   kubectl flink app savepoint my-app 3f2a9c1e0b7d4e5f8a6b2c1d0e9f8a7b
-  kubectl flink app savepoint my-app 3f2a9c1e0b7d4e5f8a6b2c1d0e9f8a7b s3://savepoints/etl --stop --drain")]
+  kubectl flink app savepoint my-app $JOB s3://savepoints/etl --stop --drain")]
     Savepoint(super::jobs::JobSavepointArgs),
 }
 

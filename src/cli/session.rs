@@ -34,8 +34,10 @@ Commands are read from stdin, so this also works in scripts:
     /// Upload a local jar to a session cluster and run it; prints the job id
     #[command(after_help = "\
 Examples:
-  kubectl flink session run my-session ./target/etl.jar -c com.example.Etl -p 4 --date 2026-11-27
-  kubectl flink session run my-session ./etl.jar -s s3://savepoints/savepoint-1 --allow-non-restored-state")]
+  kubectl flink session run my-session -c com.example.Etl -p 4 ./target/etl.jar --date 2026-11-27
+  kubectl flink session run my-session -s s3://savepoints/sp-1 --allow-non-restored-state ./etl.jar
+
+Options go before the jar: everything after it is passed to the job's main().")]
     Run(super::jobs::JobRunArgs),
     /// List the jobs of a session cluster (running and scheduled; -a for all)
     #[command(after_help = "\
@@ -53,7 +55,7 @@ Examples:
     #[command(after_help = "\
 Examples:
   kubectl flink session savepoint my-session 3f2a9c1e0b7d4e5f8a6b2c1d0e9f8a7b
-  kubectl flink session savepoint my-session 3f2a9c1e0b7d4e5f8a6b2c1d0e9f8a7b s3://savepoints/etl --stop --timeout 10m")]
+  kubectl flink session savepoint my-session $JOB s3://savepoints/etl --stop --timeout 10m")]
     Savepoint(super::jobs::JobSavepointArgs),
 }
 

@@ -10,7 +10,12 @@ use kube::config::{Config, KubeConfigOptions, Kubeconfig};
 /// A client and the namespace commands act in when `-n` is not given.
 #[derive(Clone)]
 pub struct Connection {
+    /// For Kubernetes API calls; retries 429/503/504 as kube does by default.
     pub client: kube::Client,
+    /// For Flink REST calls through the API server (services proxy,
+    /// port-forward): no retries, because a 503 there means "no JobManager
+    /// yet", which callers handle themselves without waiting out back-offs.
+    pub rest_client: kube::Client,
     /// The context's namespace, else `default` (what kubectl uses).
     pub context_namespace: String,
 }
@@ -44,10 +49,15 @@ pub async fn connect(choice: &KubeconfigChoice) -> Result<Connection> {
         })?,
     };
     let context_namespace = config.default_namespace.clone();
-    let client = kube::Client::try_from(config)
-        .map_err(|e| Error::Failed(format!("cannot create a Kubernetes client: {e}")))?;
+    let mut rest_config = config.clone();
+    rest_config.default_retry = false;
+    let build = |config: Config| {
+        kube::Client::try_from(config)
+            .map_err(|e| Error::Failed(format!("cannot create a Kubernetes client: {e}")))
+    };
     Ok(Connection {
-        client,
+        client: build(config)?,
+        rest_client: build(rest_config)?,
         context_namespace,
     })
 }

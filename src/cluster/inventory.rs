@@ -39,9 +39,11 @@ pub struct ClusterSummary {
 pub const REST_PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// List the Flink clusters in `namespace` (all namespaces when None),
-/// optionally only the one called `only`.
+/// optionally only the one called `only`; `rest_client` probes Flink's REST
+/// API (see [`super::client::Connection::rest_client`]).
 pub async fn list_clusters(
     client: &kube::Client,
+    rest_client: &kube::Client,
     namespace: Option<&str>,
     only: Option<&str>,
 ) -> Result<Vec<ClusterSummary>> {
@@ -125,7 +127,7 @@ pub async fn list_clusters(
     summaries.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
 
     let probes = summaries.iter().map(|s| {
-        let rest = FlinkRest::new(Transport::services_proxy_only(client.clone(), &s.namespace, &s.name));
+        let rest = FlinkRest::new(Transport::services_proxy_only(rest_client.clone(), &s.namespace, &s.name));
         let ready = s.jobmanagers_ready > 0;
         async move {
             if !ready {

@@ -169,7 +169,7 @@ async fn create_live(options: &DeployOptions) -> Result<()> {
         connection: connection.clone(),
     };
     let rest = FlinkRest::new(Transport::services_proxy(
-        connection.client.clone(),
+        connection.rest_client.clone(),
         &spec.namespace,
         &spec.cluster_id,
     ));

@@ -30,7 +30,12 @@ pub fn run(global: &GlobalArgs, args: GetArgs) -> Result<()> {
                 .unwrap_or_else(|| connection.context_namespace.clone())
         });
         let clusters =
-            inventory::list_clusters(&connection.client, namespace.as_deref(), args.id.as_deref())
+            inventory::list_clusters(
+                &connection.client,
+                &connection.rest_client,
+                namespace.as_deref(),
+                args.id.as_deref(),
+            )
                 .await?;
         if let (Some(id), true) = (&args.id, clusters.is_empty()) {
             return Err(Error::Failed(format!(

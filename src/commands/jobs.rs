@@ -59,6 +59,8 @@ pub struct JobTarget {
     pub target: TargetOptions,
     pub route: Route,
     pub kind: ClusterKind,
+    /// `-v`: say on stderr which route requests take.
+    pub verbose: bool,
 }
 
 impl JobTarget {
@@ -81,7 +83,11 @@ impl JobTarget {
                 }
             }
         };
-        Ok(FlinkRest::new(transport))
+        let rest = FlinkRest::new(transport);
+        if self.verbose {
+            style::print_note(&format!("Talking to {}.", rest.describe()));
+        }
+        Ok(rest)
     }
 
     /// A REST failure as one line naming the fix.
@@ -145,11 +151,13 @@ fn complete_target(
         }
         None => Route::Kubernetes(route.via),
     };
+    let verbose = global.verbose > 0;
     Ok((
         JobTarget {
             target,
             route,
             kind,
+            verbose,
         },
         own,
     ))
@@ -406,10 +414,14 @@ async fn run_savepoint(options: SavepointOptions) -> Result<()> {
         rest.trigger_savepoint(job, &request).await
     }
     .map_err(|e| options.target.failure(e))?;
-    let location = rest
-        .await_savepoint(job, &trigger, options.timeout)
-        .await
-        .map_err(|e| options.target.failure(e))?;
+    let waiting = rest.await_savepoint(job, &trigger, options.timeout);
+    let location = match progress::with_spinner("Waiting for the savepoint", true, waiting).await {
+        Ok(location) => location,
+        Err(RestError::JobNotFound(_)) => {
+            return Err(not_running(&rest, &options.target, job).await);
+        }
+        Err(other) => return Err(options.target.failure(other)),
+    };
     let done = if options.stop {
         format!("Savepoint completed; job {job} stopped.")
     } else {
@@ -423,6 +435,24 @@ async fn run_savepoint(options: SavepointOptions) -> Result<()> {
         _ => format!("{location}\n"),
     };
     print(&text)
+}
+
+/// Why Flink did not find a job for a savepoint: it may exist but have
+/// ended (Flink reports both the same way), which deserves its own message.
+async fn not_running(rest: &FlinkRest, target: &JobTarget, job: &str) -> Error {
+    let ended = rest
+        .jobs_overview()
+        .await
+        .ok()
+        .and_then(|jobs| jobs.into_iter().find(|j| j.id == job));
+    match ended {
+        Some(found) => Error::Failed(format!(
+            "job {job} is {} in cluster {}: only running jobs can take savepoints",
+            found.state.as_str(),
+            target.cluster_id()
+        )),
+        None => target.failure(RestError::JobNotFound(job.to_string())),
+    }
 }
 
 // ---------------------------------------------------------------- run

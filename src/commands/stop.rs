@@ -22,7 +22,11 @@ pub fn run(global: &GlobalArgs, args: SessionStopArgs) -> Result<()> {
 /// Stop `target` and report how; shared with the attached console's `stop`.
 pub async fn stop_cluster(target: &ClusterTarget, grace: Duration, timeout: Duration) -> Result<()> {
     let client = &target.connection.client;
-    let rest = FlinkRest::new(Transport::services_proxy(client.clone(), &target.namespace, &target.cluster_id));
+    let rest = FlinkRest::new(Transport::services_proxy(
+        target.connection.rest_client.clone(),
+        &target.namespace,
+        &target.cluster_id,
+    ));
     let outcome = stop::stop(client, &target.namespace, &target.cluster_id, &rest, grace, timeout).await?;
     match outcome {
         Stopped::Graceful => {}

@@ -481,7 +481,9 @@ async fn resource(
         None => {}
         Some("status") => return status_subresource(&ctx, rt, &ns, &name, dry_run),
         Some("scale") if rt.group == "apps" => return scale(&ctx, rt, &ns, &name, dry_run),
-        Some("log") if rt.plural == "pods" => return pod_log(&ctx, &ns, &name),
+        Some("log") if rt.plural == "pods" => {
+            return crate::logs::serve(ctx.shared, &ns, &name, ctx.q);
+        }
         Some("portforward") if rt.plural == "pods" => {
             let req = upgrade.ok_or_else(|| ApiError::bad_request("Upgrade request required"))?;
             return portforward::upgrade(ctx.shared.clone(), &ns, &name, ctx.q, req);

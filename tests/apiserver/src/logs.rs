@@ -3,7 +3,6 @@
 
 use crate::http_util::{Body, flag, stream_body, text_response};
 use crate::resources;
-use crate::rest;
 use crate::server::Shared;
 use crate::state::State;
 use crate::status::ApiError;

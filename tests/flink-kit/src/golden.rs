@@ -252,6 +252,53 @@ fn key_lists_by_name(value: &mut Value) {
     }
 }
 
+/// The paths at which two JSON values differ, each with both sides
+/// (shortened), so a failing comparison says what differs in a few lines.
+pub fn differences(ours: &Value, theirs: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    diff_into("", ours, theirs, &mut out);
+    out
+}
+
+fn diff_into(path: &str, ours: &Value, theirs: &Value, out: &mut Vec<String>) {
+    match (ours, theirs) {
+        (Value::Object(a), Value::Object(b)) => {
+            let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for key in keys {
+                let child = format!("{path}/{key}");
+                match (a.get(key), b.get(key)) {
+                    (Some(x), Some(y)) => diff_into(&child, x, y, out),
+                    (Some(x), None) => out.push(format!("{child}: only ours: {}", short(x))),
+                    (None, Some(y)) => out.push(format!("{child}: only theirs: {}", short(y))),
+                    (None, None) => {}
+                }
+            }
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                diff_into(&format!("{path}/{i}"), x, y, out);
+            }
+        }
+        _ if ours != theirs => out.push(format!(
+            "{path}: ours {} != theirs {}",
+            short(ours),
+            short(theirs)
+        )),
+        _ => {}
+    }
+}
+
+fn short(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 160 {
+        format!("{}…", text.chars().take(160).collect::<String>())
+    } else {
+        text
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -316,52 +363,5 @@ mod tests {
             containers["flink-main-container"].is_object(),
             "{containers}"
         );
-    }
-}
-
-/// The paths at which two JSON values differ, each with both sides
-/// (shortened), so a failing comparison says what differs in a few lines.
-pub fn differences(ours: &Value, theirs: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    diff_into("", ours, theirs, &mut out);
-    out
-}
-
-fn diff_into(path: &str, ours: &Value, theirs: &Value, out: &mut Vec<String>) {
-    match (ours, theirs) {
-        (Value::Object(a), Value::Object(b)) => {
-            let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
-            keys.sort();
-            keys.dedup();
-            for key in keys {
-                let child = format!("{path}/{key}");
-                match (a.get(key), b.get(key)) {
-                    (Some(x), Some(y)) => diff_into(&child, x, y, out),
-                    (Some(x), None) => out.push(format!("{child}: only ours: {}", short(x))),
-                    (None, Some(y)) => out.push(format!("{child}: only theirs: {}", short(y))),
-                    (None, None) => {}
-                }
-            }
-        }
-        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
-            for (i, (x, y)) in a.iter().zip(b).enumerate() {
-                diff_into(&format!("{path}/{i}"), x, y, out);
-            }
-        }
-        _ if ours != theirs => out.push(format!(
-            "{path}: ours {} != theirs {}",
-            short(ours),
-            short(theirs)
-        )),
-        _ => {}
-    }
-}
-
-fn short(value: &Value) -> String {
-    let text = value.to_string();
-    if text.chars().count() > 160 {
-        format!("{}…", text.chars().take(160).collect::<String>())
-    } else {
-        text
     }
 }

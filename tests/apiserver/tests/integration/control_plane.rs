@@ -272,4 +272,29 @@ async fn failing_pods_report_status_and_events_and_logs_are_served() {
         .await
         .unwrap();
     assert_eq!(tail, "line 3\n");
+
+    // follow=true streams what is appended later.
+    use futures::{AsyncBufReadExt, StreamExt};
+    let follow = LogParams {
+        follow: true,
+        tail_lines: Some(1),
+        ..Default::default()
+    };
+    let mut lines = pods
+        .log_stream(&pod.name_any(), &follow)
+        .await
+        .unwrap()
+        .lines();
+    assert_eq!(
+        bounded("first line", lines.next()).await.unwrap().unwrap(),
+        "line 3"
+    );
+    server.append_pod_logs("default", &pod.name_any(), None, "line 4\n");
+    assert_eq!(
+        bounded("appended line", lines.next())
+            .await
+            .unwrap()
+            .unwrap(),
+        "line 4"
+    );
 }
