@@ -22,7 +22,13 @@ fn assert_usage_error(output: &std::process::Output, needles: &[&str]) {
 
 fn start(home: &Scratch, extra: &[&str]) -> std::process::Output {
     let conf = golden_conf();
-    let mut args = vec!["session", "start", "--dry-run=client", "--flink-conf-dir", &conf];
+    let mut args = vec![
+        "session",
+        "start",
+        "--dry-run=client",
+        "--flink-conf-dir",
+        &conf,
+    ];
     args.extend_from_slice(extra);
     run(home.path(), &args)
 }
@@ -30,7 +36,10 @@ fn start(home: &Scratch, extra: &[&str]) -> std::process::Output {
 #[test]
 fn dynamic_option_without_value_names_the_fix() {
     let home = Scratch::new("d-no-value");
-    assert_usage_error(&start(&home, &["c1", "-Dkubernetes.hostnetwork.enabled"]), &["-Dkubernetes.hostnetwork.enabled=true"]);
+    assert_usage_error(
+        &start(&home, &["c1", "-Dkubernetes.hostnetwork.enabled"]),
+        &["-Dkubernetes.hostnetwork.enabled=true"],
+    );
 }
 
 #[test]
@@ -49,8 +58,14 @@ fn invalid_and_too_long_cluster_ids_are_rejected_before_anything_else() {
 fn unknown_exposed_type_lists_the_allowed_ones() {
     let home = Scratch::new("exposed");
     assert_usage_error(
-        &start(&home, &["c1", "-Dkubernetes.rest-service.exposed.type=Ingress"]),
-        &["kubernetes.rest-service.exposed.type", "ClusterIP, NodePort, LoadBalancer, Headless_ClusterIP"],
+        &start(
+            &home,
+            &["c1", "-Dkubernetes.rest-service.exposed.type=Ingress"],
+        ),
+        &[
+            "kubernetes.rest-service.exposed.type",
+            "ClusterIP, NodePort, LoadBalancer, Headless_ClusterIP",
+        ],
     );
 }
 
@@ -58,7 +73,10 @@ fn unknown_exposed_type_lists_the_allowed_ones() {
 fn malformed_memory_size_names_the_option() {
     let home = Scratch::new("memory");
     assert_usage_error(
-        &start(&home, &["c1", "-Djobmanager.memory.process.size=1.5 parsecs"]),
+        &start(
+            &home,
+            &["c1", "-Djobmanager.memory.process.size=1.5 parsecs"],
+        ),
         &["jobmanager.memory.process.size", "1600m"],
     );
 }
@@ -66,23 +84,58 @@ fn malformed_memory_size_names_the_option() {
 #[test]
 fn unreadable_conf_dir_and_broken_yaml_are_clear() {
     let home = Scratch::new("conf");
-    let out = run(home.path(), &["session", "start", "c1", "--dry-run", "--flink-conf-dir", "/no/such/conf"]);
+    let out = run(
+        home.path(),
+        &[
+            "session",
+            "start",
+            "c1",
+            "--dry-run",
+            "--flink-conf-dir",
+            "/no/such/conf",
+        ],
+    );
     assert_usage_error(&out, &["/no/such/conf", "--flink-conf-dir"]);
 
     let broken = home.write("conf/config.yaml", "jobmanager:\n  memory: 1\n bad: [\n");
     let dir = broken.parent().expect("conf dir").display().to_string();
-    let out = run(home.path(), &["session", "start", "c1", "--dry-run", "--flink-conf-dir", &dir]);
+    let out = run(
+        home.path(),
+        &[
+            "session",
+            "start",
+            "c1",
+            "--dry-run",
+            "--flink-conf-dir",
+            &dir,
+        ],
+    );
     assert_usage_error(&out, &["config.yaml:3:2:"]);
 }
 
 #[test]
 fn pod_templates_must_exist_and_be_pods() {
     let home = Scratch::new("template");
-    let out = start(&home, &["c1", "-Dkubernetes.pod-template-file.jobmanager=/no/template.yaml"]);
+    let out = start(
+        &home,
+        &[
+            "c1",
+            "-Dkubernetes.pod-template-file.jobmanager=/no/template.yaml",
+        ],
+    );
     assert_usage_error(&out, &["/no/template.yaml"]);
-    let deployment = home.write("deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n");
-    let option = format!("-Dkubernetes.pod-template-file.default={}", deployment.display());
-    assert_usage_error(&start(&home, &["c1", &option]), &["is a Deployment, not a Pod"]);
+    let deployment = home.write(
+        "deploy.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n",
+    );
+    let option = format!(
+        "-Dkubernetes.pod-template-file.default={}",
+        deployment.display()
+    );
+    assert_usage_error(
+        &start(&home, &["c1", &option]),
+        &["is a Deployment, not a Pod"],
+    );
 }
 
 #[test]
@@ -90,10 +143,25 @@ fn application_jars_must_be_fetchable_by_the_cluster() {
     let home = Scratch::new("jar");
     let conf = golden_conf();
     let run_app = |jar: &str| {
-        run(home.path(), &["app", "run", "--cluster-id", "a1", "--dry-run", "--flink-conf-dir", &conf, jar])
+        run(
+            home.path(),
+            &[
+                "app",
+                "run",
+                "--cluster-id",
+                "a1",
+                "--dry-run",
+                "--flink-conf-dir",
+                &conf,
+                jar,
+            ],
+        )
     };
     assert_usage_error(&run_app("ftp://host/job.jar"), &["'ftp:'", "local://"]);
-    assert_usage_error(&run_app("./target/job.jar"), &["local:///opt/flink/usrlib/job.jar"]);
+    assert_usage_error(
+        &run_app("./target/job.jar"),
+        &["local:///opt/flink/usrlib/job.jar"],
+    );
 }
 
 #[test]
@@ -101,7 +169,10 @@ fn clap_usage_errors_exit_2_too() {
     let home = Scratch::new("clap");
     let out = run(home.path(), &["session", "start", "--dry-run=server"]);
     assert_eq!(out.status.code(), Some(2));
-    let out = run(home.path(), &["session", "start", "c1", "--dry-run", "-o", "table"]);
+    let out = run(
+        home.path(),
+        &["session", "start", "c1", "--dry-run", "-o", "table"],
+    );
     assert_usage_error(&out, &["-o yaml or -o json"]);
 }
 
@@ -115,10 +186,20 @@ fn dry_run_yaml_is_one_document_per_object_in_creation_order() {
         .split("\n---\n")
         .map(|d| serde_saphyr::from_str(d.trim_start_matches("---\n")).expect("yaml document"))
         .collect();
-    let kinds: Vec<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap_or("?")).collect();
+    let kinds: Vec<&str> = docs
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap_or("?"))
+        .collect();
     assert_eq!(kinds, ["Deployment", "Service", "Service", "ConfigMap"]);
-    assert_eq!(text.matches("# metadata.ownerReferences is set at creation").count(), 3);
-    assert!(docs.iter().all(|d| d["metadata"]["ownerReferences"].is_null()));
+    assert_eq!(
+        text.matches("# metadata.ownerReferences is set at creation")
+            .count(),
+        3
+    );
+    assert!(
+        docs.iter()
+            .all(|d| d["metadata"]["ownerReferences"].is_null())
+    );
 }
 
 #[test]
@@ -159,10 +240,19 @@ fn namespace_follows_kubectl_and_is_written_into_the_configuration() {
     assert_eq!(conf["jobmanager.rpc.address"], "c1.team-a");
 
     let items = json_items(&start(&home, &["c1", "-o", "json", "-n", "other"]));
-    assert_eq!(shipped_config(&items, "c1")["kubernetes.namespace"], "other");
+    assert_eq!(
+        shipped_config(&items, "c1")["kubernetes.namespace"],
+        "other"
+    );
 
-    let items = json_items(&start(&home, &["c1", "-o", "json", "-Dkubernetes.namespace=flinkns"]));
-    assert_eq!(shipped_config(&items, "c1")["jobmanager.rpc.address"], "c1.flinkns");
+    let items = json_items(&start(
+        &home,
+        &["c1", "-o", "json", "-Dkubernetes.namespace=flinkns"],
+    ));
+    assert_eq!(
+        shipped_config(&items, "c1")["jobmanager.rpc.address"],
+        "c1.flinkns"
+    );
 
     assert_usage_error(
         &start(&home, &["c1", "-n", "a", "-Dkubernetes.namespace=b"]),
@@ -173,7 +263,10 @@ fn namespace_follows_kubectl_and_is_written_into_the_configuration() {
 #[test]
 fn no_conf_dir_uses_built_in_defaults_that_log_to_the_console() {
     let home = Scratch::new("builtin");
-    let out = run(home.path(), &["session", "start", "c1", "--dry-run", "-o", "json"]);
+    let out = run(
+        home.path(),
+        &["session", "start", "c1", "--dry-run", "-o", "json"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let items = json_items(&out);
     let configmap = item(&items, "ConfigMap", "flink-config-c1");
@@ -181,7 +274,10 @@ fn no_conf_dir_uses_built_in_defaults_that_log_to_the_console() {
     let mut keys: Vec<&String> = data.keys().collect();
     keys.sort();
     assert_eq!(keys, ["config.yaml", "log4j-console.properties"]);
-    assert_eq!(shipped_config(&items, "c1")["jobmanager.memory.process.size"], "1600m");
+    assert_eq!(
+        shipped_config(&items, "c1")["jobmanager.memory.process.size"],
+        "1600m"
+    );
 }
 
 #[test]
@@ -207,7 +303,10 @@ fn version_and_help() {
     assert_eq!(v["defaultFlinkVersion"], "2.3.0");
     let out = run(home.path(), &["session", "start", "--help"]);
     let help = stdout(&out);
-    assert!(help.contains("Examples:") && help.contains("-D <KEY=VALUE>"), "{help}");
+    assert!(
+        help.contains("Examples:") && help.contains("-D <KEY=VALUE>"),
+        "{help}"
+    );
 }
 
 #[test]
@@ -215,7 +314,14 @@ fn closed_stdout_is_not_an_error() {
     let home = Scratch::new("pipe");
     let conf = golden_conf();
     let mut child = command(home.path())
-        .args(["session", "start", "c1", "--dry-run", "--flink-conf-dir", &conf])
+        .args([
+            "session",
+            "start",
+            "c1",
+            "--dry-run",
+            "--flink-conf-dir",
+            &conf,
+        ])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

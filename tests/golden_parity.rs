@@ -25,7 +25,11 @@ fn render_case(case: &GoldenCase) -> Vec<Value> {
         }
         .map(String::from),
     );
-    argv.extend(["--dry-run".into(), "--flink-conf-dir".into(), conf.display().to_string()]);
+    argv.extend([
+        "--dry-run".into(),
+        "--flink-conf-dir".into(),
+        conf.display().to_string(),
+    ]);
     argv.extend(case.full_args());
     let cli = Cli::try_parse_from(&argv).unwrap_or_else(|e| panic!("{argv:?}: {e}"));
     let env = Environment::default();
@@ -34,7 +38,15 @@ fn render_case(case: &GoldenCase) -> Vec<Value> {
             let SessionCommand::Start(args) = s.command else {
                 unreachable!("golden cases start sessions")
             };
-            deploy::complete(&cli.global, &args.flink, DeploymentMode::Session, args.id.or(args.cluster_id), None, args.dry_run, &env)
+            deploy::complete(
+                &cli.global,
+                &args.flink,
+                DeploymentMode::Session,
+                args.id.or(args.cluster_id),
+                None,
+                args.dry_run,
+                &env,
+            )
         }
         Command::App(a) => {
             let AppCommand::Run(args) = a.command else {
@@ -47,7 +59,15 @@ fn render_case(case: &GoldenCase) -> Vec<Value> {
                 args: args.args,
                 ..Program::default()
             };
-            deploy::complete(&cli.global, &args.flink, DeploymentMode::Application, args.cluster_id, Some(program), args.dry_run, &env)
+            deploy::complete(
+                &cli.global,
+                &args.flink,
+                DeploymentMode::Application,
+                args.cluster_id,
+                Some(program),
+                args.dry_run,
+                &env,
+            )
         }
         other => unreachable!("not a cluster-creating command: {other:?}"),
     }
@@ -64,7 +84,11 @@ fn objects_as_created(rendered: &RenderedCluster) -> Vec<Value> {
 }
 
 fn key(object: &Value) -> String {
-    format!("{}/{}", object["kind"].as_str().unwrap_or("?"), object["metadata"]["name"].as_str().unwrap_or("?"))
+    format!(
+        "{}/{}",
+        object["kind"].as_str().unwrap_or("?"),
+        object["metadata"]["name"].as_str().unwrap_or("?")
+    )
 }
 
 /// Flink's creation order (the POSTs in requests.txt) by kind.
@@ -72,7 +96,15 @@ fn created_kinds(case: &GoldenCase) -> Vec<&'static str> {
     case.requests
         .iter()
         .filter(|r| r.starts_with("POST "))
-        .map(|r| if r.ends_with("/deployments") { "Deployment" } else if r.ends_with("/services") { "Service" } else { "ConfigMap" })
+        .map(|r| {
+            if r.ends_with("/deployments") {
+                "Deployment"
+            } else if r.ends_with("/services") {
+                "Service"
+            } else {
+                "ConfigMap"
+            }
+        })
         .collect()
 }
 
@@ -91,7 +123,10 @@ fn every_golden_case_renders_the_objects_flinks_client_created() {
         golden_keys.sort();
         assert_eq!(sorted, golden_keys, "{name}: different objects");
 
-        let our_kinds: Vec<&str> = ours.iter().map(|o| o["kind"].as_str().unwrap_or("?")).collect();
+        let our_kinds: Vec<&str> = ours
+            .iter()
+            .map(|o| o["kind"].as_str().unwrap_or("?"))
+            .collect();
         assert_eq!(our_kinds, created_kinds(&case), "{name}: creation order");
 
         for object in &ours {
@@ -104,7 +139,12 @@ fn every_golden_case_renders_the_objects_flinks_client_created() {
                 &golden::normalize_strict(object),
                 &golden::normalize_strict(expected),
             );
-            assert!(diff.is_empty(), "{name}: {} differs from Flink's:\n{}", key(object), diff.join("\n"));
+            assert!(
+                diff.is_empty(),
+                "{name}: {} differs from Flink's:\n{}",
+                key(object),
+                diff.join("\n")
+            );
         }
     }
 }

@@ -217,6 +217,17 @@ fn a_job_runs_is_listed_savepointed_stopped_and_cancelled_over_a_rest_url() {
     );
     savepoint_on_disk(&printed, flink.session.savepoint_dir());
     wait_state(flink.session, &job, "FINISHED");
+    let line = fail(
+        home.path(),
+        &[&["session", "savepoint", "c1", &job][..], &base].concat(),
+        1,
+    );
+    assert_eq!(
+        line,
+        format!(
+            "error: job {job} is FINISHED in cluster c1: only running jobs can take savepoints"
+        )
+    );
     let live = succeed(
         home.path(),
         &[&["session", "list", "c1"][..], &base].concat(),

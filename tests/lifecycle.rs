@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use test_apiserver::{ApiServer, PodFailure, ServerOptions};
 
 async fn server() -> ApiServer {
-    ApiServer::start(ServerOptions::default()).await.expect("test API server")
+    ApiServer::start(ServerOptions::default())
+        .await
+        .expect("test API server")
 }
 
 fn flink(server: &ApiServer, home: &Scratch, args: &[&str]) -> Output {
@@ -39,19 +41,36 @@ fn with_stdin(server: &ApiServer, home: &Scratch, args: &[&str], input: &str) ->
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write stdin");
     child.wait_with_output().expect("wait")
 }
 
 /// Everything of cluster `id` still stored (Deployment, ReplicaSets, pods, Services, ConfigMaps).
 fn leftovers(server: &ApiServer, id: &str) -> Vec<String> {
-    let mine = |o: &serde_json::Value| o["metadata"]["labels"]["app"] == id || o["metadata"]["name"] == id;
-    [("apps/v1", "deployments"), ("apps/v1", "replicasets"), ("v1", "pods"), ("v1", "services"), ("v1", "configmaps")]
-        .iter()
-        .flat_map(|(v, plural)| server.list(v, plural, Some("default")).into_iter().map(move |o| (plural, o)))
-        .filter(|(_, o)| mine(o))
-        .map(|(plural, o)| format!("{plural}/{}", o["metadata"]["name"].as_str().unwrap_or("?")))
-        .collect()
+    let mine =
+        |o: &serde_json::Value| o["metadata"]["labels"]["app"] == id || o["metadata"]["name"] == id;
+    [
+        ("apps/v1", "deployments"),
+        ("apps/v1", "replicasets"),
+        ("v1", "pods"),
+        ("v1", "services"),
+        ("v1", "configmaps"),
+    ]
+    .iter()
+    .flat_map(|(v, plural)| {
+        server
+            .list(v, plural, Some("default"))
+            .into_iter()
+            .map(move |o| (plural, o))
+    })
+    .filter(|(_, o)| mine(o))
+    .map(|(plural, o)| format!("{plural}/{}", o["metadata"]["name"].as_str().unwrap_or("?")))
+    .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -59,15 +78,39 @@ async fn stop_deletes_the_deployment_when_flink_cannot_be_reached() {
     let server = server().await;
     let home = Scratch::new("stop-fallback");
     assert_eq!(start(&server, &home, "s1", &[]).status.code(), Some(0));
-    let out = flink(&server, &home, &["session", "stop", "s1", "--grace-period", "1s", "--timeout", "60s"]);
+    let out = flink(
+        &server,
+        &home,
+        &[
+            "session",
+            "stop",
+            "s1",
+            "--grace-period",
+            "1s",
+            "--timeout",
+            "60s",
+        ],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("Flink cluster s1 stopped in namespace default."));
-    assert!(stderr(&out).contains("deleted the Deployment instead"), "{}", stderr(&out));
-    assert!(leftovers(&server, "s1").is_empty(), "stop waits until all is gone: {:?}", leftovers(&server, "s1"));
+    assert!(
+        stderr(&out).contains("deleted the Deployment instead"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        leftovers(&server, "s1").is_empty(),
+        "stop waits until all is gone: {:?}",
+        leftovers(&server, "s1")
+    );
 
     let out = flink(&server, &home, &["session", "stop", "s1"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("Flink cluster s1 not found in namespace default"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Flink cluster s1 not found in namespace default"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -76,37 +119,87 @@ async fn attach_reads_commands_from_stdin_and_stop_removes_the_cluster() {
     let home = Scratch::new("attach");
     assert_eq!(start(&server, &home, "a1", &[]).status.code(), Some(0));
 
-    let out = with_stdin(&server, &home, &["session", "attach", "a1"], "help\nbogus\nquit\n");
+    let out = with_stdin(
+        &server,
+        &home,
+        &["session", "attach", "a1"],
+        "help\nbogus\nquit\n",
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let err = stderr(&out);
-    assert!(err.contains("Available commands:") && err.contains("Unknown command 'bogus'"), "{err}");
-    assert!(!leftovers(&server, "a1").is_empty(), "quit keeps the cluster");
+    assert!(
+        err.contains("Available commands:") && err.contains("Unknown command 'bogus'"),
+        "{err}"
+    );
+    assert!(
+        !leftovers(&server, "a1").is_empty(),
+        "quit keeps the cluster"
+    );
 
     let out = with_stdin(&server, &home, &["session", "attach", "a1"], "");
-    assert_eq!(out.status.code(), Some(0), "end of input detaches: {}", stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "end of input detaches: {}",
+        stderr(&out)
+    );
     assert!(stderr(&out).contains("Detached"));
 
     let out = with_stdin(&server, &home, &["session", "attach", "a1"], "stop\n");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(leftovers(&server, "a1").is_empty(), "{:?}", leftovers(&server, "a1"));
+    assert!(
+        leftovers(&server, "a1").is_empty(),
+        "{:?}",
+        leftovers(&server, "a1")
+    );
 
     let out = with_stdin(&server, &home, &["session", "attach", "a1"], "");
-    assert_eq!(out.status.code(), Some(1), "attaching to a missing cluster fails");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "attaching to a missing cluster fails"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wait_fails_fast_with_the_pods_events_when_the_image_cannot_be_pulled() {
     let server = server().await;
-    server.fail_pod("default", "app=w1,component=jobmanager", PodFailure::ImagePullBackOff);
+    server.fail_pod(
+        "default",
+        "app=w1,component=jobmanager",
+        PodFailure::ImagePullBackOff,
+    );
     let home = Scratch::new("wait-fail");
     let began = Instant::now();
-    let out = start(&server, &home, "w1", &["--wait", "--timeout", "2min", "-Dkubernetes.container.image.ref=no/such:image"]);
-    assert!(began.elapsed() < Duration::from_secs(60), "fails fast, not at the timeout");
+    let out = start(
+        &server,
+        &home,
+        "w1",
+        &[
+            "--wait",
+            "--timeout",
+            "2min",
+            "-Dkubernetes.container.image.ref=no/such:image",
+        ],
+    );
+    assert!(
+        began.elapsed() < Duration::from_secs(60),
+        "fails fast, not at the timeout"
+    );
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("cannot start (ImagePullBackOff"), "{err}");
-    assert!(err.contains("warning: pod w1-"), "the pod's events are shown: {err}");
-    assert!(err.lines().last().unwrap_or_default().starts_with("error: "), "{err}");
+    assert!(
+        err.contains("warning: pod w1-"),
+        "the pod's events are shown: {err}"
+    );
+    assert!(
+        err.lines()
+            .last()
+            .unwrap_or_default()
+            .starts_with("error: "),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -114,16 +207,39 @@ async fn get_lists_clusters_by_their_labels() {
     let server = server().await;
     let home = Scratch::new("get");
     assert_eq!(start(&server, &home, "g1", &[]).status.code(), Some(0));
-    assert_eq!(start(&server, &home, "g2", &["-Dkubernetes.rest-service.exposed.type=NodePort"]).status.code(), Some(0));
+    assert_eq!(
+        start(
+            &server,
+            &home,
+            "g2",
+            &["-Dkubernetes.rest-service.exposed.type=NodePort"]
+        )
+        .status
+        .code(),
+        Some(0)
+    );
 
     let out = flink(&server, &home, &["get"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let table = stdout(&out);
     let header = table.lines().next().unwrap_or_default();
-    for column in ["NAME", "MODE", "JOBMANAGER READY", "TASKMANAGERS", "RUNNING JOBS", "REST", "AGE"] {
+    for column in [
+        "NAME",
+        "MODE",
+        "JOBMANAGER READY",
+        "TASKMANAGERS",
+        "RUNNING JOBS",
+        "REST",
+        "AGE",
+    ] {
         assert!(header.contains(column), "{header}");
     }
-    assert!(table.lines().any(|l| l.starts_with("g2 ") && l.contains("NodePort")), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("g2 ") && l.contains("NodePort")),
+        "{table}"
+    );
 
     let out = flink(&server, &home, &["get", "g1", "-o", "json"]);
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
@@ -137,7 +253,11 @@ async fn get_lists_clusters_by_their_labels() {
     assert!(stdout(&out).starts_with("NAMESPACE"), "{}", stdout(&out));
     let out = flink(&server, &home, &["get", "nope"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("Flink cluster nope not found"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Flink cluster nope not found"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -145,12 +265,19 @@ async fn a_real_jobmanager_is_waited_for_listed_and_stopped_gracefully() {
     let Some(flink_home) = flink_kit::require_flink() else {
         return;
     };
-    let mut jobmanager = tokio::task::spawn_blocking(move || flink_kit::jobmanager::StandaloneSession::start(&flink_home))
-        .await
-        .expect("join")
-        .expect("a standalone Flink JobManager");
+    let mut jobmanager = tokio::task::spawn_blocking(move || {
+        flink_kit::jobmanager::StandaloneSession::start(&flink_home)
+    })
+    .await
+    .expect("join")
+    .expect("a standalone Flink JobManager");
     let server = server().await;
-    server.attach_backend("default", "app=real,component=jobmanager", 8081, jobmanager.rest_addr());
+    server.attach_backend(
+        "default",
+        "app=real,component=jobmanager",
+        8081,
+        jobmanager.rest_addr(),
+    );
     let home = Scratch::new("real");
 
     let out = start(&server, &home, "real", &["--wait", "--timeout", "60s"]);
@@ -161,7 +288,19 @@ async fn a_real_jobmanager_is_waited_for_listed_and_stopped_gracefully() {
     assert_eq!(list["items"][0]["runningJobs"], 0, "{list}");
     assert_eq!(list["items"][0]["flinkVersion"], "2.3.0");
 
-    let out = flink(&server, &home, &["session", "stop", "real", "--grace-period", "1s", "--timeout", "60s"]);
+    let out = flink(
+        &server,
+        &home,
+        &[
+            "session",
+            "stop",
+            "real",
+            "--grace-period",
+            "1s",
+            "--timeout",
+            "60s",
+        ],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
         !stderr(&out).contains("deleted the Deployment instead"),
@@ -169,8 +308,10 @@ async fn a_real_jobmanager_is_waited_for_listed_and_stopped_gracefully() {
         stderr(&out)
     );
     assert!(leftovers(&server, "real").is_empty());
-    let exited = tokio::task::spawn_blocking(move || jobmanager.wait_jobmanager_exit(Duration::from_secs(30)))
-        .await
-        .expect("join");
+    let exited = tokio::task::spawn_blocking(move || {
+        jobmanager.wait_jobmanager_exit(Duration::from_secs(30))
+    })
+    .await
+    .expect("join");
     assert!(exited.is_some(), "DELETE /cluster shut the JobManager down");
 }

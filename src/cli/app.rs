@@ -48,16 +48,31 @@ pub struct AppRunArgs {
     #[command(flatten)]
     pub flink: FlinkConfigArgs,
     /// Main class (default: the jar manifest's)
-    #[arg(short = 'c', long = "class", value_name = "CLASS", help_heading = "Job")]
+    #[arg(
+        short = 'c',
+        long = "class",
+        value_name = "CLASS",
+        help_heading = "Job"
+    )]
     pub class: Option<String>,
     /// Default parallelism of the job
     #[arg(short = 'p', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), help_heading = "Job")]
     pub parallelism: Option<u32>,
     /// Restore the job from this savepoint
-    #[arg(short = 's', long = "from-savepoint", alias = "fromSavepoint", value_name = "PATH", help_heading = "Job")]
+    #[arg(
+        short = 's',
+        long = "from-savepoint",
+        alias = "fromSavepoint",
+        value_name = "PATH",
+        help_heading = "Job"
+    )]
     pub from_savepoint: Option<String>,
     /// Skip savepoint state that cannot be mapped to the new program
-    #[arg(long = "allow-non-restored-state", alias = "allowNonRestoredState", help_heading = "Job")]
+    #[arg(
+        long = "allow-non-restored-state",
+        alias = "allowNonRestoredState",
+        help_heading = "Job"
+    )]
     pub allow_non_restored_state: bool,
     /// Who owns the restored savepoint's files
     #[arg(long, value_enum, value_name = "MODE", help_heading = "Job")]
@@ -74,7 +89,11 @@ pub struct AppRunArgs {
     #[arg(value_name = "JAR")]
     pub jar: String,
     /// Arguments for the job's main()
-    #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
+    #[arg(
+        value_name = "ARGS",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
     pub args: Vec<String>,
 }
 

@@ -13,7 +13,12 @@ pub struct FlinkConfigArgs {
     #[arg(long, value_name = "DIR", help_heading = "Flink")]
     pub flink_conf_dir: Option<PathBuf>,
     /// Flink release the cluster runs
-    #[arg(long, value_name = "VERSION", default_value = "2.3", help_heading = "Flink")]
+    #[arg(
+        long,
+        value_name = "VERSION",
+        default_value = "2.3",
+        help_heading = "Flink"
+    )]
     pub flink_version: String,
 }
 

@@ -55,7 +55,13 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "NAME", help_heading = "Kubernetes")]
     pub context: Option<String>,
     /// Namespace of the cluster (default: the context's namespace, then "default")
-    #[arg(short = 'n', long, global = true, value_name = "NAMESPACE", help_heading = "Kubernetes")]
+    #[arg(
+        short = 'n',
+        long,
+        global = true,
+        value_name = "NAMESPACE",
+        help_heading = "Kubernetes"
+    )]
     pub namespace: Option<String>,
     /// Output format
     #[arg(short = 'o', long, global = true, value_enum, help_heading = "Output")]

@@ -39,7 +39,11 @@ impl WebAccess {
 }
 
 /// Work out the access for the created REST Service.
-pub async fn web_access(client: &kube::Client, spec: &ClusterSpec, rest: Option<&Service>) -> WebAccess {
+pub async fn web_access(
+    client: &kube::Client,
+    spec: &ClusterSpec,
+    rest: Option<&Service>,
+) -> WebAccess {
     let scheme = "http";
     let service = format!("{}-rest", spec.cluster_id);
     let port_forward = || WebAccess::PortForward {
@@ -93,14 +97,28 @@ async fn node_address(client: &kube::Client, address_type: &str) -> Option<Strin
     let list = nodes.list(&ListParams::default()).await.ok()?;
     list.items
         .iter()
-        .filter(|n| !n.spec.as_ref().and_then(|s| s.unschedulable).unwrap_or(false))
-        .flat_map(|n| n.status.as_ref().and_then(|s| s.addresses.clone()).unwrap_or_default())
+        .filter(|n| {
+            !n.spec
+                .as_ref()
+                .and_then(|s| s.unschedulable)
+                .unwrap_or(false)
+        })
+        .flat_map(|n| {
+            n.status
+                .as_ref()
+                .and_then(|s| s.addresses.clone())
+                .unwrap_or_default()
+        })
         .find(|a| a.type_ == address_type)
         .map(|a| a.address)
 }
 
 /// Poll the REST Service until the load balancer has an address, up to `timeout`.
-pub async fn wait_for_load_balancer(client: &kube::Client, spec: &ClusterSpec, timeout: std::time::Duration) -> WebAccess {
+pub async fn wait_for_load_balancer(
+    client: &kube::Client,
+    spec: &ClusterSpec,
+    timeout: std::time::Duration,
+) -> WebAccess {
     let services: Api<Service> = Api::namespaced(client.clone(), &spec.namespace);
     let name = format!("{}-rest", spec.cluster_id);
     let deadline = std::time::Instant::now() + timeout;

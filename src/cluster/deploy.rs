@@ -25,17 +25,28 @@ pub async fn create(
 ) -> Result<CreatedCluster> {
     let name = cluster.deployment.metadata.name.clone().unwrap_or_default();
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), namespace);
-    let created = match deployments.create(&PostParams::default(), &cluster.deployment).await {
+    let created = match deployments
+        .create(&PostParams::default(), &cluster.deployment)
+        .await
+    {
         Ok(created) => created,
         Err(e) if status_code(&e) == Some(409) => {
             return Err(Error::Failed(format!(
                 "Flink cluster {name} already exists in namespace {namespace}: stop it first (`kubectl flink session stop {name} -n {namespace}`) or choose another cluster id"
             )));
         }
-        Err(e) => return Err(api_failure(&format!("create Deployment {name}"), namespace, &e)),
+        Err(e) => {
+            return Err(api_failure(
+                &format!("create Deployment {name}"),
+                namespace,
+                &e,
+            ));
+        }
     };
     let uid = created.metadata.uid.clone().ok_or_else(|| {
-        Error::Failed(format!("the API server returned Deployment {name} without a uid"))
+        Error::Failed(format!(
+            "the API server returned Deployment {name} without a uid"
+        ))
     })?;
     let owned = cluster.owned_by(&uid);
     let results = futures::future::join_all(
@@ -109,6 +120,10 @@ pub async fn delete_deployment(client: &kube::Client, namespace: &str, name: &st
     match deployments.delete(name, &DeleteParams::background()).await {
         Ok(_) => Ok(()),
         Err(e) if status_code(&e) == Some(404) => Ok(()),
-        Err(e) => Err(api_failure(&format!("delete Deployment {name}"), namespace, &e)),
+        Err(e) => Err(api_failure(
+            &format!("delete Deployment {name}"),
+            namespace,
+            &e,
+        )),
     }
 }

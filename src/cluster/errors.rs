@@ -26,7 +26,10 @@ pub fn api_failure(what: &str, namespace: &str, error: &kube::Error) -> Error {
             "not allowed to {what} in namespace {namespace}: {}: ask for these rights, and check them with `kubectl auth can-i --list -n {namespace}`",
             reason(error)
         )),
-        Some(_) => Error::Failed(format!("cannot {what} in namespace {namespace}: {}", reason(error))),
+        Some(_) => Error::Failed(format!(
+            "cannot {what} in namespace {namespace}: {}",
+            reason(error)
+        )),
         None => Error::Failed(format!(
             "cannot reach the Kubernetes API server to {what}: {}: check the cluster with `kubectl cluster-info`",
             reason(error)

@@ -54,7 +54,11 @@ pub async fn list_clusters(
                 Api::namespaced(c.clone(), ns),
                 Api::namespaced(c.clone(), ns),
             ),
-            None => (Api::all(c.clone()), Api::all(c.clone()), Api::all(c.clone())),
+            None => (
+                Api::all(c.clone()),
+                Api::all(c.clone()),
+                Api::all(c.clone()),
+            ),
         }
     };
     let (deployments, pods, services) = api(client);
@@ -63,11 +67,8 @@ pub async fn list_clusters(
     let tm = ListParams::default().labels(&format!("type={TYPE_VALUE},component=taskmanager{app}"));
     let svc = ListParams::default().labels(&format!("type={TYPE_VALUE}{app}"));
     let scope = namespace.unwrap_or("all namespaces");
-    let (deployments, pods, services) = tokio::join!(
-        deployments.list(&jm),
-        pods.list(&tm),
-        services.list(&svc)
-    );
+    let (deployments, pods, services) =
+        tokio::join!(deployments.list(&jm), pods.list(&tm), services.list(&svc));
     let deployments = deployments.map_err(|e| api_failure("list Deployments", scope, &e))?;
     let pods = pods.map_err(|e| api_failure("list pods", scope, &e))?;
     let services = services.map_err(|e| api_failure("list Services", scope, &e))?;
@@ -76,7 +77,11 @@ pub async fn list_clusters(
     for pod in &pods.items {
         let running = pod.metadata.deletion_timestamp.is_none()
             && pod.status.as_ref().and_then(|s| s.phase.as_deref()) != Some("Failed");
-        if let (Some(ns), Some(app), true) = (&pod.metadata.namespace, label(&pod.metadata.labels, "app"), running) {
+        if let (Some(ns), Some(app), true) = (
+            &pod.metadata.namespace,
+            label(&pod.metadata.labels, "app"),
+            running,
+        ) {
             *taskmanagers.entry((ns.clone(), app)).or_default() += 1;
         }
     }
@@ -88,7 +93,11 @@ pub async fn list_clusters(
             let id = name.strip_suffix("-rest")?;
             Some((
                 (s.metadata.namespace.clone()?, id.to_string()),
-                s.spec.as_ref()?.type_.clone().unwrap_or_else(|| "ClusterIP".into()),
+                s.spec
+                    .as_ref()?
+                    .type_
+                    .clone()
+                    .unwrap_or_else(|| "ClusterIP".into()),
             ))
         })
         .collect();
@@ -104,21 +113,44 @@ pub async fn list_clusters(
                 .spec
                 .as_ref()
                 .and_then(|s| s.template.spec.as_ref())
-                .and_then(|s| s.containers.iter().find(|c| c.name == crate::render::pod::MAIN_CONTAINER_NAME));
-            let args = container.and_then(|c| c.args.as_ref()).map(|a| a.join(" ")).unwrap_or_default();
-            let mode = if args.contains("kubernetes-application") { "application" } else { "session" };
+                .and_then(|s| {
+                    s.containers
+                        .iter()
+                        .find(|c| c.name == crate::render::pod::MAIN_CONTAINER_NAME)
+                });
+            let args = container
+                .and_then(|c| c.args.as_ref())
+                .map(|a| a.join(" "))
+                .unwrap_or_default();
+            let mode = if args.contains("kubernetes-application") {
+                "application"
+            } else {
+                "session"
+            };
             let key = (ns.clone(), name.clone());
             Some(ClusterSummary {
                 mode: mode.to_string(),
-                jobmanagers_ready: d.status.as_ref().and_then(|s| s.ready_replicas).unwrap_or(0),
+                jobmanagers_ready: d
+                    .status
+                    .as_ref()
+                    .and_then(|s| s.ready_replicas)
+                    .unwrap_or(0),
                 jobmanagers_wanted: d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1),
                 taskmanagers: taskmanagers.get(&key).copied().unwrap_or(0),
                 running_jobs: None,
                 flink_version: None,
                 rest_service_type: rest_types.get(&key).cloned(),
                 image: container.and_then(|c| c.image.clone()),
-                created: d.metadata.creation_timestamp.as_ref().map(|t| t.0.to_string()),
-                age_seconds: d.metadata.creation_timestamp.as_ref().map(|t| now.as_second() - t.0.as_second()),
+                created: d
+                    .metadata
+                    .creation_timestamp
+                    .as_ref()
+                    .map(|t| t.0.to_string()),
+                age_seconds: d
+                    .metadata
+                    .creation_timestamp
+                    .as_ref()
+                    .map(|t| now.as_second() - t.0.as_second()),
                 name,
                 namespace: ns,
             })
@@ -127,13 +159,20 @@ pub async fn list_clusters(
     summaries.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
 
     let probes = summaries.iter().map(|s| {
-        let rest = FlinkRest::new(Transport::services_proxy_only(rest_client.clone(), &s.namespace, &s.name));
+        let rest = FlinkRest::new(Transport::services_proxy_only(
+            rest_client.clone(),
+            &s.namespace,
+            &s.name,
+        ));
         let ready = s.jobmanagers_ready > 0;
         async move {
             if !ready {
                 return None;
             }
-            tokio::time::timeout(REST_PROBE_TIMEOUT, rest.overview()).await.ok()?.ok()
+            tokio::time::timeout(REST_PROBE_TIMEOUT, rest.overview())
+                .await
+                .ok()?
+                .ok()
         }
     });
     let overviews = futures::future::join_all(probes).await;

@@ -45,7 +45,10 @@ impl KubeconfigChoice {
 
     /// The namespace of the chosen context, if it sets one.
     pub fn context_namespace(&self, config: &Kubeconfig) -> Result<Option<String>, String> {
-        let name = self.context.clone().or_else(|| config.current_context.clone());
+        let name = self
+            .context
+            .clone()
+            .or_else(|| config.current_context.clone());
         let Some(name) = name else {
             return Ok(None);
         };
@@ -85,7 +88,10 @@ users:
     fn namespace_follows_the_chosen_context() {
         let config = Kubeconfig::from_yaml(CONFIG).unwrap();
         let current = KubeconfigChoice::default();
-        assert_eq!(current.context_namespace(&config).unwrap().as_deref(), Some("team-a"));
+        assert_eq!(
+            current.context_namespace(&config).unwrap().as_deref(),
+            Some("team-a")
+        );
         let bare = KubeconfigChoice {
             context: Some("bare".into()),
             ..Default::default()
@@ -95,6 +101,11 @@ users:
             context: Some("prod".into()),
             ..Default::default()
         };
-        assert!(missing.context_namespace(&config).unwrap_err().contains("kubectl config get-contexts"));
+        assert!(
+            missing
+                .context_namespace(&config)
+                .unwrap_err()
+                .contains("kubectl config get-contexts")
+        );
     }
 }

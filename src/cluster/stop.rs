@@ -63,7 +63,9 @@ pub async fn stop(
         }
         Ok(Err(e)) => {
             delete_deployment(client, namespace, id).await?;
-            Stopped::Deleted { rest_error: e.to_string() }
+            Stopped::Deleted {
+                rest_error: e.to_string(),
+            }
         }
         Err(_) => {
             delete_deployment(client, namespace, id).await?;
@@ -95,7 +97,13 @@ async fn wait_gone(deployments: &Api<Deployment>, id: &str, deadline: Instant) -
         match deployments.get_opt(id).await {
             Ok(None) => return Ok(true),
             Ok(Some(_)) => {}
-            Err(e) => return Err(api_failure(&format!("get Deployment {id}"), "its namespace", &e)),
+            Err(e) => {
+                return Err(api_failure(
+                    &format!("get Deployment {id}"),
+                    "its namespace",
+                    &e,
+                ));
+            }
         }
         if Instant::now() >= deadline {
             return Ok(false);
@@ -114,9 +122,9 @@ async fn wait_owned_gone(
     deadline: Instant,
 ) -> Result<bool> {
     let params = ListParams::default().labels(&format!("app={id}"));
-    let owned_by = |refs: &Option<Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference>>| {
-        refs.iter().flatten().any(|r| r.uid == uid)
-    };
+    let owned_by = |refs: &Option<
+        Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference>,
+    >| { refs.iter().flatten().any(|r| r.uid == uid) };
     let services_api = Api::<Service>::namespaced(client.clone(), namespace);
     let configmaps_api = Api::<ConfigMap>::namespaced(client.clone(), namespace);
     let pods_api = Api::<Pod>::namespaced(client.clone(), namespace);

@@ -74,7 +74,10 @@ pub fn assess(pod: &Pod) -> std::result::Result<Phase, PodProblem> {
         }
     }
     for container in status.container_statuses.iter().flatten() {
-        if let Some(last) = container.last_state.as_ref().and_then(|s| s.terminated.as_ref())
+        if let Some(last) = container
+            .last_state
+            .as_ref()
+            .and_then(|s| s.terminated.as_ref())
             && last.reason.as_deref() == Some("OOMKilled")
         {
             return Err(problem(
@@ -92,7 +95,11 @@ pub fn assess(pod: &Pod) -> std::result::Result<Phase, PodProblem> {
             .and_then(|w| w.reason.as_deref())
             .filter(|r| FATAL_WAITING_REASONS.contains(r))
         {
-            let message = container.state.as_ref().and_then(|s| s.waiting.as_ref()).and_then(|w| w.message.as_ref());
+            let message = container
+                .state
+                .as_ref()
+                .and_then(|s| s.waiting.as_ref())
+                .and_then(|w| w.message.as_ref());
             return Err(problem(reason, message));
         }
     }
@@ -128,8 +135,9 @@ pub async fn until_ready(
     mut on_phase: impl FnMut(Phase),
 ) -> Result<()> {
     let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
-    let selector = ListParams::default()
-        .labels(&format!("type={TYPE_VALUE},app={cluster_id},component=jobmanager"));
+    let selector = ListParams::default().labels(&format!(
+        "type={TYPE_VALUE},app={cluster_id},component=jobmanager"
+    ));
     let deadline = Instant::now() + timeout;
     let mut phase = None;
     let mut delay = Duration::from_millis(100);
@@ -139,10 +147,16 @@ pub async fn until_ready(
             .await
             .map_err(|e| api_failure("list the JobManager pods", namespace, &e))?;
         let mut best = Phase::Scheduling;
-        for pod in list.items.iter().filter(|p| p.metadata.deletion_timestamp.is_none()) {
+        for pod in list
+            .items
+            .iter()
+            .filter(|p| p.metadata.deletion_timestamp.is_none())
+        {
             match assess(pod) {
                 Ok(p) => best = best.max(p),
-                Err(problem) => return Err(pod_failure(client, namespace, cluster_id, &problem).await),
+                Err(problem) => {
+                    return Err(pod_failure(client, namespace, cluster_id, &problem).await);
+                }
             }
         }
         if best == Phase::Running && rest.overview().await.is_ok() {
@@ -169,7 +183,12 @@ pub async fn until_ready(
 
 /// An error naming the problem, with the pod's recent warning events on
 /// stderr before it.
-async fn pod_failure(client: &kube::Client, namespace: &str, cluster_id: &str, problem: &PodProblem) -> Error {
+async fn pod_failure(
+    client: &kube::Client,
+    namespace: &str,
+    cluster_id: &str,
+    problem: &PodProblem,
+) -> Error {
     let events: Api<Event> = Api::namespaced(client.clone(), namespace);
     let params = ListParams::default().fields(&format!("involvedObject.name={}", problem.pod));
     if let Ok(list) = events.list(&params).await {
@@ -194,45 +213,13 @@ async fn pod_failure(client: &kube::Client, namespace: &str, cluster_id: &str, p
     ))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn pod(status: serde_json::Value) -> Pod {
-        serde_json::from_value(json!({"metadata": {"name": "jm-1"}, "status": status})).expect("pod")
-    }
-
-    #[test]
-    fn phases_follow_the_pod_status() {
-        assert_eq!(assess(&pod(json!({"phase": "Pending"}))), Ok(Phase::Scheduling));
-        assert_eq!(
-            assess(&pod(json!({"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "True"}]}))),
-            Ok(Phase::PullingImage)
-        );
-        assert_eq!(assess(&pod(json!({"phase": "Running"}))), Ok(Phase::Running));
-    }
-
-    #[test]
-    fn fatal_states_are_problems_with_their_reason() {
-        let pull = pod(json!({"phase": "Pending", "containerStatuses": [{"name": "flink-main-container", "image": "x", "imageID": "", "ready": false, "restartCount": 0,
-            "state": {"waiting": {"reason": "ImagePullBackOff", "message": "Back-off pulling image \"nope\""}}}]}));
-        let problem = assess(&pull).unwrap_err();
-        assert_eq!(problem.reason, "ImagePullBackOff");
-        assert!(problem.message.contains("nope"));
-        let unschedulable = pod(json!({"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": "0/3 nodes have enough cpu"}]}));
-        assert_eq!(assess(&unschedulable).unwrap_err().reason, "Unschedulable");
-        let oom = pod(json!({"phase": "Running", "containerStatuses": [{"name": "flink-main-container", "image": "x", "imageID": "", "ready": false, "restartCount": 1,
-            "state": {"running": {}}, "lastState": {"terminated": {"reason": "OOMKilled", "exitCode": 137}}}]}));
-        let problem = assess(&oom).unwrap_err();
-        assert_eq!(problem.reason, "OOMKilled");
-        assert!(problem.message.contains("jobmanager.memory.process.size"));
-    }
-}
-
 /// Wait until the application's job runs; a job that fails or finishes
 /// first is an error naming its state.
-pub async fn until_job_running(rest: &FlinkRest, cluster_id: &str, timeout: Duration) -> Result<()> {
+pub async fn until_job_running(
+    rest: &FlinkRest,
+    cluster_id: &str,
+    timeout: Duration,
+) -> Result<()> {
     let deadline = Instant::now() + timeout;
     let mut delay = Duration::from_millis(100);
     loop {
@@ -255,5 +242,56 @@ pub async fn until_job_running(rest: &FlinkRest, cluster_id: &str, timeout: Dura
         }
         tokio::time::sleep(delay.min(deadline.saturating_duration_since(Instant::now()))).await;
         delay = (delay * 2).min(Duration::from_secs(1));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pod(status: serde_json::Value) -> Pod {
+        serde_json::from_value(json!({"metadata": {"name": "jm-1"}, "status": status}))
+            .expect("pod")
+    }
+
+    #[test]
+    fn phases_follow_the_pod_status() {
+        assert_eq!(
+            assess(&pod(json!({"phase": "Pending"}))),
+            Ok(Phase::Scheduling)
+        );
+        assert_eq!(
+            assess(&pod(
+                json!({"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "True"}]})
+            )),
+            Ok(Phase::PullingImage)
+        );
+        assert_eq!(
+            assess(&pod(json!({"phase": "Running"}))),
+            Ok(Phase::Running)
+        );
+    }
+
+    #[test]
+    fn fatal_states_are_problems_with_their_reason() {
+        let pull = pod(
+            json!({"phase": "Pending", "containerStatuses": [{"name": "flink-main-container", "image": "x", "imageID": "", "ready": false, "restartCount": 0,
+            "state": {"waiting": {"reason": "ImagePullBackOff", "message": "Back-off pulling image \"nope\""}}}]}),
+        );
+        let problem = assess(&pull).unwrap_err();
+        assert_eq!(problem.reason, "ImagePullBackOff");
+        assert!(problem.message.contains("nope"));
+        let unschedulable = pod(
+            json!({"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": "0/3 nodes have enough cpu"}]}),
+        );
+        assert_eq!(assess(&unschedulable).unwrap_err().reason, "Unschedulable");
+        let oom = pod(
+            json!({"phase": "Running", "containerStatuses": [{"name": "flink-main-container", "image": "x", "imageID": "", "ready": false, "restartCount": 1,
+            "state": {"running": {}}, "lastState": {"terminated": {"reason": "OOMKilled", "exitCode": 137}}}]}),
+        );
+        let problem = assess(&oom).unwrap_err();
+        assert_eq!(problem.reason, "OOMKilled");
+        assert!(problem.message.contains("jobmanager.memory.process.size"));
     }
 }

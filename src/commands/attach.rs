@@ -26,7 +26,8 @@ pub fn run(global: &GlobalArgs, args: SessionAttachArgs) -> Result<()> {
     let options = target::complete(global, &args.target)?;
     block_on(async {
         let target = target::connect(options).await?;
-        let deployments: Api<Deployment> = Api::namespaced(target.connection.client.clone(), &target.namespace);
+        let deployments: Api<Deployment> =
+            Api::namespaced(target.connection.client.clone(), &target.namespace);
         match deployments.get_opt(&target.cluster_id).await {
             Ok(Some(_)) => {}
             Ok(None) => {
@@ -64,7 +65,10 @@ pub async fn console(target: &ClusterTarget) -> Result<()> {
             .await
             .map_err(|e| Error::Failed(format!("cannot read commands from stdin: {e}")))?;
         let Some(line) = line else {
-            eprintln!("Detached; the cluster keeps running. Re-attach with `kubectl flink session attach {}`.", target.cluster_id);
+            eprintln!(
+                "Detached; the cluster keeps running. Re-attach with `kubectl flink session attach {}`.",
+                target.cluster_id
+            );
             return Ok(());
         };
         match line.trim() {

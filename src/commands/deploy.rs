@@ -8,20 +8,20 @@ use crate::cluster::access::{self, WebAccess};
 use crate::cluster::kubeconfig::KubeconfigChoice;
 use crate::cluster::{client, deploy, wait};
 use crate::commands::target::ClusterTarget;
-use crate::config::options::EXECUTION_ATTACHED;
-use crate::flink::spec::ExposedType;
-use crate::rest::{FlinkRest, Transport};
-use std::io::IsTerminal;
-use crate::render::services::rest_service_name;
 use crate::config::loader::{self, ConfSource};
+use crate::config::options::EXECUTION_ATTACHED;
 use crate::config::options::{CONFIG_FILE, CONTEXT};
 use crate::error::{Error, Result};
 use crate::flink::local_files::{self, ClientEnvironment};
 use crate::flink::program::Program;
+use crate::flink::spec::ExposedType;
 use crate::flink::spec::{self, ClusterRequest, ClusterSpec, DeploymentMode};
 use crate::flink::version::FlinkVersion;
 use crate::output::{objects, style};
+use crate::render::services::rest_service_name;
 use crate::render::{self, RenderedCluster};
+use crate::rest::{FlinkRest, Transport};
+use std::io::IsTerminal;
 
 /// A cluster ready to be printed or created.
 #[derive(Debug)]
@@ -112,10 +112,12 @@ pub fn complete(
             .clone()
             .or_else(|| conf.explicit_string(&CONTEXT)),
     };
-    let namespace_given = global.namespace.is_some()
-        || conf.is_set(&crate::config::options::NAMESPACE);
+    let namespace_given =
+        global.namespace.is_some() || conf.is_set(&crate::config::options::NAMESPACE);
     if !namespace_given && let Some(config) = kubeconfig.read().map_err(Error::Usage)? {
-        request.context_namespace = kubeconfig.context_namespace(&config).map_err(Error::Usage)?;
+        request.context_namespace = kubeconfig
+            .context_namespace(&config)
+            .map_err(Error::Usage)?;
     }
     let local = local_files::read(&conf, &env.client).map_err(Error::Usage)?;
     let spec = spec::resolve(&request, conf, local)?;
@@ -162,7 +164,10 @@ async fn create_live(options: &DeployOptions) -> Result<()> {
     let mut access = access::web_access(&connection.client, spec, rest).await;
     let attached = options.attached
         || (spec.mode == DeploymentMode::Session
-            && spec.shipped_config.bool(&EXECUTION_ATTACHED).unwrap_or(false));
+            && spec
+                .shipped_config
+                .bool(&EXECUTION_ATTACHED)
+                .unwrap_or(false));
     let target = ClusterTarget {
         cluster_id: spec.cluster_id.clone(),
         namespace: spec.namespace.clone(),
@@ -176,7 +181,8 @@ async fn create_live(options: &DeployOptions) -> Result<()> {
     if options.wait {
         wait_for_cluster(&target, spec, &rest, options.timeout).await?;
         if let (WebAccess::Pending(_), ExposedType::LoadBalancer) = (&access, spec.exposed_type) {
-            access = access::wait_for_load_balancer(&connection.client, spec, options.timeout).await;
+            access =
+                access::wait_for_load_balancer(&connection.client, spec, options.timeout).await;
         }
     }
     print_created(spec, &access, options.output)?;
@@ -222,7 +228,11 @@ fn mode_name(spec: &ClusterSpec) -> &'static str {
     }
 }
 
-fn print_created(spec: &ClusterSpec, access: &WebAccess, output: Option<OutputFormat>) -> Result<()> {
+fn print_created(
+    spec: &ClusterSpec,
+    access: &WebAccess,
+    output: Option<OutputFormat>,
+) -> Result<()> {
     let summary = serde_json::json!({
         "clusterId": spec.cluster_id,
         "namespace": spec.namespace,
@@ -232,8 +242,9 @@ fn print_created(spec: &ClusterSpec, access: &WebAccess, output: Option<OutputFo
         "webAccess": access.describe(),
     });
     let text = match output {
-        Some(OutputFormat::Json) => serde_json::to_string_pretty(&summary)
-            .map_err(|e| Error::Failed(e.to_string()))?,
+        Some(OutputFormat::Json) => {
+            serde_json::to_string_pretty(&summary).map_err(|e| Error::Failed(e.to_string()))?
+        }
         Some(OutputFormat::Yaml) => {
             serde_saphyr::to_string(&summary).map_err(|e| Error::Failed(e.to_string()))?
         }

@@ -15,7 +15,9 @@ pub fn run(global: &GlobalArgs, args: GetArgs) -> Result<()> {
         crate::flink::cluster_id::validate(id).map_err(Error::Usage)?;
     }
     if args.all_namespaces && global.namespace.is_some() {
-        return Err(Error::Usage("-A and -n exclude each other: keep one".into()));
+        return Err(Error::Usage(
+            "-A and -n exclude each other: keep one".into(),
+        ));
     }
     let choice = KubeconfigChoice {
         path: global.kubeconfig.clone(),
@@ -29,21 +31,25 @@ pub fn run(global: &GlobalArgs, args: GetArgs) -> Result<()> {
                 .clone()
                 .unwrap_or_else(|| connection.context_namespace.clone())
         });
-        let clusters =
-            inventory::list_clusters(
-                &connection.client,
-                &connection.rest_client,
-                namespace.as_deref(),
-                args.id.as_deref(),
-            )
-                .await?;
+        let clusters = inventory::list_clusters(
+            &connection.client,
+            &connection.rest_client,
+            namespace.as_deref(),
+            args.id.as_deref(),
+        )
+        .await?;
         if let (Some(id), true) = (&args.id, clusters.is_empty()) {
             return Err(Error::Failed(format!(
                 "Flink cluster {id} not found in namespace {}: list them with `kubectl flink get`",
                 namespace.as_deref().unwrap_or("any namespace")
             )));
         }
-        let text = render(&clusters, global.output, args.all_namespaces, namespace.as_deref())?;
+        let text = render(
+            &clusters,
+            global.output,
+            args.all_namespaces,
+            namespace.as_deref(),
+        )?;
         crate::output::write_stdout(&text)
             .map_err(|e| Error::Failed(format!("cannot write to stdout: {e}")))
     })
@@ -64,8 +70,10 @@ pub fn render(
                 .map(|t| t + "\n")
                 .map_err(|e| fail(e.to_string()))
         }
-        Some(OutputFormat::Yaml) => serde_saphyr::to_string(&serde_json::json!({"items": clusters}))
-            .map_err(|e| fail(e.to_string())),
+        Some(OutputFormat::Yaml) => {
+            serde_saphyr::to_string(&serde_json::json!({"items": clusters}))
+                .map_err(|e| fail(e.to_string()))
+        }
         Some(OutputFormat::Name) => Ok(clusters
             .iter()
             .map(|c| format!("deployment.apps/{}\n", c.name))
@@ -78,7 +86,15 @@ pub fn render(
                 });
             }
             let wide = table == Some(OutputFormat::Wide);
-            let mut headers = vec!["name", "mode", "jobmanager ready", "taskmanagers", "running jobs", "rest", "age"];
+            let mut headers = vec![
+                "name",
+                "mode",
+                "jobmanager ready",
+                "taskmanagers",
+                "running jobs",
+                "rest",
+                "age",
+            ];
             if all_namespaces {
                 headers.insert(0, "namespace");
             }
@@ -93,7 +109,9 @@ pub fn render(
                     format!("{}/{}", c.jobmanagers_ready, c.jobmanagers_wanted),
                     c.taskmanagers.to_string(),
                     c.running_jobs.map_or("?".to_string(), |n| n.to_string()),
-                    c.rest_service_type.clone().unwrap_or_else(|| "<none>".into()),
+                    c.rest_service_type
+                        .clone()
+                        .unwrap_or_else(|| "<none>".into()),
                     c.age_seconds.map_or("<unknown>".to_string(), age),
                 ];
                 if all_namespaces {

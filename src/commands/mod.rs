@@ -23,7 +23,9 @@ pub fn run(cli: Cli) -> Result<()> {
             SessionCommand::Attach(args) => attach::run(&cli.global, args),
             SessionCommand::Run(args) => jobs::run(&cli.global, args),
             SessionCommand::List(args) => jobs::list(&cli.global, args, jobs::ClusterKind::Session),
-            SessionCommand::Cancel(args) => jobs::cancel(&cli.global, args, jobs::ClusterKind::Session),
+            SessionCommand::Cancel(args) => {
+                jobs::cancel(&cli.global, args, jobs::ClusterKind::Session)
+            }
             SessionCommand::Savepoint(args) => {
                 jobs::savepoint(&cli.global, args, jobs::ClusterKind::Session)
             }
@@ -31,7 +33,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::App(app) => match app.command {
             AppCommand::Run(args) => app_run::run(&cli.global, args),
             AppCommand::List(args) => jobs::list(&cli.global, args, jobs::ClusterKind::Application),
-            AppCommand::Cancel(args) => jobs::cancel(&cli.global, args, jobs::ClusterKind::Application),
+            AppCommand::Cancel(args) => {
+                jobs::cancel(&cli.global, args, jobs::ClusterKind::Application)
+            }
             AppCommand::Savepoint(args) => {
                 jobs::savepoint(&cli.global, args, jobs::ClusterKind::Application)
             }

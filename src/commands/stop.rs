@@ -20,19 +20,31 @@ pub fn run(global: &GlobalArgs, args: SessionStopArgs) -> Result<()> {
 }
 
 /// Stop `target` and report how; shared with the attached console's `stop`.
-pub async fn stop_cluster(target: &ClusterTarget, grace: Duration, timeout: Duration) -> Result<()> {
+pub async fn stop_cluster(
+    target: &ClusterTarget,
+    grace: Duration,
+    timeout: Duration,
+) -> Result<()> {
     let client = &target.connection.client;
     let rest = FlinkRest::new(Transport::services_proxy(
         target.connection.rest_client.clone(),
         &target.namespace,
         &target.cluster_id,
     ));
-    let outcome = stop::stop(client, &target.namespace, &target.cluster_id, &rest, grace, timeout).await?;
+    let outcome = stop::stop(
+        client,
+        &target.namespace,
+        &target.cluster_id,
+        &rest,
+        grace,
+        timeout,
+    )
+    .await?;
     match outcome {
         Stopped::Graceful => {}
-        Stopped::GracefulThenDeleted => style::print_note(&format!(
-            "Flink shut down but left its Deployment; kubectl-flink deleted it (the JobManager's service account may lack `delete deployments`)."
-        )),
+        Stopped::GracefulThenDeleted => style::print_note(
+            "Flink shut down but left its Deployment; kubectl-flink deleted it (the JobManager's service account may lack `delete deployments`).",
+        ),
         Stopped::Deleted { rest_error } => style::print_warning(&format!(
             "Flink's REST API did not take the shutdown ({rest_error}); deleted the Deployment instead, so jobs were not cancelled and HA data (if any) is kept"
         )),

@@ -24,7 +24,9 @@ pub enum LoadError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{file}:{line}:{column}: {message}: fix the YAML there (Flink reads it as standard YAML)")]
+    #[error(
+        "{file}:{line}:{column}: {message}: fix the YAML there (Flink reads it as standard YAML)"
+    )]
     InvalidYaml {
         file: String,
         line: u64,
@@ -272,7 +274,10 @@ mod tests {
         let conf = parse_legacy_flink_conf(
             "# comment\njobmanager.memory.process.size: 1600m\nrest.port: 8081 # trailing\nnot a pair\n",
         );
-        assert_eq!(conf.raw("jobmanager.memory.process.size"), Some(&json!("1600m")));
+        assert_eq!(
+            conf.raw("jobmanager.memory.process.size"),
+            Some(&json!("1600m"))
+        );
         assert_eq!(conf.raw("rest.port"), Some(&json!("8081")));
         assert_eq!(conf.iter().count(), 2);
     }
@@ -284,7 +289,10 @@ mod tests {
             ("env.java.opts".to_string(), "-Da=b".to_string())
         );
         let err = parse_dynamic_option("kubernetes.cluster-id").unwrap_err();
-        assert!(err.to_string().contains("-Dkubernetes.cluster-id=true"), "{err}");
+        assert!(
+            err.to_string().contains("-Dkubernetes.cluster-id=true"),
+            "{err}"
+        );
         assert!(parse_dynamic_option("=x").is_err());
     }
 
@@ -323,7 +331,10 @@ mod tests {
         let empty = std::env::temp_dir().join(format!("kf-empty-{}", std::process::id()));
         std::fs::create_dir_all(&empty).unwrap();
         let err = load(ConfSource::Flag(empty.clone()), &[]).unwrap_err();
-        assert!(err.to_string().contains("neither config.yaml nor flink-conf.yaml"));
+        assert!(
+            err.to_string()
+                .contains("neither config.yaml nor flink-conf.yaml")
+        );
         std::fs::remove_dir_all(empty).unwrap();
     }
 }

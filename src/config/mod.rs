@@ -83,7 +83,8 @@ impl Configuration {
 
     /// Like [`Self::string`] but only what the user configured.
     pub fn explicit_string(&self, option: &FlinkOption) -> Option<String> {
-        self.key_set_for(option).and_then(|k| self.get_raw_string(k))
+        self.key_set_for(option)
+            .and_then(|k| self.get_raw_string(k))
     }
 
     fn parsed<T>(
@@ -196,10 +197,7 @@ impl Configuration {
         for option in options::ALL {
             for old in option.deprecated_keys {
                 if self.contains(old) {
-                    warnings.push(format!(
-                        "{old} is deprecated: use {} instead",
-                        option.key
-                    ));
+                    warnings.push(format!("{old} is deprecated: use {} instead", option.key));
                 }
             }
         }
@@ -265,9 +263,15 @@ mod tests {
     #[test]
     fn defaults_apply_when_unset() {
         let c = Configuration::default();
-        assert_eq!(c.string(&ENTRY_PATH).as_deref(), Some("/docker-entrypoint.sh"));
+        assert_eq!(
+            c.string(&ENTRY_PATH).as_deref(),
+            Some("/docker-entrypoint.sh")
+        );
         assert_eq!(c.int(&JOBMANAGER_REPLICAS), Ok(1));
-        assert_eq!(c.enumeration(&REST_SERVICE_EXPOSED_TYPE).as_deref(), Ok("ClusterIP"));
+        assert_eq!(
+            c.enumeration(&REST_SERVICE_EXPOSED_TYPE).as_deref(),
+            Ok("ClusterIP")
+        );
         assert!(!c.is_set(&CONTAINER_IMAGE));
     }
 
@@ -282,7 +286,10 @@ mod tests {
         ]);
         assert_eq!(c.string(&CONTAINER_IMAGE).as_deref(), Some("new:2"));
         let c = conf(&[("kubernetes.service-account", json!("flink"))]);
-        assert_eq!(c.string(&JOBMANAGER_SERVICE_ACCOUNT).as_deref(), Some("flink"));
+        assert_eq!(
+            c.string(&JOBMANAGER_SERVICE_ACCOUNT).as_deref(),
+            Some("flink")
+        );
         assert!(c.is_set(&JOBMANAGER_SERVICE_ACCOUNT));
     }
 
@@ -291,7 +298,10 @@ mod tests {
         let c = conf(&[
             ("taskmanager.numberOfTaskSlots", json!(4)),
             ("kubernetes.jobmanager.labels", json!("team:a,env:prod")),
-            ("kubernetes.container.image.pull-secrets", json!(["s1", "s2"])),
+            (
+                "kubernetes.container.image.pull-secrets",
+                json!(["s1", "s2"]),
+            ),
         ]);
         assert_eq!(c.int(&TM_SLOTS), Ok(4));
         assert_eq!(c.map(&JOBMANAGER_LABELS).unwrap().len(), 2);
@@ -305,7 +315,10 @@ mod tests {
             ("kubernetes.jobmanager.annotations.cost", json!(7)),
         ]);
         let map = c.map(&JOBMANAGER_ANNOTATIONS).unwrap();
-        assert_eq!(map, vec![("cost".into(), "7".into()), ("team".into(), "a".into())]);
+        assert_eq!(
+            map,
+            vec![("cost".into(), "7".into()), ("team".into(), "a".into())]
+        );
     }
 
     #[test]
@@ -313,9 +326,17 @@ mod tests {
         let c = conf(&[("kubernetes.rest-service.exposed.type", json!("Ingress"))]);
         let err = c.validate().unwrap_err();
         assert_eq!(err.key, "kubernetes.rest-service.exposed.type");
-        assert!(err.to_string().contains("ClusterIP, NodePort, LoadBalancer, Headless_ClusterIP"));
+        assert!(
+            err.to_string()
+                .contains("ClusterIP, NodePort, LoadBalancer, Headless_ClusterIP")
+        );
         let c = conf(&[("jobmanager.memory.process.size", json!("lots"))]);
-        assert!(c.validate().unwrap_err().to_string().contains("jobmanager.memory.process.size"));
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("jobmanager.memory.process.size")
+        );
         let c = conf(&[("kubernetes.jobmanager.replicas", json!("two"))]);
         assert!(c.validate().is_err());
         let c = conf(&[("kubernetes.hostnetwork.enabled", json!("TRUE"))]);
@@ -325,7 +346,10 @@ mod tests {
     #[test]
     fn enum_values_take_flinks_spelling() {
         let c = conf(&[("kubernetes.rest-service.exposed.type", json!("nodeport"))]);
-        assert_eq!(c.enumeration(&REST_SERVICE_EXPOSED_TYPE).as_deref(), Ok("NodePort"));
+        assert_eq!(
+            c.enumeration(&REST_SERVICE_EXPOSED_TYPE).as_deref(),
+            Ok("NodePort")
+        );
     }
 
     #[test]
@@ -335,6 +359,9 @@ mod tests {
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains("did you mean kubernetes.rest-service.exposed.type?"));
         let c = conf(&[("pipeline.name", json!("x"))]);
-        assert!(c.warnings().is_empty(), "non-kubernetes keys are Flink's business");
+        assert!(
+            c.warnings().is_empty(),
+            "non-kubernetes keys are Flink's business"
+        );
     }
 }

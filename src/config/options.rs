@@ -66,137 +66,613 @@ option!(NAMESPACE, "kubernetes.namespace", String, Some("default"));
 option!(CONTEXT, "kubernetes.context", String, None);
 option!(CONFIG_FILE, "kubernetes.config.file", String, None);
 option!(EXECUTION_TARGET, "execution.target", String, None);
-option!(EXECUTION_ATTACHED, "execution.attached", Bool, Some("false"));
+option!(
+    EXECUTION_ATTACHED,
+    "execution.attached",
+    Bool,
+    Some("false")
+);
 
 // Image and container.
-option!(CONTAINER_IMAGE, "kubernetes.container.image.ref", String, None, [], ["kubernetes.container.image"]);
-option!(IMAGE_PULL_POLICY, "kubernetes.container.image.pull-policy", Enum(&["IfNotPresent", "Always", "Never"]), Some("IfNotPresent"));
-option!(IMAGE_PULL_SECRETS, "kubernetes.container.image.pull-secrets", List, None);
-option!(ENTRY_PATH, "kubernetes.entry.path", String, Some("/docker-entrypoint.sh"));
-option!(FLINK_CONF_DIR, "kubernetes.flink.conf.dir", String, Some("/opt/flink/conf"));
+option!(
+    CONTAINER_IMAGE,
+    "kubernetes.container.image.ref",
+    String,
+    None,
+    [],
+    ["kubernetes.container.image"]
+);
+option!(
+    IMAGE_PULL_POLICY,
+    "kubernetes.container.image.pull-policy",
+    Enum(&["IfNotPresent", "Always", "Never"]),
+    Some("IfNotPresent")
+);
+option!(
+    IMAGE_PULL_SECRETS,
+    "kubernetes.container.image.pull-secrets",
+    List,
+    None
+);
+option!(
+    ENTRY_PATH,
+    "kubernetes.entry.path",
+    String,
+    Some("/docker-entrypoint.sh")
+);
+option!(
+    FLINK_CONF_DIR,
+    "kubernetes.flink.conf.dir",
+    String,
+    Some("/opt/flink/conf")
+);
 option!(FLINK_LOG_DIR, "kubernetes.flink.log.dir", String, None);
-option!(JOBMANAGER_ENTRYPOINT_ARGS, "kubernetes.jobmanager.entrypoint.args", String, Some(""));
-option!(TASKMANAGER_ENTRYPOINT_ARGS, "kubernetes.taskmanager.entrypoint.args", String, Some(""));
-option!(HOST_NETWORK, "kubernetes.hostnetwork.enabled", Bool, Some("false"));
+option!(
+    JOBMANAGER_ENTRYPOINT_ARGS,
+    "kubernetes.jobmanager.entrypoint.args",
+    String,
+    Some("")
+);
+option!(
+    TASKMANAGER_ENTRYPOINT_ARGS,
+    "kubernetes.taskmanager.entrypoint.args",
+    String,
+    Some("")
+);
+option!(
+    HOST_NETWORK,
+    "kubernetes.hostnetwork.enabled",
+    Bool,
+    Some("false")
+);
 
 // Services.
-pub const EXPOSED_TYPES: &[&str] = &["ClusterIP", "NodePort", "LoadBalancer", "Headless_ClusterIP"];
-option!(REST_SERVICE_EXPOSED_TYPE, "kubernetes.rest-service.exposed.type", Enum(EXPOSED_TYPES), Some("ClusterIP"));
-option!(REST_SERVICE_NODE_PORT_ADDRESS_TYPE, "kubernetes.rest-service.exposed.node-port-address-type", Enum(&["InternalIP", "ExternalIP"]), Some("InternalIP"));
-option!(REST_SERVICE_LABELS, "kubernetes.rest-service.labels", Map, None);
-option!(REST_SERVICE_ANNOTATIONS, "kubernetes.rest-service.annotations", Map, None);
-option!(INTERNAL_SERVICE_LABELS, "kubernetes.internal-service.labels", Map, None);
-option!(INTERNAL_SERVICE_ANNOTATIONS, "kubernetes.internal-service.annotations", Map, None);
+pub const EXPOSED_TYPES: &[&str] = &[
+    "ClusterIP",
+    "NodePort",
+    "LoadBalancer",
+    "Headless_ClusterIP",
+];
+option!(
+    REST_SERVICE_EXPOSED_TYPE,
+    "kubernetes.rest-service.exposed.type",
+    Enum(EXPOSED_TYPES),
+    Some("ClusterIP")
+);
+option!(
+    REST_SERVICE_NODE_PORT_ADDRESS_TYPE,
+    "kubernetes.rest-service.exposed.node-port-address-type",
+    Enum(&["InternalIP", "ExternalIP"]),
+    Some("InternalIP")
+);
+option!(
+    REST_SERVICE_LABELS,
+    "kubernetes.rest-service.labels",
+    Map,
+    None
+);
+option!(
+    REST_SERVICE_ANNOTATIONS,
+    "kubernetes.rest-service.annotations",
+    Map,
+    None
+);
+option!(
+    INTERNAL_SERVICE_LABELS,
+    "kubernetes.internal-service.labels",
+    Map,
+    None
+);
+option!(
+    INTERNAL_SERVICE_ANNOTATIONS,
+    "kubernetes.internal-service.annotations",
+    Map,
+    None
+);
 
 // JobManager pod.
-option!(SERVICE_ACCOUNT, "kubernetes.service-account", String, Some("default"));
-option!(JOBMANAGER_SERVICE_ACCOUNT, "kubernetes.jobmanager.service-account", String, Some("default"), ["kubernetes.service-account"], []);
-option!(TASKMANAGER_SERVICE_ACCOUNT, "kubernetes.taskmanager.service-account", String, Some("default"), ["kubernetes.service-account"], []);
-option!(JOBMANAGER_REPLICAS, "kubernetes.jobmanager.replicas", Int, Some("1"));
-option!(JOBMANAGER_CPU, "kubernetes.jobmanager.cpu.amount", Double, Some("1.0"), [], ["kubernetes.jobmanager.cpu"]);
-option!(JOBMANAGER_CPU_LIMIT_FACTOR, "kubernetes.jobmanager.cpu.limit-factor", Double, Some("1.0"));
-option!(JOBMANAGER_MEMORY_LIMIT_FACTOR, "kubernetes.jobmanager.memory.limit-factor", Double, Some("1.0"));
-option!(TASKMANAGER_CPU, "kubernetes.taskmanager.cpu.amount", Double, Some("-1.0"), [], ["kubernetes.taskmanager.cpu"]);
-option!(TASKMANAGER_CPU_LIMIT_FACTOR, "kubernetes.taskmanager.cpu.limit-factor", Double, Some("1.0"));
-option!(TASKMANAGER_MEMORY_LIMIT_FACTOR, "kubernetes.taskmanager.memory.limit-factor", Double, Some("1.0"));
+option!(
+    SERVICE_ACCOUNT,
+    "kubernetes.service-account",
+    String,
+    Some("default")
+);
+option!(
+    JOBMANAGER_SERVICE_ACCOUNT,
+    "kubernetes.jobmanager.service-account",
+    String,
+    Some("default"),
+    ["kubernetes.service-account"],
+    []
+);
+option!(
+    TASKMANAGER_SERVICE_ACCOUNT,
+    "kubernetes.taskmanager.service-account",
+    String,
+    Some("default"),
+    ["kubernetes.service-account"],
+    []
+);
+option!(
+    JOBMANAGER_REPLICAS,
+    "kubernetes.jobmanager.replicas",
+    Int,
+    Some("1")
+);
+option!(
+    JOBMANAGER_CPU,
+    "kubernetes.jobmanager.cpu.amount",
+    Double,
+    Some("1.0"),
+    [],
+    ["kubernetes.jobmanager.cpu"]
+);
+option!(
+    JOBMANAGER_CPU_LIMIT_FACTOR,
+    "kubernetes.jobmanager.cpu.limit-factor",
+    Double,
+    Some("1.0")
+);
+option!(
+    JOBMANAGER_MEMORY_LIMIT_FACTOR,
+    "kubernetes.jobmanager.memory.limit-factor",
+    Double,
+    Some("1.0")
+);
+option!(
+    TASKMANAGER_CPU,
+    "kubernetes.taskmanager.cpu.amount",
+    Double,
+    Some("-1.0"),
+    [],
+    ["kubernetes.taskmanager.cpu"]
+);
+option!(
+    TASKMANAGER_CPU_LIMIT_FACTOR,
+    "kubernetes.taskmanager.cpu.limit-factor",
+    Double,
+    Some("1.0")
+);
+option!(
+    TASKMANAGER_MEMORY_LIMIT_FACTOR,
+    "kubernetes.taskmanager.memory.limit-factor",
+    Double,
+    Some("1.0")
+);
 option!(JOBMANAGER_LABELS, "kubernetes.jobmanager.labels", Map, None);
-option!(TASKMANAGER_LABELS, "kubernetes.taskmanager.labels", Map, None);
-option!(JOBMANAGER_ANNOTATIONS, "kubernetes.jobmanager.annotations", Map, None);
-option!(TASKMANAGER_ANNOTATIONS, "kubernetes.taskmanager.annotations", Map, None);
-option!(JOBMANAGER_NODE_SELECTOR, "kubernetes.jobmanager.node-selector", Map, None);
-option!(TASKMANAGER_NODE_SELECTOR, "kubernetes.taskmanager.node-selector", Map, None);
-option!(JOBMANAGER_TOLERATIONS, "kubernetes.jobmanager.tolerations", ListOfMaps, None);
-option!(TASKMANAGER_TOLERATIONS, "kubernetes.taskmanager.tolerations", ListOfMaps, None);
-option!(JOBMANAGER_OWNER_REFERENCE, "kubernetes.jobmanager.owner.reference", ListOfMaps, None);
-option!(POD_TEMPLATE_DEFAULT, "kubernetes.pod-template-file.default", String, None, [], ["kubernetes.pod-template-file"]);
-option!(POD_TEMPLATE_JOBMANAGER, "kubernetes.pod-template-file.jobmanager", String, None, ["kubernetes.pod-template-file.default"], ["kubernetes.pod-template-file"]);
-option!(POD_TEMPLATE_TASKMANAGER, "kubernetes.pod-template-file.taskmanager", String, None, ["kubernetes.pod-template-file.default"], ["kubernetes.pod-template-file"]);
+option!(
+    TASKMANAGER_LABELS,
+    "kubernetes.taskmanager.labels",
+    Map,
+    None
+);
+option!(
+    JOBMANAGER_ANNOTATIONS,
+    "kubernetes.jobmanager.annotations",
+    Map,
+    None
+);
+option!(
+    TASKMANAGER_ANNOTATIONS,
+    "kubernetes.taskmanager.annotations",
+    Map,
+    None
+);
+option!(
+    JOBMANAGER_NODE_SELECTOR,
+    "kubernetes.jobmanager.node-selector",
+    Map,
+    None
+);
+option!(
+    TASKMANAGER_NODE_SELECTOR,
+    "kubernetes.taskmanager.node-selector",
+    Map,
+    None
+);
+option!(
+    JOBMANAGER_TOLERATIONS,
+    "kubernetes.jobmanager.tolerations",
+    ListOfMaps,
+    None
+);
+option!(
+    TASKMANAGER_TOLERATIONS,
+    "kubernetes.taskmanager.tolerations",
+    ListOfMaps,
+    None
+);
+option!(
+    JOBMANAGER_OWNER_REFERENCE,
+    "kubernetes.jobmanager.owner.reference",
+    ListOfMaps,
+    None
+);
+option!(
+    POD_TEMPLATE_DEFAULT,
+    "kubernetes.pod-template-file.default",
+    String,
+    None,
+    [],
+    ["kubernetes.pod-template-file"]
+);
+option!(
+    POD_TEMPLATE_JOBMANAGER,
+    "kubernetes.pod-template-file.jobmanager",
+    String,
+    None,
+    ["kubernetes.pod-template-file.default"],
+    ["kubernetes.pod-template-file"]
+);
+option!(
+    POD_TEMPLATE_TASKMANAGER,
+    "kubernetes.pod-template-file.taskmanager",
+    String,
+    None,
+    ["kubernetes.pod-template-file.default"],
+    ["kubernetes.pod-template-file"]
+);
 option!(SECRETS, "kubernetes.secrets", Map, None);
-option!(ENV_SECRET_KEY_REF, "kubernetes.env.secretKeyRef", ListOfMaps, None);
-option!(PERSISTENT_VOLUME_CLAIMS, "kubernetes.persistent-volume-claims", Map, None);
-option!(PERSISTENT_VOLUME_CLAIM_READ_ONLY, "kubernetes.persistent-volume-claim-read-only", Bool, Some("false"));
-option!(NODE_NAME_LABEL, "kubernetes.node-name-label", String, Some("kubernetes.io/hostname"));
+option!(
+    ENV_SECRET_KEY_REF,
+    "kubernetes.env.secretKeyRef",
+    ListOfMaps,
+    None
+);
+option!(
+    PERSISTENT_VOLUME_CLAIMS,
+    "kubernetes.persistent-volume-claims",
+    Map,
+    None
+);
+option!(
+    PERSISTENT_VOLUME_CLAIM_READ_ONLY,
+    "kubernetes.persistent-volume-claim-read-only",
+    Bool,
+    Some("false")
+);
+option!(
+    NODE_NAME_LABEL,
+    "kubernetes.node-name-label",
+    String,
+    Some("kubernetes.io/hostname")
+);
 
 // Decorators that read the client machine.
-option!(HADOOP_CONF_MOUNT_ENABLED, "kubernetes.decorator.hadoop-conf-mount.enabled", Bool, Some("true"));
-option!(KERBEROS_MOUNT_ENABLED, "kubernetes.decorator.kerberos-mount.enabled", Bool, Some("true"));
-option!(HADOOP_CONF_CONFIG_MAP, "kubernetes.hadoop.conf.config-map.name", String, None);
-option!(KERBEROS_KEYTAB, "security.kerberos.login.keytab", String, None);
-option!(KERBEROS_PRINCIPAL, "security.kerberos.login.principal", String, None);
-option!(KERBEROS_KRB5_CONF, "security.kerberos.krb5-conf.path", String, None);
+option!(
+    HADOOP_CONF_MOUNT_ENABLED,
+    "kubernetes.decorator.hadoop-conf-mount.enabled",
+    Bool,
+    Some("true")
+);
+option!(
+    KERBEROS_MOUNT_ENABLED,
+    "kubernetes.decorator.kerberos-mount.enabled",
+    Bool,
+    Some("true")
+);
+option!(
+    HADOOP_CONF_CONFIG_MAP,
+    "kubernetes.hadoop.conf.config-map.name",
+    String,
+    None
+);
+option!(
+    KERBEROS_KEYTAB,
+    "security.kerberos.login.keytab",
+    String,
+    None
+);
+option!(
+    KERBEROS_PRINCIPAL,
+    "security.kerberos.login.principal",
+    String,
+    None
+);
+option!(
+    KERBEROS_KRB5_CONF,
+    "security.kerberos.krb5-conf.path",
+    String,
+    None
+);
 
 // Client and JobManager internals.
-option!(CLIENT_USER_AGENT, "kubernetes.client.user-agent", String, Some("flink"));
-option!(CLIENT_IO_POOL_SIZE, "kubernetes.client.io-pool.size", Int, Some("4"));
-option!(TRANSACTIONAL_MAX_RETRIES, "kubernetes.transactional-operation.max-retries", Int, Some("15"));
-option!(TRANSACTIONAL_INITIAL_RETRY_DELAY, "kubernetes.transactional-operation.initial-retry-delay", Duration, Some("50 ms"));
-option!(TRANSACTIONAL_MAX_RETRY_DELAY, "kubernetes.transactional-operation.max-retry-delay", Duration, Some("1 min"));
-option!(ARTIFACTS_LOCAL_UPLOAD_ENABLED, "kubernetes.artifacts.local-upload-enabled", Bool, Some("false"));
-option!(ARTIFACTS_LOCAL_UPLOAD_OVERWRITE, "kubernetes.artifacts.local-upload-overwrite", Bool, Some("false"));
-option!(ARTIFACTS_LOCAL_UPLOAD_TARGET, "kubernetes.artifacts.local-upload-target", String, None);
-option!(ENTRYPOINT_CLASS, "kubernetes.internal.jobmanager.entrypoint.class", String, None);
-option!(LEADER_LEASE_DURATION, "high-availability.kubernetes.leader-election.lease-duration", Duration, Some("15 s"));
-option!(LEADER_RENEW_DEADLINE, "high-availability.kubernetes.leader-election.renew-deadline", Duration, Some("15 s"));
-option!(LEADER_RETRY_PERIOD, "high-availability.kubernetes.leader-election.retry-period", Duration, Some("5 s"));
+option!(
+    CLIENT_USER_AGENT,
+    "kubernetes.client.user-agent",
+    String,
+    Some("flink")
+);
+option!(
+    CLIENT_IO_POOL_SIZE,
+    "kubernetes.client.io-pool.size",
+    Int,
+    Some("4")
+);
+option!(
+    TRANSACTIONAL_MAX_RETRIES,
+    "kubernetes.transactional-operation.max-retries",
+    Int,
+    Some("15")
+);
+option!(
+    TRANSACTIONAL_INITIAL_RETRY_DELAY,
+    "kubernetes.transactional-operation.initial-retry-delay",
+    Duration,
+    Some("50 ms")
+);
+option!(
+    TRANSACTIONAL_MAX_RETRY_DELAY,
+    "kubernetes.transactional-operation.max-retry-delay",
+    Duration,
+    Some("1 min")
+);
+option!(
+    ARTIFACTS_LOCAL_UPLOAD_ENABLED,
+    "kubernetes.artifacts.local-upload-enabled",
+    Bool,
+    Some("false")
+);
+option!(
+    ARTIFACTS_LOCAL_UPLOAD_OVERWRITE,
+    "kubernetes.artifacts.local-upload-overwrite",
+    Bool,
+    Some("false")
+);
+option!(
+    ARTIFACTS_LOCAL_UPLOAD_TARGET,
+    "kubernetes.artifacts.local-upload-target",
+    String,
+    None
+);
+option!(
+    ENTRYPOINT_CLASS,
+    "kubernetes.internal.jobmanager.entrypoint.class",
+    String,
+    None
+);
+option!(
+    LEADER_LEASE_DURATION,
+    "high-availability.kubernetes.leader-election.lease-duration",
+    Duration,
+    Some("15 s")
+);
+option!(
+    LEADER_RENEW_DEADLINE,
+    "high-availability.kubernetes.leader-election.renew-deadline",
+    Duration,
+    Some("15 s")
+);
+option!(
+    LEADER_RETRY_PERIOD,
+    "high-availability.kubernetes.leader-election.retry-period",
+    Duration,
+    Some("5 s")
+);
 
 // Memory and ports.
-option!(JM_PROCESS_SIZE, "jobmanager.memory.process.size", MemorySize, None);
-option!(JM_FLINK_SIZE, "jobmanager.memory.flink.size", MemorySize, None);
-option!(JM_HEAP_SIZE, "jobmanager.memory.heap.size", MemorySize, None);
-option!(JM_OFF_HEAP_SIZE, "jobmanager.memory.off-heap.size", MemorySize, Some("128m"));
-option!(JM_METASPACE_SIZE, "jobmanager.memory.jvm-metaspace.size", MemorySize, Some("256m"));
-option!(JM_OVERHEAD_MIN, "jobmanager.memory.jvm-overhead.min", MemorySize, Some("192m"));
-option!(JM_OVERHEAD_MAX, "jobmanager.memory.jvm-overhead.max", MemorySize, Some("1g"));
-option!(JM_OVERHEAD_FRACTION, "jobmanager.memory.jvm-overhead.fraction", Double, Some("0.1"));
-option!(TM_PROCESS_SIZE, "taskmanager.memory.process.size", MemorySize, None);
+option!(
+    JM_PROCESS_SIZE,
+    "jobmanager.memory.process.size",
+    MemorySize,
+    None
+);
+option!(
+    JM_FLINK_SIZE,
+    "jobmanager.memory.flink.size",
+    MemorySize,
+    None
+);
+option!(
+    JM_HEAP_SIZE,
+    "jobmanager.memory.heap.size",
+    MemorySize,
+    None
+);
+option!(
+    JM_OFF_HEAP_SIZE,
+    "jobmanager.memory.off-heap.size",
+    MemorySize,
+    Some("128m")
+);
+option!(
+    JM_METASPACE_SIZE,
+    "jobmanager.memory.jvm-metaspace.size",
+    MemorySize,
+    Some("256m")
+);
+option!(
+    JM_OVERHEAD_MIN,
+    "jobmanager.memory.jvm-overhead.min",
+    MemorySize,
+    Some("192m")
+);
+option!(
+    JM_OVERHEAD_MAX,
+    "jobmanager.memory.jvm-overhead.max",
+    MemorySize,
+    Some("1g")
+);
+option!(
+    JM_OVERHEAD_FRACTION,
+    "jobmanager.memory.jvm-overhead.fraction",
+    Double,
+    Some("0.1")
+);
+option!(
+    TM_PROCESS_SIZE,
+    "taskmanager.memory.process.size",
+    MemorySize,
+    None
+);
 option!(TM_SLOTS, "taskmanager.numberOfTaskSlots", Int, Some("1"));
 option!(REST_PORT, "rest.port", Int, Some("8081"));
-option!(REST_BIND_PORT, "rest.bind-port", String, Some("8081"), ["rest.port"], []);
-option!(JOBMANAGER_RPC_PORT, "jobmanager.rpc.port", Int, Some("6123"));
+option!(
+    REST_BIND_PORT,
+    "rest.bind-port",
+    String,
+    Some("8081"),
+    ["rest.port"],
+    []
+);
+option!(
+    JOBMANAGER_RPC_PORT,
+    "jobmanager.rpc.port",
+    Int,
+    Some("6123")
+);
 option!(BLOB_SERVER_PORT, "blob.server.port", String, Some("0"));
-option!(TASKMANAGER_RPC_PORT, "taskmanager.rpc.port", String, Some("0"));
-option!(REST_SSL_ENABLED, "security.ssl.rest.enabled", Bool, Some("false"));
+option!(
+    TASKMANAGER_RPC_PORT,
+    "taskmanager.rpc.port",
+    String,
+    Some("0")
+);
+option!(
+    REST_SSL_ENABLED,
+    "security.ssl.rest.enabled",
+    Bool,
+    Some("false")
+);
 
 // High availability.
-option!(HA_TYPE, "high-availability.type", String, Some("NONE"), [], ["high-availability", "recovery.mode"]);
-option!(HA_CLUSTER_ID, "high-availability.cluster-id", String, Some("/default"));
-option!(HA_JOBMANAGER_PORT, "high-availability.jobmanager.port", String, Some("0"));
+option!(
+    HA_TYPE,
+    "high-availability.type",
+    String,
+    Some("NONE"),
+    [],
+    ["high-availability", "recovery.mode"]
+);
+option!(
+    HA_CLUSTER_ID,
+    "high-availability.cluster-id",
+    String,
+    Some("/default")
+);
+option!(
+    HA_JOBMANAGER_PORT,
+    "high-availability.jobmanager.port",
+    String,
+    Some("0")
+);
 option!(HA_STORAGE_DIR, "high-availability.storageDir", String, None);
 
 // Application mode.
 option!(PIPELINE_JARS, "pipeline.jars", List, None);
 option!(PARALLELISM_DEFAULT, "parallelism.default", Int, Some("1"));
-option!(SHUTDOWN_ON_APPLICATION_FINISH, "execution.shutdown-on-application-finish", Bool, Some("true"));
-option!(USER_ARTIFACTS_BASE_DIR, "user.artifacts.base-dir", String, Some("/opt/flink/artifacts"));
-option!(USER_ARTIFACTS_LIST, "user.artifacts.artifact-list", List, None);
+option!(
+    SHUTDOWN_ON_APPLICATION_FINISH,
+    "execution.shutdown-on-application-finish",
+    Bool,
+    Some("true")
+);
+option!(
+    USER_ARTIFACTS_BASE_DIR,
+    "user.artifacts.base-dir",
+    String,
+    Some("/opt/flink/artifacts")
+);
+option!(
+    USER_ARTIFACTS_LIST,
+    "user.artifacts.artifact-list",
+    List,
+    None
+);
 
 /// Every option above, for validation and "did you mean" suggestions.
 pub const ALL: &[&FlinkOption] = &[
-    &CLUSTER_ID, &NAMESPACE, &CONTEXT, &CONFIG_FILE, &EXECUTION_TARGET, &EXECUTION_ATTACHED,
-    &CONTAINER_IMAGE, &IMAGE_PULL_POLICY, &IMAGE_PULL_SECRETS, &ENTRY_PATH, &FLINK_CONF_DIR,
-    &FLINK_LOG_DIR, &JOBMANAGER_ENTRYPOINT_ARGS, &TASKMANAGER_ENTRYPOINT_ARGS, &HOST_NETWORK,
-    &REST_SERVICE_EXPOSED_TYPE, &REST_SERVICE_NODE_PORT_ADDRESS_TYPE, &REST_SERVICE_LABELS,
-    &REST_SERVICE_ANNOTATIONS, &INTERNAL_SERVICE_LABELS, &INTERNAL_SERVICE_ANNOTATIONS,
-    &SERVICE_ACCOUNT, &JOBMANAGER_SERVICE_ACCOUNT, &TASKMANAGER_SERVICE_ACCOUNT,
-    &JOBMANAGER_REPLICAS, &JOBMANAGER_CPU, &JOBMANAGER_CPU_LIMIT_FACTOR,
-    &JOBMANAGER_MEMORY_LIMIT_FACTOR, &TASKMANAGER_CPU, &TASKMANAGER_CPU_LIMIT_FACTOR,
-    &TASKMANAGER_MEMORY_LIMIT_FACTOR, &JOBMANAGER_LABELS, &TASKMANAGER_LABELS,
-    &JOBMANAGER_ANNOTATIONS, &TASKMANAGER_ANNOTATIONS, &JOBMANAGER_NODE_SELECTOR,
-    &TASKMANAGER_NODE_SELECTOR, &JOBMANAGER_TOLERATIONS, &TASKMANAGER_TOLERATIONS,
-    &JOBMANAGER_OWNER_REFERENCE, &POD_TEMPLATE_DEFAULT, &POD_TEMPLATE_JOBMANAGER,
-    &POD_TEMPLATE_TASKMANAGER, &SECRETS, &ENV_SECRET_KEY_REF, &PERSISTENT_VOLUME_CLAIMS,
-    &PERSISTENT_VOLUME_CLAIM_READ_ONLY, &NODE_NAME_LABEL, &HADOOP_CONF_MOUNT_ENABLED,
-    &KERBEROS_MOUNT_ENABLED, &HADOOP_CONF_CONFIG_MAP, &KERBEROS_KEYTAB, &KERBEROS_PRINCIPAL,
-    &KERBEROS_KRB5_CONF, &CLIENT_USER_AGENT, &CLIENT_IO_POOL_SIZE, &TRANSACTIONAL_MAX_RETRIES,
-    &TRANSACTIONAL_INITIAL_RETRY_DELAY, &TRANSACTIONAL_MAX_RETRY_DELAY,
-    &ARTIFACTS_LOCAL_UPLOAD_ENABLED, &ARTIFACTS_LOCAL_UPLOAD_OVERWRITE,
-    &ARTIFACTS_LOCAL_UPLOAD_TARGET, &ENTRYPOINT_CLASS, &LEADER_LEASE_DURATION,
-    &LEADER_RENEW_DEADLINE, &LEADER_RETRY_PERIOD, &JM_PROCESS_SIZE, &JM_FLINK_SIZE,
-    &JM_HEAP_SIZE, &JM_OFF_HEAP_SIZE, &JM_METASPACE_SIZE, &JM_OVERHEAD_MIN, &JM_OVERHEAD_MAX,
-    &JM_OVERHEAD_FRACTION, &TM_PROCESS_SIZE, &TM_SLOTS, &REST_PORT, &REST_BIND_PORT,
-    &JOBMANAGER_RPC_PORT, &BLOB_SERVER_PORT, &TASKMANAGER_RPC_PORT, &REST_SSL_ENABLED, &HA_TYPE,
-    &HA_CLUSTER_ID, &HA_JOBMANAGER_PORT, &HA_STORAGE_DIR, &PIPELINE_JARS, &PARALLELISM_DEFAULT,
-    &SHUTDOWN_ON_APPLICATION_FINISH, &USER_ARTIFACTS_BASE_DIR, &USER_ARTIFACTS_LIST,
+    &CLUSTER_ID,
+    &NAMESPACE,
+    &CONTEXT,
+    &CONFIG_FILE,
+    &EXECUTION_TARGET,
+    &EXECUTION_ATTACHED,
+    &CONTAINER_IMAGE,
+    &IMAGE_PULL_POLICY,
+    &IMAGE_PULL_SECRETS,
+    &ENTRY_PATH,
+    &FLINK_CONF_DIR,
+    &FLINK_LOG_DIR,
+    &JOBMANAGER_ENTRYPOINT_ARGS,
+    &TASKMANAGER_ENTRYPOINT_ARGS,
+    &HOST_NETWORK,
+    &REST_SERVICE_EXPOSED_TYPE,
+    &REST_SERVICE_NODE_PORT_ADDRESS_TYPE,
+    &REST_SERVICE_LABELS,
+    &REST_SERVICE_ANNOTATIONS,
+    &INTERNAL_SERVICE_LABELS,
+    &INTERNAL_SERVICE_ANNOTATIONS,
+    &SERVICE_ACCOUNT,
+    &JOBMANAGER_SERVICE_ACCOUNT,
+    &TASKMANAGER_SERVICE_ACCOUNT,
+    &JOBMANAGER_REPLICAS,
+    &JOBMANAGER_CPU,
+    &JOBMANAGER_CPU_LIMIT_FACTOR,
+    &JOBMANAGER_MEMORY_LIMIT_FACTOR,
+    &TASKMANAGER_CPU,
+    &TASKMANAGER_CPU_LIMIT_FACTOR,
+    &TASKMANAGER_MEMORY_LIMIT_FACTOR,
+    &JOBMANAGER_LABELS,
+    &TASKMANAGER_LABELS,
+    &JOBMANAGER_ANNOTATIONS,
+    &TASKMANAGER_ANNOTATIONS,
+    &JOBMANAGER_NODE_SELECTOR,
+    &TASKMANAGER_NODE_SELECTOR,
+    &JOBMANAGER_TOLERATIONS,
+    &TASKMANAGER_TOLERATIONS,
+    &JOBMANAGER_OWNER_REFERENCE,
+    &POD_TEMPLATE_DEFAULT,
+    &POD_TEMPLATE_JOBMANAGER,
+    &POD_TEMPLATE_TASKMANAGER,
+    &SECRETS,
+    &ENV_SECRET_KEY_REF,
+    &PERSISTENT_VOLUME_CLAIMS,
+    &PERSISTENT_VOLUME_CLAIM_READ_ONLY,
+    &NODE_NAME_LABEL,
+    &HADOOP_CONF_MOUNT_ENABLED,
+    &KERBEROS_MOUNT_ENABLED,
+    &HADOOP_CONF_CONFIG_MAP,
+    &KERBEROS_KEYTAB,
+    &KERBEROS_PRINCIPAL,
+    &KERBEROS_KRB5_CONF,
+    &CLIENT_USER_AGENT,
+    &CLIENT_IO_POOL_SIZE,
+    &TRANSACTIONAL_MAX_RETRIES,
+    &TRANSACTIONAL_INITIAL_RETRY_DELAY,
+    &TRANSACTIONAL_MAX_RETRY_DELAY,
+    &ARTIFACTS_LOCAL_UPLOAD_ENABLED,
+    &ARTIFACTS_LOCAL_UPLOAD_OVERWRITE,
+    &ARTIFACTS_LOCAL_UPLOAD_TARGET,
+    &ENTRYPOINT_CLASS,
+    &LEADER_LEASE_DURATION,
+    &LEADER_RENEW_DEADLINE,
+    &LEADER_RETRY_PERIOD,
+    &JM_PROCESS_SIZE,
+    &JM_FLINK_SIZE,
+    &JM_HEAP_SIZE,
+    &JM_OFF_HEAP_SIZE,
+    &JM_METASPACE_SIZE,
+    &JM_OVERHEAD_MIN,
+    &JM_OVERHEAD_MAX,
+    &JM_OVERHEAD_FRACTION,
+    &TM_PROCESS_SIZE,
+    &TM_SLOTS,
+    &REST_PORT,
+    &REST_BIND_PORT,
+    &JOBMANAGER_RPC_PORT,
+    &BLOB_SERVER_PORT,
+    &TASKMANAGER_RPC_PORT,
+    &REST_SSL_ENABLED,
+    &HA_TYPE,
+    &HA_CLUSTER_ID,
+    &HA_JOBMANAGER_PORT,
+    &HA_STORAGE_DIR,
+    &PIPELINE_JARS,
+    &PARALLELISM_DEFAULT,
+    &SHUTDOWN_ON_APPLICATION_FINISH,
+    &USER_ARTIFACTS_BASE_DIR,
+    &USER_ARTIFACTS_LIST,
 ];
 
 /// Prefixes of keys that name a family rather than one option
@@ -254,7 +730,10 @@ mod tests {
 
     #[test]
     fn typos_get_a_suggestion() {
-        assert_eq!(suggest("kubernetes.cluster-ld"), Some("kubernetes.cluster-id"));
+        assert_eq!(
+            suggest("kubernetes.cluster-ld"),
+            Some("kubernetes.cluster-id")
+        );
         assert_eq!(
             suggest("kubernetes.rest-service.exposed.typ"),
             Some("kubernetes.rest-service.exposed.type")

@@ -59,7 +59,9 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
         .unwrap_or(trimmed.len());
     let (number, unit) = trimmed.split_at(digits_end);
     let value: u64 = number.parse().map_err(|_| {
-        format!("'{text}' is not a duration: expected a whole number with a unit, e.g. 30 s or 500 ms")
+        format!(
+            "'{text}' is not a duration: expected a whole number with a unit, e.g. 30 s or 500 ms"
+        )
     })?;
     let nanos_per_unit: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "ns" | "nano" | "nanos" | "nanosecond" | "nanoseconds" => 1,
@@ -103,8 +105,16 @@ mod tests {
             let err = MemorySize::parse(bad).unwrap_err();
             assert!(err.contains(bad), "{bad}: {err}");
         }
-        assert!(MemorySize::parse("1.5g").unwrap_err().contains("unknown memory unit"));
-        assert!(MemorySize::parse("20000000t").unwrap_err().contains("too large"));
+        assert!(
+            MemorySize::parse("1.5g")
+                .unwrap_err()
+                .contains("unknown memory unit")
+        );
+        assert!(
+            MemorySize::parse("20000000t")
+                .unwrap_err()
+                .contains("too large")
+        );
     }
 
     #[test]
@@ -115,6 +125,10 @@ mod tests {
         assert_eq!(parse_duration("2h").unwrap(), Duration::from_secs(7200));
         assert_eq!(parse_duration("250").unwrap(), Duration::from_millis(250));
         assert!(parse_duration("fast").is_err());
-        assert!(parse_duration("3 fortnights").unwrap_err().contains("unknown time unit"));
+        assert!(
+            parse_duration("3 fortnights")
+                .unwrap_err()
+                .contains("unknown time unit")
+        );
     }
 }

@@ -179,18 +179,28 @@ mod tests {
         );
         assert_eq!(
             parse_map("\"url:'http://x:80'\",\"b:'it''s'\"").unwrap(),
-            vec![("url".into(), "http://x:80".into()), ("b".into(), "it's".into())]
+            vec![
+                ("url".into(), "http://x:80".into()),
+                ("b".into(), "it's".into())
+            ]
         );
         assert_eq!(split_escaped("'A;B';C", ';').unwrap(), vec!["A;B", "C"]);
         assert_eq!(split_escaped("C;'A;B'", ';').unwrap(), vec!["C", "A;B"]);
-        assert_eq!(split_escaped("\"AB'\"\"D;B\";C", ';').unwrap(), vec!["AB'\"D;B", "C"]);
+        assert_eq!(
+            split_escaped("\"AB'\"\"D;B\";C", ';').unwrap(),
+            vec!["AB'\"D;B", "C"]
+        );
         assert!(split_escaped("A'B", ';').is_err());
         assert_eq!(parse_list("a; b;;c").unwrap(), vec!["a", "b", "c"]);
         let lom = parse_list_of_maps("env:A,secret:s,key:k;env:B,secret:t,key:l").unwrap();
         assert_eq!(lom.len(), 2);
         assert_eq!(lom[1][0], ("env".into(), "B".into()));
         assert!(parse_map("novalue").unwrap_err().contains("key:value"));
-        assert!(split_escaped("'open", ',').unwrap_err().contains("not closed"));
+        assert!(
+            split_escaped("'open", ',')
+                .unwrap_err()
+                .contains("not closed")
+        );
     }
 
     #[test]
@@ -220,13 +230,28 @@ mod tests {
     fn hash_map_order_matches_java() {
         // Java 17: a HashMap filled with these keys in this order iterates
         // [zeta, mysecret, alpha, secret-b, a-very-long-secret-name].
-        let keys = ["zeta", "alpha", "mysecret", "secret-b", "a-very-long-secret-name"];
+        let keys = [
+            "zeta",
+            "alpha",
+            "mysecret",
+            "secret-b",
+            "a-very-long-secret-name",
+        ];
         let order: Vec<String> =
             java_hash_map_order(keys.iter().map(|k| (k.to_string(), ())).collect())
                 .into_iter()
                 .map(|(k, _)| k)
                 .collect();
-        assert_eq!(order, vec!["zeta", "mysecret", "alpha", "secret-b", "a-very-long-secret-name"]);
+        assert_eq!(
+            order,
+            vec![
+                "zeta",
+                "mysecret",
+                "alpha",
+                "secret-b",
+                "a-very-long-secret-name"
+            ]
+        );
     }
 
     #[test]

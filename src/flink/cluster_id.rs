@@ -27,7 +27,9 @@ pub fn validate(id: &str) -> Result<(), String> {
     if starts_with_letter && ends_alphanumeric && allowed {
         Ok(())
     } else {
-        Err(format!("cluster id '{id}' is not a valid Kubernetes name: {fix}"))
+        Err(format!(
+            "cluster id '{id}' is not a valid Kubernetes name: {fix}"
+        ))
     }
 }
 
@@ -53,10 +55,22 @@ mod tests {
 
     #[test]
     fn rejects_what_the_api_server_would_reject() {
-        for bad in ["", "My-Cluster", "1abc", "abc-", "a_b", "a.b", &"a".repeat(46)] {
+        for bad in [
+            "",
+            "My-Cluster",
+            "1abc",
+            "abc-",
+            "a_b",
+            "a.b",
+            &"a".repeat(46),
+        ] {
             assert!(validate(bad).is_err(), "{bad}");
         }
-        assert!(validate(&"a".repeat(46)).unwrap_err().contains("more than Flink's 45"));
+        assert!(
+            validate(&"a".repeat(46))
+                .unwrap_err()
+                .contains("more than Flink's 45")
+        );
     }
 
     #[test]
@@ -66,7 +80,11 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(a.len(), 45);
         assert!(a.starts_with("flink-cluster-"));
-        assert!(a[14..].chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(
+            a[14..]
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
         assert_eq!(validate(&a), Ok(()));
     }
 }

@@ -49,7 +49,9 @@ pub fn read(conf: &Configuration, env: &ClientEnvironment) -> Result<LocalFiles,
         }
         None => None,
     };
-    let hadoop_conf_files = if conf.bool(&HADOOP_CONF_MOUNT_ENABLED).map_err(|e| e.to_string())?
+    let hadoop_conf_files = if conf
+        .bool(&HADOOP_CONF_MOUNT_ENABLED)
+        .map_err(|e| e.to_string())?
         && conf
             .string(&HADOOP_CONF_CONFIG_MAP)
             .is_none_or(|n| n.trim().is_empty())
@@ -137,7 +139,8 @@ mod tests {
 
     #[test]
     fn a_deployment_is_not_a_pod_template() {
-        let err = parse_pod_template("t.yaml", "apiVersion: apps/v1\nkind: Deployment\n").unwrap_err();
+        let err =
+            parse_pod_template("t.yaml", "apiVersion: apps/v1\nkind: Deployment\n").unwrap_err();
         assert!(err.contains("is a Deployment, not a Pod"), "{err}");
         let err = parse_pod_template("t.yaml", "- a\n").unwrap_err();
         assert!(err.contains("not a Pod"), "{err}");
@@ -158,7 +161,10 @@ mod tests {
     #[test]
     fn missing_template_names_the_option() {
         let mut conf = Configuration::default();
-        conf.set_string("kubernetes.pod-template-file.jobmanager", "/no/such/template.yaml");
+        conf.set_string(
+            "kubernetes.pod-template-file.jobmanager",
+            "/no/such/template.yaml",
+        );
         let err = read(&conf, &ClientEnvironment::default()).unwrap_err();
         assert!(err.contains("/no/such/template.yaml"), "{err}");
         assert!(err.contains("kubernetes.pod-template-file"), "{err}");

@@ -36,7 +36,9 @@ pub fn jobmanager_process_memory(conf: &Configuration) -> Result<MemorySize, Con
         });
     }
     let min = conf.memory(&JM_OVERHEAD_MIN)?.unwrap_or(MemorySize(0));
-    let max = conf.memory(&JM_OVERHEAD_MAX)?.unwrap_or(MemorySize(u64::MAX));
+    let max = conf
+        .memory(&JM_OVERHEAD_MAX)?
+        .unwrap_or(MemorySize(u64::MAX));
     if min > max {
         return Err(ConfigError {
             key: JM_OVERHEAD_MIN.key.to_string(),
@@ -71,22 +73,34 @@ mod tests {
     fn flink_size_adds_metaspace_and_overhead() {
         // 1024m + 256m metaspace = 1280m; overhead 1280/9 = 142.2m < 192m min.
         let conf = with(&[("jobmanager.memory.flink.size", "1024m")]);
-        assert_eq!(jobmanager_process_memory(&conf).unwrap().mebibytes(), 1280 + 192);
+        assert_eq!(
+            jobmanager_process_memory(&conf).unwrap().mebibytes(),
+            1280 + 192
+        );
         // 4096m + 256m = 4352m; overhead 483.5m, inside [192m, 1g].
         let conf = with(&[("jobmanager.memory.flink.size", "4096m")]);
-        assert_eq!(jobmanager_process_memory(&conf).unwrap().mebibytes(), 4352 + 483);
+        assert_eq!(
+            jobmanager_process_memory(&conf).unwrap().mebibytes(),
+            4352 + 483
+        );
     }
 
     #[test]
     fn heap_size_adds_off_heap() {
         // heap 1024m + off-heap 128m = 1152m flink; + 256m = 1408m; overhead 156m -> 192m.
         let conf = with(&[("jobmanager.memory.heap.size", "1g")]);
-        assert_eq!(jobmanager_process_memory(&conf).unwrap().mebibytes(), 1408 + 192);
+        assert_eq!(
+            jobmanager_process_memory(&conf).unwrap().mebibytes(),
+            1408 + 192
+        );
     }
 
     #[test]
     fn missing_memory_names_the_option_to_set() {
         let err = jobmanager_process_memory(&Configuration::default()).unwrap_err();
-        assert!(err.to_string().contains("-Djobmanager.memory.process.size="));
+        assert!(
+            err.to_string()
+                .contains("-Djobmanager.memory.process.size=")
+        );
     }
 }

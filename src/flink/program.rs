@@ -34,10 +34,11 @@ pub const FETCHABLE_SCHEMES: &[&str] = &[
 /// Accept a jar URI the JobManager can fetch; reject a path on this machine
 /// (the cluster cannot see it) and schemes Flink has no fetcher for.
 pub fn check_jar_uri(uri: &str) -> Result<(), String> {
-    let scheme = uri
-        .split_once(':')
-        .map(|(s, _)| s)
-        .filter(|s| s.len() > 1 && s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)));
+    let scheme = uri.split_once(':').map(|(s, _)| s).filter(|s| {
+        s.len() > 1
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    });
     let Some(scheme) = scheme else {
         let name = uri.rsplit('/').next().unwrap_or(uri);
         return Err(format!(
@@ -86,7 +87,15 @@ mod tests {
 
     #[test]
     fn unknown_schemes_and_relative_local_uris_are_rejected() {
-        assert!(check_jar_uri("ftp://host/job.jar").unwrap_err().contains("'ftp:'"));
-        assert!(check_jar_uri("local://job.jar").unwrap_err().contains("absolute path"));
+        assert!(
+            check_jar_uri("ftp://host/job.jar")
+                .unwrap_err()
+                .contains("'ftp:'")
+        );
+        assert!(
+            check_jar_uri("local://job.jar")
+                .unwrap_err()
+                .contains("absolute path")
+        );
     }
 }

@@ -200,7 +200,10 @@ pub fn resolve(
     let high_availability = ha_enabled(&conf);
     if high_availability {
         conf.set_string(HA_CLUSTER_ID.key, cluster_id.clone());
-        if conf.string(&HA_STORAGE_DIR).is_none_or(|d| d.trim().is_empty()) {
+        if conf
+            .string(&HA_STORAGE_DIR)
+            .is_none_or(|d| d.trim().is_empty())
+        {
             return Err(invalid(
                 "high availability needs a storage directory: add -Dhigh-availability.storageDir=s3://bucket/flink-ha (any file system the JobManager can reach)",
             ));
@@ -208,7 +211,10 @@ pub fn resolve(
         let rpc_port = conf.int(&JOBMANAGER_RPC_PORT)?.to_string();
         fix_port(&mut conf, &HA_JOBMANAGER_PORT, &rpc_port)?;
     } else {
-        conf.set_string("jobmanager.rpc.address", format!("{cluster_id}.{namespace}"));
+        conf.set_string(
+            "jobmanager.rpc.address",
+            format!("{cluster_id}.{namespace}"),
+        );
     }
 
     let replicas = conf.int(&JOBMANAGER_REPLICAS)?;
@@ -222,8 +228,11 @@ pub fn resolve(
             "kubernetes.jobmanager.replicas is {replicas}, but standby JobManagers need high availability: add -Dhigh-availability.type=kubernetes -Dhigh-availability.storageDir=<dir>, or use 1 replica"
         )));
     }
-    let replicas = i32::try_from(replicas)
-        .map_err(|_| invalid(format!("kubernetes.jobmanager.replicas {replicas} is too large")))?;
+    let replicas = i32::try_from(replicas).map_err(|_| {
+        invalid(format!(
+            "kubernetes.jobmanager.replicas {replicas} is too large"
+        ))
+    })?;
 
     let cpu = conf.double(&JOBMANAGER_CPU)?;
     if cpu <= 0.0 {
@@ -401,7 +410,10 @@ fn write_program(conf: &mut Configuration, program: &Program) {
     conf.set("execution.shutdown-on-attached-exit", json!(false));
     conf.set_string(
         "execution.state-recovery.claim-mode",
-        program.claim_mode.clone().unwrap_or_else(|| "NO_CLAIM".into()),
+        program
+            .claim_mode
+            .clone()
+            .unwrap_or_else(|| "NO_CLAIM".into()),
     );
     conf.set(
         "execution.state-recovery.ignore-unclaimed-state",
@@ -417,7 +429,11 @@ fn write_program(conf: &mut Configuration, program: &Program) {
 
 /// Kubernetes needs fixed ports: a range is an error and 0 ("any port")
 /// becomes Flink's fixed fallback, written back into the configuration.
-fn fix_port(conf: &mut Configuration, option: &FlinkOption, fallback: &str) -> Result<i32, SpecError> {
+fn fix_port(
+    conf: &mut Configuration,
+    option: &FlinkOption,
+    fallback: &str,
+) -> Result<i32, SpecError> {
     let port = parse_fixed_port(conf, option)?;
     if port == 0 {
         conf.set_string(option.key, fallback);
@@ -438,7 +454,10 @@ fn parse_fixed_port(conf: &Configuration, option: &FlinkOption) -> Result<i32, S
         ))
     })?;
     if !(0..=65535).contains(&port) {
-        return Err(invalid(format!("{}={port} is not a port number (1-65535)", option.key)));
+        return Err(invalid(format!(
+            "{}={port} is not a port number (1-65535)",
+            option.key
+        )));
     }
     Ok(port)
 }
@@ -448,7 +467,12 @@ fn port(conf: &Configuration, option: &FlinkOption) -> Result<i32, SpecError> {
     i32::try_from(port)
         .ok()
         .filter(|p| (1..=65535).contains(p))
-        .ok_or_else(|| invalid(format!("{}={port} is not a port number (1-65535)", option.key)))
+        .ok_or_else(|| {
+            invalid(format!(
+                "{}={port} is not a port number (1-65535)",
+                option.key
+            ))
+        })
 }
 
 fn limit_factor(conf: &Configuration, option: &FlinkOption) -> Result<f64, SpecError> {
@@ -465,14 +489,20 @@ fn limit_factor(conf: &Configuration, option: &FlinkOption) -> Result<f64, SpecE
 /// Flink's HA switch: anything but `NONE`/`standalone` turns HA on.
 pub fn ha_enabled(conf: &Configuration) -> bool {
     let mode = conf.string(&HA_TYPE).unwrap_or_default();
-    !(mode.eq_ignore_ascii_case("none") || mode.eq_ignore_ascii_case("standalone") || mode.trim().is_empty())
+    !(mode.eq_ignore_ascii_case("none")
+        || mode.eq_ignore_ascii_case("standalone")
+        || mode.trim().is_empty())
 }
 
 fn master_env(conf: &Configuration) -> Vec<(String, String)> {
     conf.iter()
         .filter_map(|(k, v)| {
-            k.strip_prefix("containerized.master.env.")
-                .map(|name| (name.to_string(), crate::config::syntax::value_to_flink_string(v)))
+            k.strip_prefix("containerized.master.env.").map(|name| {
+                (
+                    name.to_string(),
+                    crate::config::syntax::value_to_flink_string(v),
+                )
+            })
         })
         .collect()
 }
@@ -485,7 +515,10 @@ fn hash_map_ordered(
     let mut names: Vec<&String> = entries.iter().map(|(k, _)| k).collect();
     names.sort();
     if names.windows(2).any(|w| w[0] == w[1]) {
-        return Err(invalid(format!("{} names the same entry twice: keep one", option.key)));
+        return Err(invalid(format!(
+            "{} names the same entry twice: keep one",
+            option.key
+        )));
     }
     Ok(crate::config::syntax::java_hash_map_order(entries))
 }
@@ -519,8 +552,18 @@ fn tolerations(maps: &[Vec<(String, String)>]) -> Result<Vec<Toleration>, SpecEr
         .collect()
 }
 
-fn owner_references(maps: &[Vec<(String, String)>], warnings: &mut Vec<String>) -> Vec<OwnerReference> {
-    let known = ["apiversion", "blockownerdeletion", "controller", "kind", "name", "uid"];
+fn owner_references(
+    maps: &[Vec<(String, String)>],
+    warnings: &mut Vec<String>,
+) -> Vec<OwnerReference> {
+    let known = [
+        "apiversion",
+        "blockownerdeletion",
+        "controller",
+        "kind",
+        "name",
+        "uid",
+    ];
     maps.iter()
         .map(|m| {
             for (k, _) in m {
@@ -591,7 +634,9 @@ fn validate_volumes(spec: &ClusterSpec) -> Result<(), SpecError> {
             && claim.len() <= 253
             && claim.split('.').all(|part| {
                 !part.is_empty()
-                    && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
                     && !part.starts_with('-')
                     && !part.ends_with('-')
             });

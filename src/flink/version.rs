@@ -114,7 +114,12 @@ mod tests {
     fn parses_and_rejects_versions() {
         assert_eq!("2.3".parse::<FlinkVersion>(), Ok(FlinkVersion::DEFAULT));
         assert_eq!("2.3.0".parse::<FlinkVersion>(), Ok(FlinkVersion::DEFAULT));
-        assert!("1.17".parse::<FlinkVersion>().unwrap_err().contains("--flink-version 2.3"));
+        assert!(
+            "1.17"
+                .parse::<FlinkVersion>()
+                .unwrap_err()
+                .contains("--flink-version 2.3")
+        );
         assert!("two".parse::<FlinkVersion>().is_err());
         assert_eq!(
             FlinkVersion::DEFAULT.default_image(),

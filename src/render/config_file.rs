@@ -81,23 +81,36 @@ mod tests {
             &conf(&[
                 ("blob.server.port", json!("6124")),
                 ("taskmanager.numberOfTaskSlots", json!(1)),
-                ("pipeline.jars", json!(["local:///opt/flink/usrlib/job.jar"])),
+                (
+                    "pipeline.jars",
+                    json!(["local:///opt/flink/usrlib/job.jar"]),
+                ),
                 ("execution.attached", json!(true)),
                 ("$internal.application.main", json!("com.example.Job")),
             ]),
             true,
         )
         .unwrap();
-        assert!(text.contains("blob:\n  server:\n    port: \"6124\"\n"), "{text}");
+        assert!(
+            text.contains("blob:\n  server:\n    port: \"6124\"\n"),
+            "{text}"
+        );
         assert!(text.contains("numberOfTaskSlots: 1\n"), "{text}");
-        assert!(text.contains("jars:\n  - local:///opt/flink/usrlib/job.jar\n"), "{text}");
-        assert!(text.contains("$internal:\n  application:\n    main: com.example.Job\n"), "{text}");
+        assert!(
+            text.contains("jars:\n  - local:///opt/flink/usrlib/job.jar\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("$internal:\n  application:\n    main: com.example.Job\n"),
+            "{text}"
+        );
     }
 
     #[test]
     fn long_values_are_not_wrapped() {
         let long = "--add-opens=java.base/java.lang=ALL-UNNAMED ".repeat(10);
-        let text = render_config_yaml(&conf(&[("env.java.opts.all", json!(long.trim()))]), true).unwrap();
+        let text =
+            render_config_yaml(&conf(&[("env.java.opts.all", json!(long.trim()))]), true).unwrap();
         let line = text.lines().find(|l| l.contains("all:")).unwrap();
         assert!(line.ends_with("ALL-UNNAMED"), "{text}");
     }

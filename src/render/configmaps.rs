@@ -38,7 +38,11 @@ pub fn flink_config(spec: &ClusterSpec) -> Result<ConfigMap, String> {
         spec.release.config_file_name.to_string(),
         config_file::render_config_yaml(&spec.shipped_config, spec.release.nested_config)?,
     );
-    Ok(config_map(spec, flink_config_map_name(&spec.cluster_id), data))
+    Ok(config_map(
+        spec,
+        flink_config_map_name(&spec.cluster_id),
+        data,
+    ))
 }
 
 /// `pod-template-<id>`, when a TaskManager pod template is configured.

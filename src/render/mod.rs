@@ -18,8 +18,8 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Accompanying {
-    Service(Service),
-    ConfigMap(ConfigMap),
+    Service(Box<Service>),
+    ConfigMap(Box<ConfigMap>),
 }
 
 impl Accompanying {
@@ -117,15 +117,19 @@ pub fn render(spec: &ClusterSpec) -> Result<RenderedCluster, String> {
     };
     let mut accompanying = Vec::new();
     if let Some(internal) = services::internal_service(spec) {
-        accompanying.push(Accompanying::Service(internal));
+        accompanying.push(Accompanying::Service(Box::new(internal)));
     }
-    accompanying.push(Accompanying::Service(services::rest_service(spec)));
+    accompanying.push(Accompanying::Service(Box::new(services::rest_service(
+        spec,
+    ))));
     if let Some(hadoop) = configmaps::hadoop_config(spec) {
-        accompanying.push(Accompanying::ConfigMap(hadoop));
+        accompanying.push(Accompanying::ConfigMap(Box::new(hadoop)));
     }
-    accompanying.push(Accompanying::ConfigMap(configmaps::flink_config(spec)?));
+    accompanying.push(Accompanying::ConfigMap(Box::new(configmaps::flink_config(
+        spec,
+    )?)));
     if let Some(template) = configmaps::pod_template(spec) {
-        accompanying.push(Accompanying::ConfigMap(template));
+        accompanying.push(Accompanying::ConfigMap(Box::new(template)));
     }
     Ok(RenderedCluster {
         deployment,

@@ -8,7 +8,7 @@ use crate::flink::spec::{ClusterSpec, HadoopConf};
 use k8s_openapi::api::core::v1::{
     ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource,
     KeyToPath, LocalObjectReference, ObjectFieldSelector, PersistentVolumeClaimVolumeSource, Pod,
-    PodSpec, ResourceRequirements, SecretKeySelector, SecretVolumeSource, Volume, VolumeMount,
+    PodSpec, SecretKeySelector, SecretVolumeSource, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -118,7 +118,8 @@ fn key_to_path(file: &str) -> KeyToPath {
 /// and basic environment (`InitJobManagerDecorator`).
 fn init_jobmanager(spec: &ClusterSpec, pod: &mut FlinkPod) {
     let pod_labels = pod.metadata.labels.take().unwrap_or_default();
-    let user_and_selector = labels::merged_under(&spec.labels, labels::jobmanager_selector(&spec.cluster_id));
+    let user_and_selector =
+        labels::merged_under(&spec.labels, labels::jobmanager_selector(&spec.cluster_id));
     pod.metadata.labels = Some(labels::merged(
         pod_labels,
         &user_and_selector.into_iter().collect::<Vec<_>>(),
@@ -153,9 +154,9 @@ fn init_jobmanager(spec: &ClusterSpec, pod: &mut FlinkPod) {
     if !spec.image_pull_secrets.is_empty() {
         push(
             &mut pod.spec.image_pull_secrets,
-            spec.image_pull_secrets.iter().map(|name| LocalObjectReference {
-                name: name.clone(),
-            }),
+            spec.image_pull_secrets
+                .iter()
+                .map(|name| LocalObjectReference { name: name.clone() }),
         );
     }
     if !spec.node_selector.is_empty() {
@@ -176,13 +177,19 @@ fn init_jobmanager(spec: &ClusterSpec, pod: &mut FlinkPod) {
         Some(template) if !spec.image_pull_policy_explicit => Some(template),
         _ => Some(spec.image_pull_policy.clone()),
     };
-    let mut resources = main.resources.take().unwrap_or_else(ResourceRequirements::default);
+    let mut resources = main.resources.take().unwrap_or_default();
     let requests = resources.requests.get_or_insert_with(Default::default);
     requests.insert("cpu".into(), Quantity(spec.cpu_request.clone()));
-    requests.insert("memory".into(), Quantity(format!("{}Mi", spec.memory_request_mib)));
+    requests.insert(
+        "memory".into(),
+        Quantity(format!("{}Mi", spec.memory_request_mib)),
+    );
     let limits = resources.limits.get_or_insert_with(Default::default);
     limits.insert("cpu".into(), Quantity(spec.cpu_limit.clone()));
-    limits.insert("memory".into(), Quantity(format!("{}Mi", spec.memory_limit_mib)));
+    limits.insert(
+        "memory".into(),
+        Quantity(format!("{}Mi", spec.memory_limit_mib)),
+    );
     main.resources = Some(resources);
     if !spec.host_network {
         let port = |name: &str, port: i32| ContainerPort {
@@ -241,18 +248,20 @@ fn env_secrets(spec: &ClusterSpec, pod: &mut FlinkPod) {
     }
     push(
         &mut pod.main.env,
-        spec.env_secret_key_refs.iter().map(|(name, secret, key)| EnvVar {
-            name: name.clone(),
-            value_from: Some(EnvVarSource {
-                secret_key_ref: Some(SecretKeySelector {
-                    name: secret.clone(),
-                    key: key.clone(),
-                    ..SecretKeySelector::default()
+        spec.env_secret_key_refs
+            .iter()
+            .map(|(name, secret, key)| EnvVar {
+                name: name.clone(),
+                value_from: Some(EnvVarSource {
+                    secret_key_ref: Some(SecretKeySelector {
+                        name: secret.clone(),
+                        key: key.clone(),
+                        ..SecretKeySelector::default()
+                    }),
+                    ..EnvVarSource::default()
                 }),
-                ..EnvVarSource::default()
+                ..EnvVar::default()
             }),
-            ..EnvVar::default()
-        }),
     );
 }
 
@@ -341,7 +350,10 @@ fn hadoop_conf_mount(spec: &ClusterSpec, pod: &mut FlinkPod) {
         &mut pod.main.volume_mounts,
         [mount("hadoop-config-volume", HADOOP_CONF_DIR_IN_POD)],
     );
-    push(&mut pod.main.env, [env("HADOOP_CONF_DIR", HADOOP_CONF_DIR_IN_POD)]);
+    push(
+        &mut pod.main.env,
+        [env("HADOOP_CONF_DIR", HADOOP_CONF_DIR_IN_POD)],
+    );
 }
 
 /// The Flink configuration and logging files (`FlinkConfMountDecorator`).

@@ -30,7 +30,9 @@ pub fn internal_service(spec: &ClusterSpec) -> Option<Service> {
                 labels::common(&spec.cluster_id),
                 &spec.internal_service_labels,
             )),
-            annotations: labels::non_empty(spec.internal_service_annotations.iter().cloned().collect()),
+            annotations: labels::non_empty(
+                spec.internal_service_annotations.iter().cloned().collect(),
+            ),
             ..ObjectMeta::default()
         },
         spec: Some(ServiceSpec {

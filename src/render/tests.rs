@@ -9,7 +9,8 @@ use crate::flink::version::FlinkVersion;
 use k8s_openapi::api::core::v1::{Container, PodSpec};
 use serde_json::{Value, json};
 
-const BASE_CONFIG: &str = "jobmanager.memory.process.size: 1600m\ntaskmanager.memory.process.size: 1728m\n";
+const BASE_CONFIG: &str =
+    "jobmanager.memory.process.size: 1600m\ntaskmanager.memory.process.size: 1728m\n";
 
 fn request(dynamic: &[(&str, &str)]) -> ClusterRequest {
     ClusterRequest {
@@ -18,10 +19,16 @@ fn request(dynamic: &[(&str, &str)]) -> ClusterRequest {
         conf_dir: ConfDir {
             source: ConfSource::BuiltIn,
             base: parse_config_yaml(BASE_CONFIG, "test").expect("base config"),
-            log_files: vec![("log4j-console.properties".into(), "rootLogger.level = INFO\n".into())],
+            log_files: vec![(
+                "log4j-console.properties".into(),
+                "rootLogger.level = INFO\n".into(),
+            )],
             legacy_file: false,
         },
-        dynamic: dynamic.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        dynamic: dynamic
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         cluster_id: Some("c1".into()),
         namespace_flag: Some("ns".into()),
         context_namespace: None,
@@ -41,7 +48,12 @@ fn rendered(dynamic: &[(&str, &str)]) -> RenderedCluster {
 }
 
 fn pod_spec(cluster: &RenderedCluster) -> &PodSpec {
-    cluster.deployment.spec.as_ref().and_then(|s| s.template.spec.as_ref()).expect("pod spec")
+    cluster
+        .deployment
+        .spec
+        .as_ref()
+        .and_then(|s| s.template.spec.as_ref())
+        .expect("pod spec")
 }
 
 fn main_container(cluster: &RenderedCluster) -> &Container {
@@ -52,7 +64,10 @@ fn json_of<T: serde::Serialize>(value: &T) -> Value {
     serde_json::to_value(value).expect("json")
 }
 
-fn service<'a>(cluster: &'a RenderedCluster, name: &str) -> &'a k8s_openapi::api::core::v1::Service {
+fn service<'a>(
+    cluster: &'a RenderedCluster,
+    name: &str,
+) -> &'a k8s_openapi::api::core::v1::Service {
     cluster
         .accompanying
         .iter()
@@ -87,8 +102,14 @@ fn resources_follow_limit_factors_with_java_number_formatting() {
         ("jobmanager.memory.process.size", "1g"),
     ]);
     let resources = json_of(&main_container(&cluster).resources);
-    assert_eq!(resources["requests"], json!({"cpu": "0.5", "memory": "1024Mi"}));
-    assert_eq!(resources["limits"], json!({"cpu": "1.5", "memory": "1536Mi"}));
+    assert_eq!(
+        resources["requests"],
+        json!({"cpu": "0.5", "memory": "1024Mi"})
+    );
+    assert_eq!(
+        resources["limits"],
+        json!({"cpu": "1.5", "memory": "1536Mi"})
+    );
 }
 
 #[test]
@@ -101,10 +122,21 @@ fn user_labels_never_override_the_selector() {
     let labels = meta.labels.as_ref().expect("labels");
     assert_eq!(labels["app"], "c1");
     assert_eq!(labels["team"], "data");
-    assert_eq!(meta.annotations.as_ref().expect("annotations")["owner"], "me");
-    let pod_meta = cluster.deployment.spec.as_ref().and_then(|s| s.template.metadata.as_ref()).expect("pod meta");
+    assert_eq!(
+        meta.annotations.as_ref().expect("annotations")["owner"],
+        "me"
+    );
+    let pod_meta = cluster
+        .deployment
+        .spec
+        .as_ref()
+        .and_then(|s| s.template.metadata.as_ref())
+        .expect("pod meta");
     assert_eq!(pod_meta.labels.as_ref().expect("pod labels")["app"], "c1");
-    assert_eq!(pod_meta.annotations.as_ref().expect("pod annotations")["owner"], "me");
+    assert_eq!(
+        pod_meta.annotations.as_ref().expect("pod annotations")["owner"],
+        "me"
+    );
 }
 
 #[test]
@@ -115,11 +147,26 @@ fn service_labels_let_the_user_win_but_selectors_stay() {
         ("kubernetes.internal-service.labels", "tier:rpc"),
     ]);
     let rest = service(&cluster, "c1-rest");
-    assert_eq!(rest.metadata.labels.as_ref().expect("labels")["tier"], "web");
-    assert_eq!(rest.metadata.annotations.as_ref().expect("annotations")["lb"], "internal");
-    assert_eq!(rest.spec.as_ref().and_then(|s| s.selector.as_ref()).expect("selector")["component"], "jobmanager");
+    assert_eq!(
+        rest.metadata.labels.as_ref().expect("labels")["tier"],
+        "web"
+    );
+    assert_eq!(
+        rest.metadata.annotations.as_ref().expect("annotations")["lb"],
+        "internal"
+    );
+    assert_eq!(
+        rest.spec
+            .as_ref()
+            .and_then(|s| s.selector.as_ref())
+            .expect("selector")["component"],
+        "jobmanager"
+    );
     let internal = service(&cluster, "c1");
-    assert_eq!(internal.metadata.labels.as_ref().expect("labels")["tier"], "rpc");
+    assert_eq!(
+        internal.metadata.labels.as_ref().expect("labels")["tier"],
+        "rpc"
+    );
 }
 
 #[test]
@@ -140,8 +187,17 @@ fn each_exposed_type_renders_its_service() {
 #[test]
 fn rest_port_and_bind_port_split_into_port_and_target_port() {
     let cluster = rendered(&[("rest.port", "8082"), ("rest.bind-port", "9091")]);
-    let port = json_of(&service(&cluster, "c1-rest").spec.as_ref().expect("spec").ports);
-    assert_eq!(port[0], json!({"name": "rest", "port": 8082, "targetPort": 9091}));
+    let port = json_of(
+        &service(&cluster, "c1-rest")
+            .spec
+            .as_ref()
+            .expect("spec")
+            .ports,
+    );
+    assert_eq!(
+        port[0],
+        json!({"name": "rest", "port": 8082, "targetPort": 9091})
+    );
     let ports = json_of(&main_container(&cluster).ports);
     assert_eq!(ports[0], json!({"name": "rest", "containerPort": 8082}));
 }
@@ -153,8 +209,15 @@ fn high_availability_drops_the_internal_service_and_keeps_the_rpc_address() {
         ("high-availability.storageDir", "s3://ha"),
         ("kubernetes.jobmanager.replicas", "2"),
     ]);
-    assert_eq!(cluster.accompanying.len(), 2, "rest service and config map only");
-    assert_eq!(cluster.deployment.spec.as_ref().and_then(|s| s.replicas), Some(2));
+    assert_eq!(
+        cluster.accompanying.len(),
+        2,
+        "rest service and config map only"
+    );
+    assert_eq!(
+        cluster.deployment.spec.as_ref().and_then(|s| s.replicas),
+        Some(2)
+    );
     let conf = config_yaml(&cluster);
     assert_eq!(conf["high-availability.cluster-id"], "c1");
     assert_eq!(conf["high-availability.jobmanager.port"], "6123");
@@ -174,14 +237,23 @@ fn host_network_drops_container_ports_and_changes_dns_policy() {
 fn scheduling_options_reach_the_pod() {
     let cluster = rendered(&[
         ("kubernetes.jobmanager.node-selector", "disk:ssd"),
-        ("kubernetes.jobmanager.tolerations", "key:k1,operator:Equal,value:v1,effect:NoSchedule;key:k2,operator:Exists,effect:NoExecute,tolerationSeconds:30"),
+        (
+            "kubernetes.jobmanager.tolerations",
+            "key:k1,operator:Equal,value:v1,effect:NoSchedule;key:k2,operator:Exists,effect:NoExecute,tolerationSeconds:30",
+        ),
         ("kubernetes.container.image.pull-secrets", "regcred;other"),
         ("kubernetes.jobmanager.service-account", "flink-jm"),
     ]);
     let pod = json_of(pod_spec(&cluster));
     assert_eq!(pod["nodeSelector"], json!({"disk": "ssd"}));
-    assert_eq!(pod["tolerations"][1], json!({"key": "k2", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 30}));
-    assert_eq!(pod["imagePullSecrets"], json!([{"name": "regcred"}, {"name": "other"}]));
+    assert_eq!(
+        pod["tolerations"][1],
+        json!({"key": "k2", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 30})
+    );
+    assert_eq!(
+        pod["imagePullSecrets"],
+        json!([{"name": "regcred"}, {"name": "other"}])
+    );
     assert_eq!(pod["serviceAccountName"], "flink-jm");
     assert_eq!(pod["serviceAccount"], "flink-jm");
 }
@@ -212,30 +284,71 @@ fn command_args_log_dir_conf_dir_and_image() {
     ]);
     let main = json_of(main_container(&cluster));
     assert_eq!(main["command"], json!(["/entry.sh"]));
-    assert_eq!(main["args"], json!(["bash", "-c", "kubernetes-jobmanager.sh kubernetes-session -Dx=y"]));
+    assert_eq!(
+        main["args"],
+        json!([
+            "bash",
+            "-c",
+            "kubernetes-jobmanager.sh kubernetes-session -Dx=y"
+        ])
+    );
     assert_eq!(main["image"], "my/flink:2.3");
     assert_eq!(main["imagePullPolicy"], "Always");
-    let names: Vec<&str> = main["env"].as_array().expect("env").iter().filter_map(|e| e["name"].as_str()).collect();
+    let names: Vec<&str> = main["env"]
+        .as_array()
+        .expect("env")
+        .iter()
+        .filter_map(|e| e["name"].as_str())
+        .collect();
     assert_eq!(names, ["FOO", "_POD_IP_ADDRESS", "FLINK_LOG_DIR"]);
-    assert_eq!(main["volumeMounts"][1], json!({"name": "flink-config-volume", "mountPath": "/etc/flink"}));
+    assert_eq!(
+        main["volumeMounts"][1],
+        json!({"name": "flink-config-volume", "mountPath": "/etc/flink"})
+    );
 }
 
 #[test]
 fn secrets_env_secrets_and_claims_become_volumes_in_flinks_order() {
     let cluster = rendered(&[
         ("kubernetes.secrets", "zeta:/z,alpha:/a"),
-        ("kubernetes.env.secretKeyRef", "env:USER,secret:creds,key:user"),
+        (
+            "kubernetes.env.secretKeyRef",
+            "env:USER,secret:creds,key:user",
+        ),
         ("kubernetes.persistent-volume-claims", "data.claim:/data"),
         ("kubernetes.persistent-volume-claim-read-only", "true"),
     ]);
     let pod = json_of(pod_spec(&cluster));
-    let volumes: Vec<&str> = pod["volumes"].as_array().expect("volumes").iter().filter_map(|v| v["name"].as_str()).collect();
+    let volumes: Vec<&str> = pod["volumes"]
+        .as_array()
+        .expect("volumes")
+        .iter()
+        .filter_map(|v| v["name"].as_str())
+        .collect();
     // Java's HashMap iterates "zeta" before "alpha" (see config::syntax tests).
-    assert_eq!(volumes, ["user-artifacts-volume", "zeta-volume", "alpha-volume", "data-claim-pvc", "flink-config-volume"]);
-    assert_eq!(pod["volumes"][3]["persistentVolumeClaim"], json!({"claimName": "data.claim", "readOnly": true}));
+    assert_eq!(
+        volumes,
+        [
+            "user-artifacts-volume",
+            "zeta-volume",
+            "alpha-volume",
+            "data-claim-pvc",
+            "flink-config-volume"
+        ]
+    );
+    assert_eq!(
+        pod["volumes"][3]["persistentVolumeClaim"],
+        json!({"claimName": "data.claim", "readOnly": true})
+    );
     let main = json_of(main_container(&cluster));
-    assert_eq!(main["env"][1]["valueFrom"]["secretKeyRef"], json!({"name": "creds", "key": "user"}));
-    assert_eq!(main["volumeMounts"][3], json!({"name": "data-claim-pvc", "mountPath": "/data", "readOnly": true}));
+    assert_eq!(
+        main["env"][1]["valueFrom"]["secretKeyRef"],
+        json!({"name": "creds", "key": "user"})
+    );
+    assert_eq!(
+        main["volumeMounts"][3],
+        json!({"name": "data-claim-pvc", "mountPath": "/data", "readOnly": true})
+    );
 }
 
 #[test]
@@ -273,36 +386,77 @@ spec:
         jobmanager_pod_template: Some(template),
         ..LocalFiles::default()
     };
-    let cluster = render_with(&[("kubernetes.jobmanager.node-selector", "disk:ssd")], local);
+    let cluster = render_with(
+        &[("kubernetes.jobmanager.node-selector", "disk:ssd")],
+        local,
+    );
     let pod = json_of(pod_spec(&cluster));
-    assert_eq!(pod["serviceAccount"], "template-sa", "template beats the default");
+    assert_eq!(
+        pod["serviceAccount"], "template-sa",
+        "template beats the default"
+    );
     assert_eq!(pod["dnsPolicy"], "Default");
     assert_eq!(pod["initContainers"][0]["name"], "init");
     assert_eq!(pod["nodeSelector"], json!({"zone": "a", "disk": "ssd"}));
-    let containers: Vec<&str> = pod["containers"].as_array().expect("containers").iter().filter_map(|c| c["name"].as_str()).collect();
-    assert_eq!(containers, ["sidecar", "flink-main-container"], "main container last");
+    let containers: Vec<&str> = pod["containers"]
+        .as_array()
+        .expect("containers")
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(
+        containers,
+        ["sidecar", "flink-main-container"],
+        "main container last"
+    );
     let main = &pod["containers"][1];
-    assert_eq!(main["image"], "template/image:1", "template beats the default image");
-    assert_eq!(main["command"], json!(["/docker-entrypoint.sh"]), "command always overwritten");
+    assert_eq!(
+        main["image"], "template/image:1",
+        "template beats the default image"
+    );
+    assert_eq!(
+        main["command"],
+        json!(["/docker-entrypoint.sh"]),
+        "command always overwritten"
+    );
     assert_eq!(main["env"][0]["name"], "FROM_TEMPLATE");
     assert_eq!(main["ports"][0]["name"], "metrics");
     assert_eq!(main["resources"]["requests"]["ephemeral-storage"], "1Gi");
-    assert_eq!(main["resources"]["requests"]["cpu"], "1.0", "cpu overwritten");
+    assert_eq!(
+        main["resources"]["requests"]["cpu"], "1.0",
+        "cpu overwritten"
+    );
     assert_eq!(pod["volumes"][0]["name"], "scratch");
     assert_eq!(main["volumeMounts"][0]["name"], "scratch");
-    let pod_labels = json_of(&cluster.deployment.spec.as_ref().and_then(|s| s.template.metadata.as_ref()).and_then(|m| m.labels.clone()));
+    let pod_labels = json_of(
+        &cluster
+            .deployment
+            .spec
+            .as_ref()
+            .and_then(|s| s.template.metadata.as_ref())
+            .and_then(|m| m.labels.clone()),
+    );
     assert_eq!(pod_labels["app"], "c1", "selector wins over the template");
     assert_eq!(pod_labels["extra"], "yes-please");
 
     let explicit = render_with(
-        &[("kubernetes.container.image.ref", "explicit:2"), ("kubernetes.service-account", "explicit-sa")],
+        &[
+            ("kubernetes.container.image.ref", "explicit:2"),
+            ("kubernetes.service-account", "explicit-sa"),
+        ],
         LocalFiles {
             jobmanager_pod_template: pod_spec(&cluster).clone().into_template(),
             ..LocalFiles::default()
         },
     );
-    assert_eq!(main_container(&explicit).image.as_deref(), Some("explicit:2"));
-    assert_eq!(pod_spec(&explicit).service_account.as_deref(), Some("explicit-sa"));
+    assert_eq!(
+        main_container(&explicit).image.as_deref(),
+        Some("explicit:2")
+    );
+    assert_eq!(
+        pod_spec(&explicit).service_account.as_deref(),
+        Some("explicit-sa")
+    );
 }
 
 trait IntoTemplate {
@@ -326,20 +480,50 @@ fn taskmanager_template_and_hadoop_conf_travel_in_config_maps() {
         ..LocalFiles::default()
     };
     let cluster = render_with(&[], local);
-    let names: Vec<String> = cluster.accompanying.iter().map(|o| format!("{}/{}", o.kind(), o.name())).collect();
+    let names: Vec<String> = cluster
+        .accompanying
+        .iter()
+        .map(|o| format!("{}/{}", o.kind(), o.name()))
+        .collect();
     assert_eq!(
         names,
-        ["Service/c1", "Service/c1-rest", "ConfigMap/hadoop-config-c1", "ConfigMap/flink-config-c1", "ConfigMap/pod-template-c1"]
+        [
+            "Service/c1",
+            "Service/c1-rest",
+            "ConfigMap/hadoop-config-c1",
+            "ConfigMap/flink-config-c1",
+            "ConfigMap/pod-template-c1"
+        ]
     );
     let main = json_of(main_container(&cluster));
-    let mounts: Vec<&str> = main["volumeMounts"].as_array().expect("mounts").iter().filter_map(|m| m["mountPath"].as_str()).collect();
-    assert_eq!(mounts, ["/opt/flink/artifacts", "/opt/hadoop/conf", "/opt/flink/conf", "/opt/flink/pod-template"]);
-    assert_eq!(main["env"][1], json!({"name": "HADOOP_CONF_DIR", "value": "/opt/hadoop/conf"}));
+    let mounts: Vec<&str> = main["volumeMounts"]
+        .as_array()
+        .expect("mounts")
+        .iter()
+        .filter_map(|m| m["mountPath"].as_str())
+        .collect();
+    assert_eq!(
+        mounts,
+        [
+            "/opt/flink/artifacts",
+            "/opt/hadoop/conf",
+            "/opt/flink/conf",
+            "/opt/flink/pod-template"
+        ]
+    );
+    assert_eq!(
+        main["env"][1],
+        json!({"name": "HADOOP_CONF_DIR", "value": "/opt/hadoop/conf"})
+    );
 
     let existing = rendered(&[("kubernetes.hadoop.conf.config-map.name", "my-hadoop")]);
     let pod = json_of(pod_spec(&existing));
     assert_eq!(pod["volumes"][1]["configMap"], json!({"name": "my-hadoop"}));
-    assert_eq!(existing.accompanying.len(), 3, "an existing ConfigMap is mounted, not created");
+    assert_eq!(
+        existing.accompanying.len(),
+        3,
+        "an existing ConfigMap is mounted, not created"
+    );
 }
 
 #[test]
@@ -350,7 +534,11 @@ fn shipped_configuration_has_flinks_rewrites() {
         ("taskmanager.host", "localhost"),
     ]);
     let conf = config_yaml(&cluster);
-    for removed in ["rest.bind-address", "kubernetes.config.file", "taskmanager.host"] {
+    for removed in [
+        "rest.bind-address",
+        "kubernetes.config.file",
+        "taskmanager.host",
+    ] {
         assert!(conf.get(removed).is_none(), "{removed} must not be shipped");
     }
     assert_eq!(conf["blob.server.port"], "6124");
@@ -381,18 +569,30 @@ fn application_program_goes_into_the_configuration() {
     let conf = config_yaml(&cluster);
     assert_eq!(conf["pipeline.jars"], json!(["s3://jobs/etl.jar"]));
     assert_eq!(conf["$internal.application.main"], "com.example.Etl");
-    assert_eq!(conf["$internal.application.program-args"], json!(["--date", "2026-11-27"]));
+    assert_eq!(
+        conf["$internal.application.program-args"],
+        json!(["--date", "2026-11-27"])
+    );
     assert_eq!(conf["parallelism.default"], 4);
     assert_eq!(conf["execution.state-recovery.path"], "s3://sp/1");
-    assert_eq!(conf["execution.state-recovery.ignore-unclaimed-state"], true);
+    assert_eq!(
+        conf["execution.state-recovery.ignore-unclaimed-state"],
+        true
+    );
     assert_eq!(conf["execution.state-recovery.claim-mode"], "CLAIM");
     assert_eq!(conf["execution.attached"], false);
-    assert_eq!(main_container(&cluster).args.as_ref().expect("args")[2], "kubernetes-jobmanager.sh kubernetes-application ");
+    assert_eq!(
+        main_container(&cluster).args.as_ref().expect("args")[2],
+        "kubernetes-jobmanager.sh kubernetes-application "
+    );
 }
 
 #[test]
 fn rendering_is_deterministic() {
-    let options = [("kubernetes.secrets", "a:/a,b:/b,c:/c"), ("containerized.master.env.X", "1")];
+    let options = [
+        ("kubernetes.secrets", "a:/a,b:/b,c:/c"),
+        ("containerized.master.env.X", "1"),
+    ];
     assert_eq!(rendered(&options), rendered(&options));
 }
 
@@ -404,5 +604,8 @@ fn unsupported_features_are_refused_rather_than_rendered_differently() {
     ]);
     let conf = spec::effective_configuration(&request);
     let err = spec::resolve(&request, conf, LocalFiles::default()).unwrap_err();
-    assert!(err.to_string().contains("kerberos-mount.enabled=false"), "{err}");
+    assert!(
+        err.to_string().contains("kerberos-mount.enabled=false"),
+        "{err}"
+    );
 }

@@ -35,6 +35,8 @@ mod rest;
 mod reviews;
 mod selectors;
 mod server;
+mod spdy;
+mod spdy_portforward;
 mod state;
 mod status;
 mod store;
