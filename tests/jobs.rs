@@ -466,10 +466,21 @@ fn jobs_go_through_the_services_proxy_and_a_port_forward() {
         "the jar went through the services proxy"
     );
     wait_tasks_running(flink.session, &job);
-    let table = succeed(
+    let listed = kubectl_flink(
         home.path(),
-        &[&["session", "list", "px", "--via", "proxy"][..], &base].concat(),
+        &[
+            &["session", "list", "px", "--via", "proxy", "-v"][..],
+            &base,
+        ]
+        .concat(),
     );
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    assert!(
+        stderr(&listed).contains("Talking to services proxy to default/px-rest."),
+        "-v names the route: {}",
+        stderr(&listed)
+    );
+    let table = stdout(&listed);
     assert!(
         job_line(&table, &job).is_some_and(|l| l.contains("RUNNING")),
         "{table}"
@@ -503,6 +514,15 @@ fn jobs_go_through_the_services_proxy_and_a_port_forward() {
             .any(|r| r.path == "/api/v1/namespaces/default/pods/px-jm/portforward"),
         "the savepoint went through a port-forward"
     );
+    let forwards = server
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/portforward"))
+        .count();
+    assert_eq!(
+        forwards, 1,
+        "trigger and polls share one kept-alive port-forward"
+    );
     assert!(
         !proxied("jobs/overview") && !server.requests().iter().any(|r| r.path.contains("/proxy/"))
     );
@@ -531,7 +551,9 @@ fn jobs_go_through_the_services_proxy_and_a_port_forward() {
         1,
     );
     assert!(
-        line.contains("cannot reach the JobManager of cluster nothere"),
+        line.contains(
+            "cluster nothere was not found (no service nothere-rest in namespace default)"
+        ),
         "{line}"
     );
 }

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod flink;
 pub mod get;
+pub mod rbac;
 pub mod jobs;
 pub mod session;
 pub mod target;
@@ -100,6 +101,8 @@ pub enum Command {
     App(app::AppArgs),
     /// List Flink clusters (found by their labels) with their state
     Get(get::GetArgs),
+    /// Create the service account and Role Flink's JobManager needs (and, with --user, a user's rights)
+    RbacSetup(rbac::RbacSetupArgs),
     /// Print the plugin version and the Flink version it targets
     Version,
 }

@@ -23,7 +23,7 @@ pub fn reason(error: &kube::Error) -> String {
 pub fn api_failure(what: &str, namespace: &str, error: &kube::Error) -> Error {
     match status_code(error) {
         Some(403) => Error::Failed(format!(
-            "not allowed to {what} in namespace {namespace}: {}: ask for these rights, and check them with `kubectl auth can-i --list -n {namespace}`",
+            "not allowed to {what} in namespace {namespace}: {}: an admin can grant what kubectl-flink needs with `kubectl flink rbac-setup -n {namespace} --user <you>` (check with `kubectl auth can-i --list -n {namespace}`)",
             reason(error)
         )),
         Some(_) => Error::Failed(format!(

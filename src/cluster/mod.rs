@@ -2,6 +2,7 @@
 //! kubectl does.
 
 pub mod access;
+pub mod apply;
 pub mod client;
 pub mod deploy;
 pub mod errors;

@@ -98,8 +98,11 @@ impl JobTarget {
             RestError::JobNotFound(job) => {
                 format!("job {job} was not found in cluster {cluster}: list jobs with `{list}`")
             }
+            RestError::ClusterNotFound(detail) => format!(
+                "cluster {cluster} was not found ({detail}): list clusters with `kubectl flink get`, or pick the namespace with -n"
+            ),
             RestError::Unreachable(detail) => format!(
-                "cannot reach the JobManager of cluster {cluster}: {detail}: check that the cluster runs (`kubectl flink get {cluster}`), or pass --via forward or --rest-url"
+                "cannot reach the JobManager of cluster {cluster}: {detail}: check that it runs with `kubectl flink get {cluster}`, or try --via forward or --rest-url"
             ),
             RestError::Forbidden(detail) => format!(
                 "not allowed to reach the JobManager of cluster {cluster}: {detail}: ask for services/proxy or pods/portforward access, or port-forward yourself and pass --rest-url"
@@ -212,6 +215,7 @@ pub struct ListOptions {
     pub output: OutputFormat,
 }
 
+/// Flags to list options; `list` takes no positional besides the cluster.
 pub fn complete_list(
     global: &GlobalArgs,
     args: &JobListArgs,
@@ -294,6 +298,7 @@ pub struct CancelOptions {
     pub output: Option<OutputFormat>,
 }
 
+/// Flags to cancel options; the job id is checked before anything is sent.
 pub fn complete_cancel(
     global: &GlobalArgs,
     args: &JobCancelArgs,
@@ -356,6 +361,7 @@ pub struct SavepointOptions {
     pub output: Option<OutputFormat>,
 }
 
+/// Flags to savepoint options: cluster, job, optional directory.
 pub fn complete_savepoint(
     global: &GlobalArgs,
     args: &JobSavepointArgs,
@@ -466,6 +472,7 @@ pub struct RunOptions {
     pub output: Option<OutputFormat>,
 }
 
+/// Flags to run options: a local `.jar` and the body of Flink's run request.
 pub fn complete_run(global: &GlobalArgs, args: &JobRunArgs) -> Result<RunOptions> {
     let (target, mut extra) = complete_target(
         global,
@@ -507,7 +514,37 @@ pub fn complete_run(global: &GlobalArgs, args: &JobRunArgs) -> Result<RunOptions
 /// `kubectl flink session run`
 pub fn run(global: &GlobalArgs, args: JobRunArgs) -> Result<()> {
     let options = complete_run(global, &args)?;
+    for flag in misplaced_flags(&options.request.program_args_list) {
+        style::print_warning(&format!(
+            "{flag} comes after the jar, so it is passed to the job's main(): put kubectl-flink options before the jar"
+        ));
+    }
     block_on(run_jar(options))
+}
+
+/// kubectl-flink's own long options found among the program arguments:
+/// almost surely meant for kubectl-flink (everything after the jar is the
+/// program's, as in `flink run`).
+pub fn misplaced_flags(program_args: &[String]) -> Vec<&str> {
+    const OWN_FLAGS: [&str; 12] = [
+        "--rest-url",
+        "--via",
+        "--kubeconfig",
+        "--context",
+        "--namespace",
+        "--cluster-id",
+        "--class",
+        "--parallelism",
+        "--from-savepoint",
+        "--allow-non-restored-state",
+        "--claim-mode",
+        "--output",
+    ];
+    program_args
+        .iter()
+        .map(|arg| arg.split('=').next().unwrap_or(arg))
+        .filter(|flag| OWN_FLAGS.contains(flag))
+        .collect()
 }
 
 async fn run_jar(options: RunOptions) -> Result<()> {
@@ -687,6 +724,33 @@ mod tests {
                 claim_mode: Some("NO_CLAIM".into()),
             }
         );
+    }
+
+    #[test]
+    fn run_with_a_flink_style_cluster_id_takes_the_first_positional_as_the_jar() {
+        let (global, SessionCommand::Run(args)) = parse(&[
+            "session",
+            "run",
+            "-Dkubernetes.cluster-id=c1",
+            "job.jar",
+            "in",
+            "out",
+        ]) else {
+            panic!("not run");
+        };
+        let options = complete_run(&global, &args).unwrap();
+        assert_eq!(options.target.cluster_id(), "c1");
+        assert_eq!(options.jar, PathBuf::from("job.jar"));
+        assert_eq!(options.request.program_args_list, ["in", "out"]);
+    }
+
+    #[test]
+    fn kubectl_flink_flags_after_the_jar_are_flagged() {
+        let args: Vec<String> = ["--input", "x", "--rest-url=http://h", "--via", "proxy"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(misplaced_flags(&args), ["--rest-url", "--via"]);
+        assert!(misplaced_flags(&["-p".to_string(), "4".to_string()]).is_empty());
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod app_run;
 pub mod attach;
 pub mod deploy;
 pub mod get;
+pub mod rbac_setup;
 pub mod jobs;
 pub mod session_start;
 pub mod stop;
@@ -41,6 +42,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         },
         Command::Get(args) => get::run(&cli.global, args),
+        Command::RbacSetup(args) => rbac_setup::run(&cli.global, args),
         Command::Version => version::run(&cli.global),
     }
 }

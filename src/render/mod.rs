@@ -6,6 +6,7 @@ pub mod config_file;
 pub mod configmaps;
 pub mod labels;
 pub mod pod;
+pub mod rbac;
 pub mod services;
 
 use crate::flink::spec::ClusterSpec;

@@ -32,6 +32,7 @@ pub struct FlinkRest {
 }
 
 impl FlinkRest {
+    /// A client sending every request over `transport`.
     pub fn new(transport: Transport) -> Self {
         Self { transport }
     }
@@ -154,7 +155,7 @@ impl FlinkRest {
     }
 
     /// Polls a savepoint (or stop) with Flink's back-off until it completes;
-    /// returns its location. A failed savepoint is
+    /// returns its location. Transient failures of a poll are retried. A failed savepoint is
     /// [`RestError::SavepointFailed`] with Flink's reason (or
     /// [`RestError::JobNotFound`]); not done within `timeout` is
     /// [`RestError::TimedOut`].
@@ -167,7 +168,18 @@ impl FlinkRest {
         let deadline = Instant::now() + timeout;
         let mut backoff = Backoff::flink_default();
         loop {
-            match self.savepoint_status(job_id, trigger_id).await? {
+            let status = match self.savepoint_status(job_id, trigger_id).await {
+                Ok(status) => status,
+                // A blip on the way (proxy 503, a dropped forward) is not the
+                // savepoint's fate: ask again until the deadline.
+                Err(e) if e.is_transient() && Instant::now() < deadline => {
+                    tokio::time::sleep_until((Instant::now() + backoff.next_delay()).min(deadline))
+                        .await;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            match status {
                 SavepointStatus::Completed { location } => return Ok(location),
                 SavepointStatus::Failed { reason } if reason.contains(JOB_NOT_FOUND_EXCEPTION) => {
                     return Err(RestError::JobNotFound(job_id.to_string()));
@@ -289,6 +301,167 @@ pub fn encode_segment(segment: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rest::canned;
+
+    fn client(addr: std::net::SocketAddr) -> FlinkRest {
+        FlinkRest::new(Transport::direct(&format!("http://{addr}/base/")).unwrap())
+    }
+
+    #[tokio::test]
+    async fn requests_carry_method_path_host_and_json_body() {
+        let (addr, received) = canned::serve(vec![(202, r#"{"request-id":"t1"}"#)]).await;
+        let request = SavepointRequest::new(Some("file:///sp".into()), Default::default());
+        let trigger = client(addr)
+            .trigger_savepoint("j1", &request)
+            .await
+            .unwrap();
+        assert_eq!(trigger, "t1");
+        let raw = received.lock().unwrap()[0].clone();
+        assert!(
+            raw.starts_with("POST /base/jobs/j1/savepoints HTTP/1.1\r\n"),
+            "{raw}"
+        );
+        assert!(
+            raw.to_ascii_lowercase()
+                .contains(&format!("host: {addr}\r\n")),
+            "{raw}"
+        );
+        assert!(raw.contains("content-type: application/json"), "{raw}");
+        assert!(
+            raw.ends_with(
+                r#"{"target-directory":"file:///sp","cancel-job":false,"formatType":"CANONICAL"}"#
+            ),
+            "{raw}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_404_on_cancel_is_an_unknown_job_and_errors_keep_flinks_reason() {
+        let (addr, received) = canned::serve(vec![
+            (404, r#"{"errors":["org.apache.flink.runtime.rest.handler.RestHandlerException: Job could not be found.\n\tat x"]}"#),
+            (500, r#"{"errors":["Internal server error.","<Exception on server side:\njava.lang.IllegalStateException: boom\n\tat y>"]}"#),
+            (502, "<html>bad gateway</html>"),
+        ])
+        .await;
+        let rest = client(addr);
+        assert_eq!(
+            rest.cancel_job("j1").await,
+            Err(RestError::JobNotFound("j1".into()))
+        );
+        assert!(received.lock().unwrap()[0].starts_with("PATCH /base/jobs/j1?mode=cancel "));
+        assert_eq!(
+            rest.jobs_overview().await,
+            Err(RestError::Flink {
+                status: 500,
+                message: "java.lang.IllegalStateException: boom".into()
+            })
+        );
+        assert_eq!(
+            rest.shutdown_cluster().await,
+            Err(RestError::Flink {
+                status: 502,
+                message: "<html>bad gateway</html>".into()
+            })
+        );
+        assert!(received.lock().unwrap()[2].starts_with("DELETE /base/cluster "));
+    }
+
+    #[tokio::test]
+    async fn a_savepoint_is_polled_until_done_and_failures_carry_the_reason() {
+        let (addr, _) = canned::serve(vec![
+            (200, r#"{"status":{"id":"IN_PROGRESS"},"operation":null}"#),
+            (200, r#"{"status":{"id":"COMPLETED"},"operation":{"location":"file:/sp/savepoint-1"}}"#),
+            (200, r#"{"status":{"id":"COMPLETED"},"operation":{"failure-cause":{"class":"x.Boom","stack-trace":"x.Boom: disk full\n\tat z"}}}"#),
+            (200, r#"{"status":{"id":"COMPLETED"},"operation":{"failure-cause":{"class":"java.util.concurrent.CompletionException","stack-trace":"java.util.concurrent.CompletionException: org.apache.flink.runtime.messages.FlinkJobNotFoundException: Could not find Flink job (j1)"}}}"#),
+        ])
+        .await;
+        let rest = client(addr);
+        let timeout = Duration::from_secs(10);
+        assert_eq!(
+            rest.await_savepoint("j1", "t1", timeout).await.unwrap(),
+            "file:/sp/savepoint-1"
+        );
+        assert_eq!(
+            rest.await_savepoint("j1", "t2", timeout).await,
+            Err(RestError::SavepointFailed {
+                reason: "x.Boom: disk full".into()
+            })
+        );
+        assert_eq!(
+            rest.await_savepoint("j1", "t3", timeout).await,
+            Err(RestError::JobNotFound("j1".into()))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_poll_on_the_way_is_asked_again() {
+        let (addr, _) = canned::serve(vec![
+            (503, r#"{"errors":["Service temporarily unavailable"]}"#),
+            (
+                200,
+                r#"{"status":{"id":"COMPLETED"},"operation":{"location":"file:/sp/2"}}"#,
+            ),
+        ])
+        .await;
+        let location = client(addr)
+            .await_savepoint("j1", "t1", Duration::from_secs(10))
+            .await;
+        assert_eq!(location, Ok("file:/sp/2".to_string()));
+    }
+
+    #[tokio::test]
+    async fn a_savepoint_still_running_at_the_deadline_times_out() {
+        let in_progress = r#"{"status":{"id":"IN_PROGRESS"},"operation":null}"#;
+        let (addr, _) = canned::serve(vec![(200, in_progress); 50]).await;
+        let error = client(addr)
+            .await_savepoint("j1", "t1", Duration::from_millis(100))
+            .await
+            .unwrap_err();
+        assert!(matches!(error, RestError::TimedOut(_)), "{error:?}");
+    }
+
+    #[tokio::test]
+    async fn readiness_waits_through_server_errors_but_not_past_the_timeout() {
+        let (addr, _) = canned::serve(vec![
+            (503, r#"{"errors":["Service temporarily unavailable due to an ongoing leader election. Please refresh."]}"#),
+            (200, r#"{"taskmanagers":0,"flink-version":"2.3.0"}"#),
+        ])
+        .await;
+        let overview = client(addr)
+            .wait_until_ready(Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert_eq!(overview.flink_version, "2.3.0");
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let error = client(closed)
+            .wait_until_ready(Duration::from_millis(200))
+            .await
+            .unwrap_err();
+        assert!(matches!(error, RestError::TimedOut(_)), "{error:?}");
+    }
+
+    #[tokio::test]
+    async fn an_upload_is_one_jar_part_and_answers_the_jar_id() {
+        let (addr, received) = canned::serve(vec![(
+            200,
+            r#"{"filename":"/tmp/flink-web-upload/4699_job.jar","status":"success"}"#,
+        )])
+        .await;
+        assert_eq!(
+            client(addr).upload_jar("job.jar", b"PK").await.unwrap(),
+            "4699_job.jar"
+        );
+        let raw = received.lock().unwrap()[0].clone();
+        assert!(raw.starts_with("POST /base/jars/upload "), "{raw}");
+        assert!(
+            raw.contains("content-type: multipart/form-data; boundary=----kubectl-flink-"),
+            "{raw}"
+        );
+        assert!(raw.contains("name=\"jarfile\"; filename=\"job.jar\"\r\nContent-Type: application/x-java-archive\r\n\r\nPK\r\n"), "{raw}");
+    }
 
     #[test]
     fn path_segments_are_percent_encoded() {

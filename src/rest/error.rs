@@ -11,6 +11,10 @@ pub enum RestError {
     /// pod, the API server could not reach the Service, a request timed out.
     #[error("{0}")]
     Unreachable(String),
+    /// The cluster has no REST Service (proxy) or no JobManager pod (forward):
+    /// it does not exist in that namespace.
+    #[error("{0}")]
+    ClusterNotFound(String),
     /// The API server refused the services proxy or the port-forward (RBAC).
     #[error("{0}")]
     Forbidden(String),
@@ -40,11 +44,12 @@ impl RestError {
         matches!(self, RestError::Flink { status: 404, .. })
     }
 
-    /// True for failures worth retrying while a cluster starts: nothing
-    /// answered yet, or Flink's REST endpoint answered 5xx while booting.
+    /// True for failures worth retrying while a cluster starts: its pod or
+    /// Service does not exist yet, nothing answered yet, or Flink's REST
+    /// endpoint answered 5xx while booting.
     pub fn is_transient(&self) -> bool {
         match self {
-            RestError::Unreachable(_) => true,
+            RestError::Unreachable(_) | RestError::ClusterNotFound(_) => true,
             RestError::Flink { status, .. } => *status >= 500,
             _ => false,
         }

@@ -83,6 +83,7 @@ pub struct RestResponse {
 }
 
 impl RestResponse {
+    /// 2xx: Flink did what was asked (other statuses carry `{"errors": …}`).
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }

@@ -1,16 +1,18 @@
 //! Port-forward into the JobManager pod, for clusters whose API server does
 //! not allow the services proxy: like `kubectl port-forward svc/<id>-rest`,
 //! pick a Ready JobManager pod and its `rest` container port, then speak
-//! HTTP/1 straight over the forwarded stream (no local port is bound).
+//! HTTP/1 straight over the forwarded stream (no local port is bound). The
+//! connection is kept for the next request (savepoint polls), as long as
+//! the JobManager keeps it alive.
 
 use std::sync::{Arc, Mutex};
 
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, ListParams};
+use kube::api::{Api, ListParams, Portforwarder};
 
 use super::error::RestError;
 use super::exchange::{RestRequest, RestResponse};
-use super::http1;
+use super::http1::Http1Connection;
 use crate::render::labels;
 
 /// Flink's default `rest.port`, used when the pod names no `rest` port.
@@ -26,6 +28,20 @@ pub struct PodForward {
     cluster_id: String,
     /// Pod and port found by the first request, reused by later ones.
     target: Arc<Mutex<Option<(String, u16)>>>,
+    /// The open connection, kept between requests.
+    connection: Arc<tokio::sync::Mutex<Option<ForwardedConnection>>>,
+}
+
+/// An HTTP/1 connection over a port-forward; dropping it ends the forward.
+struct ForwardedConnection {
+    http: Http1Connection,
+    forwarder: Portforwarder,
+}
+
+impl Drop for ForwardedConnection {
+    fn drop(&mut self) {
+        self.forwarder.abort();
+    }
 }
 
 impl PodForward {
@@ -36,19 +52,47 @@ impl PodForward {
             namespace: namespace.to_string(),
             cluster_id: cluster_id.to_string(),
             target: Arc::new(Mutex::new(None)),
+            connection: Arc::new(tokio::sync::Mutex::new(None)),
         }
     }
 
     /// The route, for messages.
     pub fn describe(&self) -> String {
         format!(
-            "the JobManager pod of {} in namespace {} (port-forward)",
+            "port-forward to the JobManager of {} in namespace {}",
             self.cluster_id, self.namespace
         )
     }
 
-    /// Sends one request through a fresh port-forward.
+    /// Sends one request, on the kept connection if it is still open, else
+    /// through a new port-forward. A GET that fails on a kept connection
+    /// (closed by the server meanwhile) is retried once on a new one; other
+    /// methods are not, as they may have taken effect.
     pub async fn send(&self, request: &RestRequest) -> Result<RestResponse, RestError> {
+        let mut slot = self.connection.lock().await;
+        if let Some(mut kept) = slot.take()
+            && kept.http.is_usable().await
+        {
+            match kept.http.send(request).await {
+                Ok(response) => {
+                    *slot = Some(kept);
+                    return Ok(response);
+                }
+                Err(e) if request.method != http::Method::GET => return Err(e),
+                Err(_) => {}
+            }
+        }
+        let mut fresh = self.open().await?;
+        let result = fresh.http.send(request).await;
+        match &result {
+            Ok(_) => *slot = Some(fresh),
+            Err(_) => self.forget_target(),
+        }
+        result
+    }
+
+    /// A new port-forward to the JobManager and an HTTP/1 connection over it.
+    async fn open(&self) -> Result<ForwardedConnection, RestError> {
         let (pod, port) = self.target().await?;
         let describe = format!("port-forward to pod {pod}:{port}");
         let mut forwarder = self.pods.portforward(&pod, &[port]).await.map_err(|e| {
@@ -58,13 +102,14 @@ impl PodForward {
         let stream = forwarder.take_stream(port).ok_or_else(|| {
             RestError::Unreachable(format!("{describe}: no stream for port {port}"))
         })?;
-        let result =
-            http1::exchange(stream, &format!("localhost:{port}"), "", request, &describe).await;
-        forwarder.abort();
-        if result.is_err() {
-            self.forget_target();
+        match Http1Connection::open(stream, &format!("localhost:{port}"), "", &describe).await {
+            Ok(http) => Ok(ForwardedConnection { http, forwarder }),
+            Err(e) => {
+                forwarder.abort();
+                self.forget_target();
+                Err(e)
+            }
         }
-        result
     }
 
     /// The pod and port to forward to, found once.
@@ -78,12 +123,17 @@ impl PodForward {
             .list(&ListParams::default().labels(&selector))
             .await
             .map_err(|e| forward_error(&format!("listing pods {selector}"), &e))?;
+        if pods.items.is_empty() {
+            return Err(RestError::ClusterNotFound(format!(
+                "no JobManager pod ({selector}) in namespace {}",
+                self.namespace
+            )));
+        }
         let found = choose_target(&pods.items).ok_or_else(|| {
             RestError::Unreachable(format!(
-                "no Ready JobManager pod of cluster {} in namespace {} ({} pods match {selector})",
-                self.cluster_id,
-                self.namespace,
-                pods.items.len()
+                "none of the {} JobManager pods of cluster {} is Ready",
+                pods.items.len(),
+                self.cluster_id
             ))
         })?;
         if let Ok(mut cache) = self.target.lock() {

@@ -55,7 +55,8 @@ impl Http1Connection {
 
     /// Sends one request and reads the whole answer.
     pub async fn send(&mut self, request: &RestRequest) -> Result<RestResponse, RestError> {
-        let unreachable = |e: hyper::Error| RestError::Unreachable(format!("{}: {e}", self.describe));
+        let unreachable =
+            |e: hyper::Error| RestError::Unreachable(format!("{}: {e}", self.describe));
         let uri = format!("{}{}", self.path_prefix, request.path);
         let http_request: http::Request<Full<Bytes>> = request
             .to_http(&uri, Some(&self.host))

@@ -8,6 +8,8 @@
 //! here: commands decide what users see.
 
 mod backoff;
+#[cfg(test)]
+mod canned;
 mod client;
 mod direct;
 mod error;

@@ -39,6 +39,7 @@ impl JobState {
         matches!(self.0.as_str(), "CREATED" | "INITIALIZING")
     }
 
+    /// The state as Flink spells it, for tables and messages.
     pub fn as_str(&self) -> &str {
         &self.0
     }

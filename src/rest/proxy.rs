@@ -33,10 +33,7 @@ impl ServiceProxy {
 
     /// The route, for messages.
     pub fn describe(&self) -> String {
-        format!(
-            "service {}/{} (through the API server's services proxy)",
-            self.namespace, self.service
-        )
+        format!("services proxy to {}/{}", self.namespace, self.service)
     }
 
     /// Sends one request through the API server.
@@ -67,9 +64,9 @@ impl ServiceProxy {
         let what = self.describe();
         match status {
             403 => RestError::Forbidden(format!("{what}: {message}")),
-            404 => RestError::Unreachable(format!(
-                "{what}: {message}: the cluster may not exist in namespace {} (see `kubectl flink get -n {}`)",
-                self.namespace, self.namespace
+            404 => RestError::ClusterNotFound(format!(
+                "no service {} in namespace {}",
+                self.service, self.namespace
             )),
             _ => RestError::Unreachable(format!("{what}: {message}")),
         }

@@ -1,19 +1,21 @@
 //! One HTTP request from arrival to answer: log it, apply injected faults, authenticate,
 //! route, authorize, run the REST verb, and wake the simulated controllers after writes.
 
+use crate::authn::{authenticate, impersonate};
 use crate::discovery;
 use crate::faults::{FaultAction, RecordedRequest};
 use crate::http_util::{Body, flag, json_response, parse_query, text_response};
 use crate::meta;
 use crate::patch::PatchKind;
 use crate::rbac::{self, Attributes, UserInfo};
-use crate::resources::{self, ResourceType};
+use crate::resources::ResourceType;
 use crate::rest::{self, DeleteOptions};
-use crate::reviews;
+use crate::routing::{ResourcePath, Route, route, verb};
 use crate::selectors::{FieldSelector, LabelSelector, Selectors};
 use crate::server::Shared;
 use crate::status::ApiError;
 use crate::store::WatchFilter;
+use crate::subresources::{review, scale, status_subresource, token_request};
 use crate::table;
 use crate::watch::{self, WatchRequest};
 use crate::{portforward, proxy};
@@ -38,95 +40,6 @@ impl std::fmt::Display for DropConnection {
 
 impl std::error::Error for DropConnection {}
 
-/// Where a path leads.
-enum Route {
-    Version,
-    Health,
-    OpenApiRoot,
-    OpenApi(String, String),
-    CoreVersions,
-    Groups,
-    Group(String),
-    ResourceList(String, String),
-    Resource(ResourcePath),
-    NotFound,
-}
-
-/// A path into a resource type.
-pub struct ResourcePath {
-    /// The resource type.
-    pub rt: &'static ResourceType,
-    /// Namespace from the path.
-    pub namespace: Option<String>,
-    /// Object name from the path (for proxies possibly `name:port`).
-    pub name: Option<String>,
-    /// Subresource.
-    pub subresource: Option<String>,
-    /// What follows the subresource (the proxied path).
-    pub tail: String,
-}
-
-fn resource_route(group: &str, version: &str, rest: &[&str]) -> Route {
-    if version != "v1" || rest.is_empty() {
-        return Route::NotFound;
-    }
-    let (namespace, rest) = if rest[0] == "namespaces"
-        && rest.len() >= 3
-        && !(rest.len() == 3 && matches!(rest[2], "status" | "finalize"))
-    {
-        (Some(rest[1].to_string()), &rest[2..])
-    } else {
-        (None, rest)
-    };
-    let Some(rt) = resources::find(group, rest[0]) else {
-        return Route::NotFound;
-    };
-    if namespace.is_some() && !rt.namespaced {
-        return Route::NotFound;
-    }
-    Route::Resource(ResourcePath {
-        rt,
-        namespace,
-        name: rest.get(1).map(|s| s.to_string()),
-        subresource: rest.get(2).map(|s| s.to_string()),
-        tail: rest.get(3..).map(|t| t.join("/")).unwrap_or_default(),
-    })
-}
-
-fn route(path: &str) -> Route {
-    let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
-    match segs.as_slice() {
-        ["version"] => Route::Version,
-        ["healthz" | "livez" | "readyz", ..] => Route::Health,
-        ["openapi", "v3"] => Route::OpenApiRoot,
-        ["openapi", "v3", "api", v] => Route::OpenApi(String::new(), v.to_string()),
-        ["openapi", "v3", "apis", g, v] => Route::OpenApi(g.to_string(), v.to_string()),
-        ["api"] => Route::CoreVersions,
-        ["api", v] => Route::ResourceList(String::new(), v.to_string()),
-        ["api", v, rest @ ..] => resource_route("", v, rest),
-        ["apis"] => Route::Groups,
-        ["apis", g] => Route::Group(g.to_string()),
-        ["apis", g, v] => Route::ResourceList(g.to_string(), v.to_string()),
-        ["apis", g, v, rest @ ..] => resource_route(g, v, rest),
-        _ => Route::NotFound,
-    }
-}
-
-fn verb(method: &Method, p: &ResourcePath, q: &HashMap<String, String>) -> &'static str {
-    let named = p.name.is_some();
-    match *method {
-        Method::GET | Method::HEAD if flag(q, "watch") => "watch",
-        Method::GET | Method::HEAD if named => "get",
-        Method::GET | Method::HEAD => "list",
-        Method::POST => "create",
-        Method::PUT => "update",
-        Method::PATCH => "patch",
-        Method::DELETE if named => "delete",
-        Method::DELETE => "deletecollection",
-        _ => "unknown",
-    }
-}
-
 fn parse_body(headers: &HeaderMap, bytes: &Bytes) -> Option<Value> {
     if bytes.is_empty() {
         return None;
@@ -146,87 +59,6 @@ fn parse_body(headers: &HeaderMap, bytes: &Bytes) -> Option<Value> {
             None
         }
     })
-}
-
-fn authenticate(shared: &Shared, headers: &HeaderMap) -> Result<UserInfo, ApiError> {
-    let Some(auth) = headers.get("authorization").and_then(|v| v.to_str().ok()) else {
-        // kubectl (client-go) never sends credentials over plain HTTP, so there a request
-        // without them is the admin, as on the real server's old insecure port.
-        return Ok(if shared.lock().opts.tls {
-            UserInfo::anonymous()
-        } else {
-            UserInfo::new(crate::state::ADMIN_USER, &["system:masters"])
-        });
-    };
-    let token = auth.strip_prefix("Bearer ").unwrap_or("").trim();
-    shared
-        .lock()
-        .user_for_token(token)
-        .ok_or_else(|| ApiError::new(401, "Unauthorized", "Unauthorized"))
-}
-
-/// Applies `Impersonate-User` / `Impersonate-Group` (kubectl `--as` / `--as-group`): with
-/// RBAC enforced the requester needs the `impersonate` verb on `users` (or `serviceaccounts`)
-/// and `groups`, as on a real server.
-fn impersonate(
-    shared: &Shared,
-    headers: &HeaderMap,
-    requester: UserInfo,
-) -> Result<UserInfo, ApiError> {
-    let Some(target) = headers
-        .get("impersonate-user")
-        .and_then(|v| v.to_str().ok())
-    else {
-        return Ok(requester);
-    };
-    let groups: Vec<&str> = headers
-        .get_all("impersonate-group")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect();
-    let st = shared.lock();
-    if st.opts.rbac_enforced {
-        let mut checks: Vec<Attributes> = Vec::new();
-        match target
-            .strip_prefix("system:serviceaccount:")
-            .and_then(|r| r.split_once(':'))
-        {
-            Some((ns, name)) => checks.push(Attributes {
-                verb: "impersonate".into(),
-                resource: "serviceaccounts".into(),
-                name: name.into(),
-                namespace: Some(ns.into()),
-                ..Default::default()
-            }),
-            None => checks.push(Attributes {
-                verb: "impersonate".into(),
-                resource: "users".into(),
-                name: target.into(),
-                ..Default::default()
-            }),
-        }
-        for g in &groups {
-            checks.push(Attributes {
-                verb: "impersonate".into(),
-                resource: "groups".into(),
-                name: g.to_string(),
-                ..Default::default()
-            });
-        }
-        for a in checks {
-            if !rbac::authorize(&st.store, &requester, &a).allowed {
-                return Err(ApiError::forbidden(
-                    &requester.name,
-                    "impersonate",
-                    &a.resource,
-                    "",
-                    a.namespace.as_deref(),
-                    &a.name,
-                ));
-            }
-        }
-    }
-    Ok(UserInfo::new(target, &groups))
 }
 
 /// Handles one request; `Err` drops the connection.
@@ -609,7 +441,8 @@ fn delete_options(ctx: &RequestCtx<'_>) -> DeleteOptions {
     opts
 }
 
-fn do_patch(
+/// PATCH in the format the Content-Type names.
+pub fn do_patch(
     ctx: &RequestCtx<'_>,
     st: &mut crate::state::State,
     rt: &'static ResourceType,
@@ -632,132 +465,4 @@ fn do_patch(
         .ok_or_else(|| ApiError::bad_request("the patch body could not be parsed"))?;
     let manager = ctx.q.get("fieldManager").map(String::as_str);
     rest::patch(st, rt, ns, name, kind, body, manager, subresource, dry_run)
-}
-
-fn status_subresource(
-    ctx: &RequestCtx<'_>,
-    rt: &'static ResourceType,
-    ns: &str,
-    name: &str,
-    dry_run: bool,
-) -> Result<Response<Body>, ApiError> {
-    let mut st = ctx.shared.lock();
-    match *ctx.method {
-        Method::GET => Ok(json_response(200, &rest::get(&st, rt, ns, name)?)),
-        Method::PUT => {
-            let body = ctx
-                .json
-                .clone()
-                .ok_or_else(|| ApiError::bad_request("the request body must be a JSON object"))?;
-            Ok(json_response(
-                200,
-                &rest::update(&mut st, rt, ns, name, body, Some("status"), dry_run)?,
-            ))
-        }
-        Method::PATCH => {
-            let (code, obj) = do_patch(ctx, &mut st, rt, ns, name, Some("status"), dry_run)?;
-            Ok(json_response(code, &obj))
-        }
-        _ => Err(ApiError::method_not_allowed()),
-    }
-}
-
-fn scale_of(obj: &Value) -> Value {
-    let selector = LabelSelector::from_object(&obj["spec"]["selector"])
-        .map(|s| {
-            s.0.iter()
-                .map(|r| match r {
-                    crate::selectors::Requirement::Equals(k, v) => format!("{k}={v}"),
-                    other => format!("{other:?}"),
-                })
-                .collect::<Vec<_>>()
-                .join(",")
-        })
-        .unwrap_or_default();
-    json!({"kind": "Scale", "apiVersion": "autoscaling/v1",
-           "metadata": {"name": obj["metadata"]["name"], "namespace": obj["metadata"]["namespace"],
-                        "uid": obj["metadata"]["uid"], "resourceVersion": obj["metadata"]["resourceVersion"],
-                        "creationTimestamp": obj["metadata"]["creationTimestamp"]},
-           "spec": {"replicas": obj["spec"]["replicas"]},
-           "status": {"replicas": obj["status"]["replicas"].as_i64().unwrap_or(0), "selector": selector}})
-}
-
-fn scale(
-    ctx: &RequestCtx<'_>,
-    rt: &'static ResourceType,
-    ns: &str,
-    name: &str,
-    dry_run: bool,
-) -> Result<Response<Body>, ApiError> {
-    let mut st = ctx.shared.lock();
-    let obj = rest::get(&st, rt, ns, name)?;
-    let replicas = match *ctx.method {
-        Method::GET => return Ok(json_response(200, &scale_of(&obj))),
-        Method::PUT | Method::PATCH => {
-            let mut s = scale_of(&obj);
-            let body = ctx.json.clone().unwrap_or(Value::Null);
-            if *ctx.method == Method::PUT {
-                s = body;
-            } else {
-                crate::patch::merge_patch(&mut s, &body);
-            }
-            s["spec"]["replicas"].clone()
-        }
-        _ => return Err(ApiError::method_not_allowed()),
-    };
-    let mut updated = obj.clone();
-    updated["spec"]["replicas"] = replicas;
-    let saved = rest::update(&mut st, rt, ns, name, updated, None, dry_run)?;
-    Ok(json_response(200, &scale_of(&saved)))
-}
-
-fn token_request(ctx: &RequestCtx<'_>, ns: &str, name: &str) -> Result<Response<Body>, ApiError> {
-    if *ctx.method != Method::POST {
-        return Err(ApiError::method_not_allowed());
-    }
-    let mut st = ctx.shared.lock();
-    rest::get(
-        &st,
-        resources::find("", "serviceaccounts").expect("known"),
-        ns,
-        name,
-    )?;
-    let token = format!("sa-{}", meta::new_uid());
-    st.tokens.insert(
-        token.clone(),
-        UserInfo::new(&format!("system:serviceaccount:{ns}:{name}"), &[]),
-    );
-    let mut review = ctx.json.clone().unwrap_or_else(|| json!({}));
-    review["kind"] = json!("TokenRequest");
-    review["apiVersion"] = json!("authentication.k8s.io/v1");
-    review["metadata"] = json!({"name": name, "namespace": ns, "creationTimestamp": null});
-    review["status"] = json!({"token": token, "expirationTimestamp": "2099-01-01T00:00:00Z"});
-    Ok(json_response(201, &review))
-}
-
-fn review(ctx: &RequestCtx<'_>, rt: &'static ResourceType) -> Result<Response<Body>, ApiError> {
-    if *ctx.method != Method::POST {
-        return Err(ApiError::method_not_allowed());
-    }
-    let mut body = ctx
-        .json
-        .clone()
-        .ok_or_else(|| ApiError::bad_request("the request body must be a JSON object"))?;
-    body["apiVersion"] = json!(rt.api_version());
-    body["kind"] = json!(rt.kind);
-    let st = ctx.shared.lock();
-    let answer = match rt.plural {
-        "selfsubjectaccessreviews" => {
-            reviews::self_subject_access_review(body, &st.store, ctx.user)
-        }
-        "subjectaccessreviews" => reviews::subject_access_review(body, &st.store),
-        "selfsubjectrulesreviews" => reviews::self_subject_rules_review(body, &st.store, ctx.user),
-        "selfsubjectreviews" => {
-            body["status"] =
-                json!({"userInfo": {"username": ctx.user.name, "groups": ctx.user.groups}});
-            body
-        }
-        _ => return Err(ApiError::no_route()),
-    };
-    Ok(json_response(201, &answer))
 }

@@ -13,6 +13,9 @@
 //! # Ok(()) }
 //! ```
 
+#![warn(missing_docs)]
+
+mod authn;
 mod controllers;
 mod defaults;
 mod discovery;
@@ -33,6 +36,7 @@ mod rbac;
 mod resources;
 mod rest;
 mod reviews;
+mod routing;
 mod selectors;
 mod server;
 mod spdy;
@@ -40,6 +44,7 @@ mod spdy_portforward;
 mod state;
 mod status;
 mod store;
+mod subresources;
 mod table;
 mod tls;
 mod validation;

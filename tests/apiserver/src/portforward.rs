@@ -1,12 +1,14 @@
 //! `pods/{name}/portforward` over WebSocket with the `v4.channel.k8s.io` framing kube-rs
 //! speaks: per port a data channel (2i) and an error channel (2i+1), each opened by a
 //! frame carrying the port number, then `[channel, payload...]` binary messages. Traffic
-//! is relayed to the real TCP address a test attached to the pod.
+//! is relayed to the real TCP address a test attached to the pod. kubectl's own
+//! port-forward (SPDY tunnelled in the WebSocket) is served by [`crate::spdy_portforward`].
 
 use crate::http_util::{Body, full};
 use crate::resources;
 use crate::rest;
 use crate::server::Shared;
+use crate::spdy_portforward;
 use crate::status::ApiError;
 use futures::{SinkExt, StreamExt};
 use http::{Request, Response};
@@ -33,41 +35,42 @@ pub fn upgrade(
     q: &HashMap<String, String>,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, ApiError> {
-    let ports: Vec<u16> = q
-        .get("ports")
-        .map(|p| p.split(',').filter_map(|s| s.trim().parse().ok()).collect())
-        .unwrap_or_default();
-    if ports.is_empty() {
-        return Err(ApiError::bad_request("at least one port must be specified"));
-    }
-    let targets: Vec<(u16, Option<SocketAddr>)> = {
-        let st = shared.lock();
-        let pod = rest::get(&st, resources::find("", "pods").expect("known"), ns, name)?;
-        ports
-            .iter()
-            .map(|port| {
-                let target = st
-                    .backends
-                    .iter()
-                    .rev()
-                    .find(|b| {
-                        b.namespace == ns && b.container_port == *port && b.selector.matches(&pod)
-                    })
-                    .map(|b| b.target);
-                (*port, target)
-            })
-            .collect()
-    };
     let offered = req
         .headers()
         .get("sec-websocket-protocol")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
-    if !offered.split(',').any(|p| p.trim() == PROTOCOL) {
+    let offers = |p: &str| offered.split(',').any(|o| o.trim() == p);
+    let protocol = if offers(PROTOCOL) {
+        PROTOCOL
+    } else if offers(spdy_portforward::PROTOCOL) {
+        spdy_portforward::PROTOCOL
+    } else {
         return Err(ApiError::bad_request(format!(
-            "unsupported port-forward protocol(s) {offered:?}; this server speaks {PROTOCOL}"
+            "unsupported port-forward protocol(s) {offered:?}; this server speaks {PROTOCOL} and {}",
+            spdy_portforward::PROTOCOL
         )));
+    };
+    // The pod's backends, by container port, as they are now.
+    let backends: Vec<(u16, SocketAddr)> = {
+        let st = shared.lock();
+        let pod = rest::get(&st, resources::find("", "pods").expect("known"), ns, name)?;
+        st.backends
+            .iter()
+            .rev()
+            .filter(|b| b.namespace == ns && b.selector.matches(&pod))
+            .map(|b| (b.container_port, b.target))
+            .collect()
+    };
+    let resolve: spdy_portforward::Resolver =
+        Arc::new(move |port| backends.iter().find(|(p, _)| *p == port).map(|(_, t)| *t));
+    let ports: Vec<u16> = q
+        .get("ports")
+        .map(|p| p.split(',').filter_map(|s| s.trim().parse().ok()).collect())
+        .unwrap_or_default();
+    if protocol == PROTOCOL && ports.is_empty() {
+        return Err(ApiError::bad_request("at least one port must be specified"));
     }
     let key = req
         .headers()
@@ -78,7 +81,12 @@ pub fn upgrade(
         if let Ok(upgraded) = hyper::upgrade::on(req).await {
             let ws =
                 WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await;
-            relay(ws, targets).await;
+            if protocol == PROTOCOL {
+                let targets = ports.iter().map(|p| (*p, resolve(*p))).collect();
+                relay(ws, targets).await;
+            } else {
+                spdy_portforward::serve(ws, resolve).await;
+            }
         }
     });
     Ok(Response::builder()
@@ -86,7 +94,7 @@ pub fn upgrade(
         .header("upgrade", "websocket")
         .header("connection", "Upgrade")
         .header("sec-websocket-accept", accept)
-        .header("sec-websocket-protocol", PROTOCOL)
+        .header("sec-websocket-protocol", protocol)
         .body(full(""))
         .expect("valid response"))
 }

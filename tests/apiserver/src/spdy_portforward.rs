@@ -31,7 +31,11 @@ struct Pair {
 }
 
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> &'a str {
-    headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
 }
 
 /// Serves one tunnelled SPDY connection until either side closes it.
@@ -61,12 +65,22 @@ where
         }
         while let Some(frame) = spdy::take_frame(&mut inbuf) {
             match frame {
-                Frame::Control { kind: spdy::SYN_STREAM, data, .. } => {
-                    let Some(id) = spdy::stream_id(&data) else { continue };
-                    let Ok(headers) = codec.decode(data.get(10..).unwrap_or(&[])) else { return };
+                Frame::Control {
+                    kind: spdy::SYN_STREAM,
+                    data,
+                    ..
+                } => {
+                    let Some(id) = spdy::stream_id(&data) else {
+                        continue;
+                    };
+                    let Ok(headers) = codec.decode(data.get(10..).unwrap_or(&[])) else {
+                        return;
+                    };
                     let reply = [id.to_be_bytes().to_vec(), codec.encode(&[])].concat();
                     let _ = out.send(spdy::control(spdy::SYN_REPLY, 0, &reply));
-                    let pair = pairs.entry(header(&headers, "requestid").to_string()).or_default();
+                    let pair = pairs
+                        .entry(header(&headers, "requestid").to_string())
+                        .or_default();
                     pair.port = header(&headers, "port").parse().unwrap_or(0);
                     match header(&headers, "streamtype") {
                         "error" => pair.error = Some(id),
@@ -83,7 +97,8 @@ where
                                 tokio::spawn(pump(read, data, error, out.clone()));
                             }
                             Err(why) => {
-                                let msg = format!("error forwarding port {} to pod: {why}", pair.port);
+                                let msg =
+                                    format!("error forwarding port {} to pod: {why}", pair.port);
                                 let _ = out.send(spdy::data(error, 0, msg.as_bytes()));
                                 let _ = out.send(spdy::data(error, FLAG_FIN, &[]));
                                 let _ = out.send(spdy::data(data, FLAG_FIN, &[]));
@@ -91,17 +106,31 @@ where
                         }
                     }
                 }
-                Frame::Control { kind: spdy::PING, flags, data } => {
+                Frame::Control {
+                    kind: spdy::PING,
+                    flags,
+                    data,
+                } => {
                     let _ = out.send(spdy::control(spdy::PING, flags, &data));
                 }
-                Frame::Control { kind: spdy::RST_STREAM, data, .. } => {
+                Frame::Control {
+                    kind: spdy::RST_STREAM,
+                    data,
+                    ..
+                } => {
                     if let Some(id) = spdy::stream_id(&data) {
                         writers.remove(&id);
                     }
                 }
-                Frame::Control { kind: spdy::GOAWAY, .. } => return,
+                Frame::Control {
+                    kind: spdy::GOAWAY, ..
+                } => return,
                 Frame::Control { .. } => {}
-                Frame::Data { stream, flags, data } => {
+                Frame::Data {
+                    stream,
+                    flags,
+                    data,
+                } => {
                     if let Some(w) = writers.get_mut(&stream) {
                         if !data.is_empty() && w.write_all(&data).await.is_err() {
                             writers.remove(&stream);
@@ -124,7 +153,12 @@ async fn connect(target: Option<SocketAddr>) -> Result<tokio::net::TcpStream, St
 }
 
 /// Backend -> kubectl; when the backend closes, both streams are finished.
-async fn pump(mut read: tokio::net::tcp::OwnedReadHalf, data: u32, error: u32, out: UnboundedSender<Vec<u8>>) {
+async fn pump(
+    mut read: tokio::net::tcp::OwnedReadHalf,
+    data: u32,
+    error: u32,
+    out: UnboundedSender<Vec<u8>>,
+) {
     let mut buf = vec![0u8; 32 * 1024];
     loop {
         match read.read(&mut buf).await {

@@ -46,6 +46,8 @@ pub struct SimState {
     pub lb_seen: HashMap<String, Instant>,
     /// Pods (by uid) that already got their failure Events.
     pub failure_reported: HashSet<String>,
+    /// Pods (by uid) that already got their start-up Events.
+    pub start_reported: HashSet<String>,
     /// Next pod IP suffix.
     pub next_pod_ip: u32,
 }

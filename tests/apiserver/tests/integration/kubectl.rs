@@ -71,26 +71,44 @@ async fn kubectl_applies_gets_and_deletes_with_each_cascade_mode() {
     assert!(rs[0]["metadata"]["ownerReferences"].is_null(), "{}", rs[0]);
     assert_eq!(server.list("v1", "pods", Some("default")).len(), 3);
 
-    // Foreground on the ReplicaSet: kubectl waits until the pods and then it are gone.
-    let rs_name = rs[0]["metadata"]["name"].as_str().unwrap().to_string();
+    // Re-applying adopts the orphans instead of creating new ones, as the controllers do.
+    kubectl(kc, &["apply", "-f", "-"], Some(&web_manifest(3)));
+    let new_uid = poll("the new deployment", || {
+        server.object("apps/v1", "deployments", Some("default"), "web")
+    })["metadata"]["uid"]
+        .clone();
+    poll("the orphaned ReplicaSet to be adopted", || {
+        let rs = server.list("apps/v1", "replicasets", Some("default"));
+        (rs.len() == 1 && rs[0]["metadata"]["ownerReferences"][0]["uid"] == new_uid).then_some(())
+    });
+    assert_eq!(
+        server.list("v1", "pods", Some("default")).len(),
+        3,
+        "the adopted pods are kept"
+    );
+
+    // Foreground: kubectl waits until the pods, the ReplicaSet and the Deployment are gone.
     let out = kubectl(
         kc,
         &[
             "delete",
-            "rs",
-            &rs_name,
+            "deploy",
+            "web",
             "--cascade=foreground",
             "--wait=true",
         ],
         None,
     );
     assert!(out.ok, "{}", out.stderr);
-    poll("pods to be collected", || {
+    assert!(
+        server.list("v1", "pods", Some("default")).is_empty(),
+        "foreground deletion finished the dependents first"
+    );
+    assert!(
         server
-            .list("v1", "pods", Some("default"))
+            .list("apps/v1", "replicasets", Some("default"))
             .is_empty()
-            .then_some(())
-    });
+    );
 
     // Background (kubectl's default): the Deployment goes at once, its dependents after.
     kubectl(kc, &["apply", "-f", "-"], Some(&web_manifest(1)));

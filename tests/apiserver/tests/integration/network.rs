@@ -86,3 +86,62 @@ async fn port_forward_and_service_proxy_reach_an_attached_backend() {
         other => panic!("expected 404, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn kubectl_port_forward_reaches_an_attached_backend() {
+    if !crate::common::require_kubectl() {
+        return;
+    }
+    let server = ApiServer::start(ServerOptions::default()).await.unwrap();
+    let backend = http_backend().await;
+    server.attach_backend("default", "component=jobmanager", 8081, backend);
+    let pod = json!({"metadata": {"name": "jm", "labels": {"component": "jobmanager"}},
+        "spec": {"containers": [{"name": "main", "image": "flink", "ports": [{"name": "rest", "containerPort": 8081}]}]}});
+    server.create("v1", "pods", Some("default"), pod).unwrap();
+    crate::common::poll("the pod to run", || {
+        server
+            .object("v1", "pods", Some("default"), "jm")
+            .filter(|p| p["status"]["phase"] == "Running")
+    });
+    let mut child = tokio::process::Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(server.kubeconfig_path())
+        .args(["port-forward", "pod/jm", ":8081"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdout = tokio::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    tokio::io::AsyncBufReadExt::read_line(&mut stdout, &mut line)
+        .await
+        .unwrap();
+    // "Forwarding from 127.0.0.1:PORT -> 8081"
+    let port: u16 = line
+        .trim()
+        .strip_prefix("Forwarding from 127.0.0.1:")
+        .and_then(|r| r.split(' ').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected kubectl output: {line:?}"));
+    for path in ["/overview", "/jobs"] {
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        s.write_all(format!("GET {path} HTTP/1.1\r\nhost: x\r\n\r\n").as_bytes())
+            .await
+            .unwrap();
+        let mut out = String::new();
+        bounded(
+            "an answer through kubectl port-forward",
+            s.read_to_string(&mut out),
+        )
+        .await
+        .unwrap();
+        assert!(
+            out.starts_with("HTTP/1.1 200 OK") && out.contains(&format!("GET {path} HTTP/1.1")),
+            "{out}"
+        );
+    }
+    let _ = child.kill().await;
+}

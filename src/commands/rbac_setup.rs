@@ -1,0 +1,90 @@
+//! `kubectl flink rbac-setup`: the service account Flink's JobManager needs
+//! (it creates TaskManager pods and HA ConfigMaps), and optionally the rights
+//! a user needs to run kubectl-flink — applied idempotently.
+
+use super::block_on;
+use crate::cli::rbac::RbacSetupArgs;
+use crate::cli::{GlobalArgs, OutputFormat};
+use crate::cluster::apply::apply;
+use crate::cluster::client;
+use crate::cluster::kubeconfig::KubeconfigChoice;
+use crate::error::{Error, Result};
+use crate::render::rbac;
+use serde_json::{Value, json};
+
+/// Name of the Role granted to users with `--user`.
+pub const USER_ROLE: &str = "kubectl-flink-user";
+
+pub fn run(global: &GlobalArgs, args: RbacSetupArgs) -> Result<()> {
+    crate::flink::cluster_id::validate(&args.service_account)
+        .map_err(|e| Error::Usage(e.replace("cluster id", "service account name")))?;
+    let (account, role, binding) = rbac::jobmanager_access(&args.service_account);
+    let user = args.user.as_deref().map(|u| rbac::user_access(USER_ROLE, u));
+    if args.dry_run.is_some() {
+        let mut objects = vec![to_value(&account)?, to_value(&role)?, to_value(&binding)?];
+        if let Some((user_role, user_binding)) = &user {
+            objects.extend([to_value(user_role)?, to_value(user_binding)?]);
+        }
+        return print_objects(&objects, global.output);
+    }
+    let choice = KubeconfigChoice {
+        path: global.kubeconfig.clone(),
+        context: global.context.clone(),
+    };
+    block_on(async {
+        let connection = client::connect(&choice).await?;
+        let namespace = global
+            .namespace
+            .clone()
+            .unwrap_or_else(|| connection.context_namespace.clone());
+        let c = &connection.client;
+        let mut applied = vec![
+            apply(c, &namespace, &account).await?,
+            apply(c, &namespace, &role).await?,
+            apply(c, &namespace, &binding).await?,
+        ];
+        if let Some((user_role, user_binding)) = &user {
+            applied.push(apply(c, &namespace, user_role).await?);
+            applied.push(apply(c, &namespace, user_binding).await?);
+        }
+        let mut text: String = applied
+            .iter()
+            .map(|a| format!("{a} applied in namespace {namespace}\n"))
+            .collect();
+        text.push_str(&format!(
+            "Start clusters with -Dkubernetes.service-account={} -n {namespace}.\n",
+            args.service_account
+        ));
+        crate::output::write_stdout(&text)
+            .map_err(|e| Error::Failed(format!("cannot write to stdout: {e}")))
+    })
+}
+
+fn to_value<T: serde::Serialize>(object: &T) -> Result<Value> {
+    serde_json::to_value(object).map_err(|e| Error::Failed(e.to_string()))
+}
+
+fn print_objects(objects: &[Value], output: Option<OutputFormat>) -> Result<()> {
+    let text = match output {
+        Some(OutputFormat::Json) => serde_json::to_string_pretty(
+            &json!({"apiVersion": "v1", "kind": "List", "metadata": {}, "items": objects}),
+        )
+        .map_err(|e| Error::Failed(e.to_string()))?,
+        None | Some(OutputFormat::Yaml) => {
+            let mut out = String::new();
+            for object in objects {
+                out.push_str("---\n");
+                out.push_str(&serde_saphyr::to_string(object).map_err(|e| Error::Failed(e.to_string()))?);
+            }
+            out
+        }
+        Some(other) => {
+            return Err(Error::Usage(format!(
+                "-o {} does not apply to --dry-run: use -o yaml or -o json",
+                format!("{other:?}").to_lowercase()
+            )));
+        }
+    };
+    crate::output::write_stdout(&format!("{}\n", text.trim_end()))
+        .map_err(|e| Error::Failed(format!("cannot write to stdout: {e}")))
+}
