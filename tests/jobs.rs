@@ -251,7 +251,7 @@ fn a_job_runs_is_listed_savepointed_stopped_and_cancelled_over_a_rest_url() {
     // Run again, with arguments and parallelism, then cancel.
     let again = succeed(
         home.path(),
-        // Everything after the jar is the program's, so flags go before it.
+        // From the job's first argument on, everything is the job's: flags go first.
         &[
             &["session", "run", "c1", "-p", "1"][..],
             &base,
@@ -554,6 +554,19 @@ fn jobs_go_through_the_services_proxy_and_a_port_forward() {
         line.contains(
             "cluster nothere was not found (no service nothere-rest in namespace default)"
         ),
+        "{line}"
+    );
+    let line = fail(
+        home.path(),
+        &[
+            &["session", "list", "nothere", "--via", "forward"][..],
+            &base,
+        ]
+        .concat(),
+        1,
+    );
+    assert!(
+        line.contains("cluster nothere was not found (no JobManager pod (app=nothere,"),
         "{line}"
     );
 }

@@ -151,7 +151,7 @@ async fn our_objects_equal_flinks_own_client_for_options_the_goldens_miss() {
         flink_args.extend(case.args.iter().cloned());
         let (home, kubeconfig, conf_dir) = (flink_home.clone(), theirs_server.kubeconfig_path().to_path_buf(), conf.clone());
         let application = case.application;
-        let run = tokio::task::spawn_blocking(move || {
+        let oracle = tokio::task::spawn_blocking(move || {
             let args: Vec<&str> = flink_args.iter().map(String::as_str).collect();
             if application {
                 flink_kit::oracle::run_application(&home, &kubeconfig, &conf_dir, &args)
@@ -162,7 +162,7 @@ async fn our_objects_equal_flinks_own_client_for_options_the_goldens_miss() {
         .await
         .expect("join");
         let theirs = created_objects(&theirs_server, "default");
-        assert!(!theirs.is_empty(), "{id}: Flink's client created nothing (exit {}): {}", run.exit_code, run.stderr);
+        assert!(!theirs.is_empty(), "{id}: Flink's client created nothing (exit {}): {}", oracle.exit_code, oracle.stderr);
 
         // kubectl-flink, on a fresh API server.
         let ours_server = ApiServer::start(ServerOptions::default()).await.expect("server");
@@ -171,7 +171,13 @@ async fn our_objects_equal_flinks_own_client_for_options_the_goldens_miss() {
         let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
         let out = run(scratch.path(), &argv);
         assert_eq!(out.status.code(), Some(0), "{id}: {}", stderr(&out));
-        let ours = created_objects(&ours_server, "default");
+        let mut ours = created_objects(&ours_server, "default");
+        // Deliberate: our owned objects are created concurrently (one round
+        // trip instead of Flink's one per object), so their order in the log
+        // varies; the Deployment must still come first.
+        let mut theirs = theirs;
+        ours[1..].sort_by(|a, b| a.0.cmp(&b.0));
+        theirs[1..].sort_by(|a, b| a.0.cmp(&b.0));
 
         let their_keys: Vec<&String> = theirs.iter().map(|(k, _)| k).collect();
         let our_keys: Vec<&String> = ours.iter().map(|(k, _)| k).collect();

@@ -37,7 +37,7 @@ Examples:
   kubectl flink session run my-session -c com.example.Etl -p 4 ./target/etl.jar --date 2026-11-27
   kubectl flink session run my-session -s s3://savepoints/sp-1 --allow-non-restored-state ./etl.jar
 
-Options go before the jar: everything after it is passed to the job's main().")]
+From the job's first argument on, everything is passed to the job's main(): put options before it.")]
     Run(super::jobs::JobRunArgs),
     /// List the jobs of a session cluster (running and scheduled; -a for all)
     #[command(after_help = "\

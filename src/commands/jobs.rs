@@ -516,15 +516,15 @@ pub fn run(global: &GlobalArgs, args: JobRunArgs) -> Result<()> {
     let options = complete_run(global, &args)?;
     for flag in misplaced_flags(&options.request.program_args_list) {
         style::print_warning(&format!(
-            "{flag} comes after the jar, so it is passed to the job's main(): put kubectl-flink options before the jar"
+            "{flag} comes after the job's first argument, so it is passed to the job's main(): put kubectl-flink options before the job's arguments"
         ));
     }
     block_on(run_jar(options))
 }
 
 /// kubectl-flink's own long options found among the program arguments:
-/// almost surely meant for kubectl-flink (everything after the jar is the
-/// program's, as in `flink run`).
+/// almost surely meant for kubectl-flink (from the job's first argument on,
+/// everything is the program's, as in `flink run`).
 pub fn misplaced_flags(program_args: &[String]) -> Vec<&str> {
     const OWN_FLAGS: [&str; 12] = [
         "--rest-url",

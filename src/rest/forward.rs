@@ -99,9 +99,12 @@ impl PodForward {
             self.forget_target();
             forward_error(&describe, &e)
         })?;
-        let stream = forwarder.take_stream(port).ok_or_else(|| {
-            RestError::Unreachable(format!("{describe}: no stream for port {port}"))
-        })?;
+        let Some(stream) = forwarder.take_stream(port) else {
+            forwarder.abort();
+            return Err(RestError::Unreachable(format!(
+                "{describe}: no stream for port {port}"
+            )));
+        };
         match Http1Connection::open(stream, &format!("localhost:{port}"), "", &describe).await {
             Ok(http) => Ok(ForwardedConnection { http, forwarder }),
             Err(e) => {

@@ -47,6 +47,24 @@ pub fn random_suffix() -> String {
     safe_encode(random_u64(), 5)
 }
 
+/// Nanoseconds since the epoch, strictly increasing across calls: Event names use them
+/// (`POD.HEX`) like the real recorder, so events list in the order they happened.
+pub fn unique_nanos() -> u64 {
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    let mut prev = LAST.load(Ordering::Relaxed);
+    loop {
+        let next = now.max(prev + 1);
+        match LAST.compare_exchange_weak(prev, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return next,
+            Err(actual) => prev = actual,
+        }
+    }
+}
+
 /// Now, as the RFC 3339 seconds-precision string Kubernetes timestamps use.
 pub fn now_rfc3339() -> String {
     let now = jiff::Timestamp::now();

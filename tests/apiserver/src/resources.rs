@@ -291,6 +291,17 @@ pub static RESOURCES: &[ResourceType] = &[
         false,
     ),
     stored(
+        "discovery.k8s.io",
+        "endpointslices",
+        "endpointslice",
+        "EndpointSlice",
+        true,
+        &[],
+        &[],
+        false,
+        false,
+    ),
+    stored(
         "coordination.k8s.io",
         "leases",
         "lease",

@@ -265,7 +265,7 @@ fn record_event(
         String::new()
     };
     let event = json!({
-        "metadata": {"name": format!("{}.{:x}", meta::name(pod), meta::random_u64() & 0xffff_ffff_ffff), "namespace": ns},
+        "metadata": {"name": format!("{}.{:x}", meta::name(pod), meta::unique_nanos()), "namespace": ns},
         "involvedObject": {"kind": "Pod", "apiVersion": "v1", "namespace": ns, "name": meta::name(pod),
                            "uid": meta::uid(pod), "resourceVersion": meta::meta_str(pod, "resourceVersion")},
         "reason": reason, "message": message, "type": kind, "count": 1,

@@ -25,6 +25,7 @@ pub fn reconcile(st: &mut State, now: Instant) -> Option<Instant> {
     let mut next = kubelet::pods(st, now);
     next = earliest(next, networking::load_balancers(st, now));
     networking::endpoints(st);
+    networking::endpoint_slices(st);
     next
 }
 

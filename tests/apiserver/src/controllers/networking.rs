@@ -148,3 +148,80 @@ pub fn endpoints(st: &mut State) {
         }
     }
 }
+
+/// EndpointSlices (`discovery.k8s.io/v1`) for Services with selectors, owned by the
+/// Service (so they go with it), labelled `kubernetes.io/service-name` like the real ones.
+pub fn endpoint_slices(st: &mut State) {
+    let (srt, ert, prt) = (
+        rt("", "services"),
+        rt("discovery.k8s.io", "endpointslices"),
+        rt("", "pods"),
+    );
+    for svc in st.store.list(srt, None) {
+        let Some(sel) = svc["spec"]["selector"]
+            .as_object()
+            .filter(|m| !m.is_empty())
+        else {
+            continue;
+        };
+        if meta::is_deleting(&svc) {
+            continue;
+        }
+        let sel = LabelSelector::from_map(sel);
+        let ns = meta::namespace(&svc).to_string();
+        let pods: Vec<Value> = st
+            .store
+            .list(prt, Some(&ns))
+            .into_iter()
+            .filter(|p| sel.matches(p) && p["status"]["podIP"].is_string())
+            .collect();
+        let endpoints: Vec<Value> = pods
+            .iter()
+            .map(|p| {
+                let ready = is_ready(p) && !meta::is_deleting(p);
+                json!({"addresses": [p["status"]["podIP"]], "nodeName": p["spec"]["nodeName"],
+                       "conditions": {"ready": ready, "serving": ready, "terminating": meta::is_deleting(p)},
+                       "targetRef": {"kind": "Pod", "namespace": ns, "name": meta::name(p), "uid": meta::uid(p)}})
+            })
+            .collect();
+        let ports: Vec<Value> = svc["spec"]["ports"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|sp| {
+                let port = pods
+                    .first()
+                    .and_then(|p| resolve_target_port(p, &sp["targetPort"]))
+                    .map(|n| json!(n))
+                    .unwrap_or_else(|| sp["port"].clone());
+                json!({"name": sp["name"].as_str().unwrap_or(""), "port": port, "protocol": sp["protocol"]})
+            })
+            .collect();
+        let name = format!(
+            "{}-{}",
+            meta::name(&svc),
+            meta::safe_encode(meta::fnv1a(meta::uid(&svc).as_bytes()), 5)
+        );
+        let mut slice = json!({
+            "metadata": {"name": name, "namespace": ns,
+                "labels": {"kubernetes.io/service-name": meta::name(&svc),
+                           "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io"},
+                "ownerReferences": [meta::controller_ref(&svc)]},
+            "addressType": "IPv4", "endpoints": endpoints, "ports": ports,
+        });
+        match st.store.get(ert, &ns, &name).cloned() {
+            Some(current) => {
+                if current["endpoints"] != slice["endpoints"] || current["ports"] != slice["ports"]
+                {
+                    let mut updated = current.clone();
+                    updated["endpoints"] = slice["endpoints"].take();
+                    updated["ports"] = slice["ports"].take();
+                    save(st, ert, updated, false);
+                }
+            }
+            None => {
+                let _ = rest::create(st, ert, &ns, slice, false);
+            }
+        }
+    }
+}

@@ -106,9 +106,23 @@ async fn deployments_roll_out_to_ready_pods_after_the_configured_delay() {
         rs.metadata.uid.clone().unwrap()
     );
     assert!(pod.labels().contains_key("pod-template-hash"));
-    let ps = pod.status.unwrap();
+    let ps = pod.status.clone().unwrap();
     assert_eq!(ps.phase.as_deref(), Some("Running"));
-    assert!(ps.pod_ip.is_some() && pod.spec.unwrap().node_name.as_deref() == Some("test-node"));
+    assert!(
+        ps.pod_ip.is_some() && pod.spec.as_ref().unwrap().node_name.as_deref() == Some("test-node")
+    );
+
+    // The scheduler and kubelet reported the start-up like on a real node.
+    let events: Api<Event> = Api::default_namespaced(c.clone());
+    let reasons: Vec<String> = events
+        .list(&ListParams::default().fields(&format!("involvedObject.name={}", pod.name_any())))
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter_map(|e| e.reason)
+        .collect();
+    assert_eq!(reasons, vec!["Scheduled", "Pulled", "Created", "Started"]);
 
     // Foreground deletion: kube-rs waits until everything is gone.
     let uid = d.metadata.uid.clone().unwrap();
@@ -193,6 +207,32 @@ async fn services_get_addresses_and_endpoints_follow_ready_pods() {
         ep["subsets"][0]["ports"][0]["port"], 8081,
         "named targetPort resolved to the container port"
     );
+
+    // EndpointSlices too, owned by their Service.
+    use k8s_openapi::api::discovery::v1::EndpointSlice;
+    let slices: Api<EndpointSlice> = Api::default_namespaced(c.clone());
+    let np_slices = slices
+        .list(&ListParams::default().labels("kubernetes.io/service-name=np"))
+        .await
+        .unwrap();
+    assert_eq!(np_slices.items.len(), 1);
+    let slice = &np_slices.items[0];
+    assert_eq!(
+        slice.endpoints[0].conditions.as_ref().unwrap().ready,
+        Some(true)
+    );
+    assert_eq!(slice.ports.as_ref().unwrap()[0].port, Some(8081));
+    services
+        .delete("np", &DeleteParams::default())
+        .await
+        .unwrap();
+    crate::common::poll("the slice to be collected with its Service", || {
+        server
+            .list("discovery.k8s.io/v1", "endpointslices", Some("default"))
+            .iter()
+            .all(|s| s["metadata"]["labels"]["kubernetes.io/service-name"] != "np")
+            .then_some(())
+    });
 }
 
 #[tokio::test]
