@@ -223,7 +223,10 @@ async fn forbidden_creation_says_which_right_is_missing() {
         err.contains("not allowed to create Deployment c5 in namespace default"),
         "{err}"
     );
-    assert!(err.contains("kubectl flink rbac-setup -n default --user"), "{err}");
+    assert!(
+        err.contains("kubectl flink rbac-setup -n default --user"),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -315,3 +315,91 @@ async fn a_real_jobmanager_is_waited_for_listed_and_stopped_gracefully() {
     .expect("join");
     assert!(exited.is_some(), "DELETE /cluster shut the JobManager down");
 }
+
+/// A one-shot HTTP server answering every request with `body`.
+fn http_backend(body: &'static str) -> std::net::SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind backend");
+    let addr = listener.local_addr().expect("backend address");
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut stream = stream;
+            let mut buffer = [0u8; 4096];
+            let _ = std::io::Read::read(&mut stream, &mut buffer);
+            let response = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn port_forward_serves_the_jobmanager_on_a_local_port() {
+    let server = server().await;
+    let backend = http_backend("{\"flink-version\":\"2.3.0\"}");
+    server.attach_backend("default", "app=pf1,component=jobmanager", 8081, backend);
+    let home = Scratch::new("port-forward");
+    let out = start(&server, &home, "pf1", &[]);
+    assert!(
+        stdout(&out).contains("kubectl flink port-forward pf1 -n default"),
+        "{}",
+        stdout(&out)
+    );
+
+    let kubeconfig = server.kubeconfig_path().display().to_string();
+    let mut child = command(home.path())
+        .args([
+            "--kubeconfig",
+            &kubeconfig,
+            "port-forward",
+            "pf1",
+            "--port",
+            "0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn port-forward");
+    let stdout_pipe = child.stdout.take().expect("stdout");
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout_pipe), &mut line)
+            .map(|_| line)
+    })
+    .await
+    .expect("join")
+    .expect("first line");
+    let local = line
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("http://"))
+        .unwrap_or_else(|| panic!("no local address in {line:?}"))
+        .to_string();
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut stream =
+            std::net::TcpStream::connect(&local).expect("connect to the forwarded port");
+        stream
+            .write_all(b"GET /overview HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .expect("request");
+        let mut answer = String::new();
+        std::io::Read::read_to_string(&mut stream, &mut answer).expect("response");
+        answer
+    })
+    .await
+    .expect("join");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        answer.starts_with("HTTP/1.1 200") && answer.contains("2.3.0"),
+        "{answer}"
+    );
+
+    let out = flink(&server, &home, &["port-forward", "nope", "--port", "0"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("has no JobManager pod"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -21,11 +21,19 @@ struct Case {
 }
 
 fn case(name: &'static str, args: &[&str]) -> Case {
-    Case { name, application: false, args: args.iter().map(|s| s.to_string()).collect() }
+    Case {
+        name,
+        application: false,
+        args: args.iter().map(|s| s.to_string()).collect(),
+    }
 }
 
 fn app_case(name: &'static str, args: &[&str]) -> Case {
-    Case { name, application: true, args: args.iter().map(|s| s.to_string()).collect() }
+    Case {
+        name,
+        application: true,
+        args: args.iter().map(|s| s.to_string()).collect(),
+    }
 }
 
 /// The objects a client POSTed, keyed `Kind/name`, normalised.
@@ -33,7 +41,14 @@ fn created_objects(server: &ApiServer, namespace: &str) -> Vec<(String, Value)> 
     server
         .requests()
         .into_iter()
-        .filter(|r| r.method == "POST" && r.path.starts_with(&format!("/api/v1/namespaces/{namespace}/")) || r.method == "POST" && r.path.starts_with(&format!("/apis/apps/v1/namespaces/{namespace}/")))
+        .filter(|r| {
+            r.method == "POST"
+                && (r
+                    .path
+                    .starts_with(&format!("/api/v1/namespaces/{namespace}/"))
+                    || r.path
+                        .starts_with(&format!("/apis/apps/v1/namespaces/{namespace}/")))
+        })
         .filter(|r| (200..300).contains(&r.status))
         .filter_map(|r| r.body)
         .map(|body| {
@@ -64,59 +79,89 @@ fn cases(templates: &(String, String)) -> Vec<Case> {
     let jm_template = format!("-Dkubernetes.pod-template-file.jobmanager={}", templates.0);
     let tm_template = format!("-Dkubernetes.pod-template-file.taskmanager={}", templates.1);
     vec![
-        case("metadata-and-scheduling", &[
-            "-Dkubernetes.jobmanager.labels=team:data,tier:batch",
-            "-Dkubernetes.jobmanager.annotations=owner:me,cost-center:42",
-            "-Dkubernetes.jobmanager.node-selector=disk:ssd,zone:a",
-            "-Dkubernetes.jobmanager.tolerations=key:dedicated,operator:Equal,value:flink,effect:NoSchedule;key:spot,operator:Exists,effect:NoExecute,tolerationSeconds:60",
-            "-Dkubernetes.rest-service.labels=expose:yes",
-            "-Dkubernetes.rest-service.annotations=lb:internal",
-            "-Dkubernetes.internal-service.labels=rpc:yes",
-            "-Dkubernetes.internal-service.annotations=note:internal",
-            "-Dkubernetes.jobmanager.owner.reference=apiVersion:v1,kind:ConfigMap,name:parent,uid:00000000-0000-0000-0000-000000000001,controller:false,blockOwnerDeletion:false",
-        ]),
-        case("image-command-and-resources", &[
-            "-Dkubernetes.container.image.ref=registry.example.com/flink:2.3.0-custom",
-            "-Dkubernetes.container.image.pull-policy=Always",
-            "-Dkubernetes.container.image.pull-secrets=regcred;other-cred",
-            "-Dkubernetes.entry.path=/opt/entry.sh",
-            "-Dkubernetes.jobmanager.entrypoint.args=-Dfoo=bar",
-            "-Dkubernetes.flink.log.dir=/var/log/flink",
-            "-Dkubernetes.flink.conf.dir=/etc/flink",
-            "-Dkubernetes.jobmanager.cpu.amount=0.5",
-            "-Dkubernetes.jobmanager.cpu.limit-factor=3",
-            "-Dkubernetes.jobmanager.memory.limit-factor=1.5",
-            "-Djobmanager.memory.process.size=3g",
-            "-Dkubernetes.jobmanager.service-account=jm-sa",
-            "-Drest.port=8082",
-            "-Drest.bind-port=9091",
-        ]),
-        case("secrets-env-and-claims", &[
-            "-Dkubernetes.secrets=zeta:/etc/zeta,alpha:/etc/alpha,mysecret:/etc/mine",
-            "-Dkubernetes.env.secretKeyRef=env:USER,secret:creds,key:user;env:PASS,secret:creds,key:pass",
-            "-Dkubernetes.persistent-volume-claims=data.claim:/data,logs:/logs",
-            "-Dkubernetes.persistent-volume-claim-read-only=true",
-            "-Dcontainerized.master.env.B_VAR=2",
-            "-Dcontainerized.master.env.A_VAR=1",
-            "-Dcontainerized.master.env.ZZ=3",
-        ]),
-        case("host-network-load-balancer", &[
-            "-Dkubernetes.hostnetwork.enabled=true",
-            "-Dkubernetes.rest-service.exposed.type=LoadBalancer",
-        ]),
-        case("headless-rest-service-with-ha", &[
-            "-Dkubernetes.rest-service.exposed.type=Headless_ClusterIP",
-            "-Dhigh-availability.type=kubernetes",
-            "-Dhigh-availability.storageDir=file:///flink-ha",
-            "-Dkubernetes.service-account=flink",
-        ]),
-        case("pod-templates", &[&jm_template, &tm_template, "-Dkubernetes.jobmanager.node-selector=disk:ssd"]),
-        app_case("application-with-program-options", &[
-            "-Dkubernetes.container.image.ref=my/app:1",
-            "-c", "com.example.Etl",
-            "-p", "4",
-            "local:///opt/flink/usrlib/etl.jar", "--date", "2026-11-27", "--dry",
-        ]),
+        case(
+            "metadata-and-scheduling",
+            &[
+                "-Dkubernetes.jobmanager.labels=team:data,tier:batch",
+                "-Dkubernetes.jobmanager.annotations=owner:me,cost-center:42",
+                "-Dkubernetes.jobmanager.node-selector=disk:ssd,zone:a",
+                "-Dkubernetes.jobmanager.tolerations=key:dedicated,operator:Equal,value:flink,effect:NoSchedule;key:spot,operator:Exists,effect:NoExecute,tolerationSeconds:60",
+                "-Dkubernetes.rest-service.labels=expose:yes",
+                "-Dkubernetes.rest-service.annotations=lb:internal",
+                "-Dkubernetes.internal-service.labels=rpc:yes",
+                "-Dkubernetes.internal-service.annotations=note:internal",
+                "-Dkubernetes.jobmanager.owner.reference=apiVersion:v1,kind:ConfigMap,name:parent,uid:00000000-0000-0000-0000-000000000001,controller:false,blockOwnerDeletion:false",
+            ],
+        ),
+        case(
+            "image-command-and-resources",
+            &[
+                "-Dkubernetes.container.image.ref=registry.example.com/flink:2.3.0-custom",
+                "-Dkubernetes.container.image.pull-policy=Always",
+                "-Dkubernetes.container.image.pull-secrets=regcred;other-cred",
+                "-Dkubernetes.entry.path=/opt/entry.sh",
+                "-Dkubernetes.jobmanager.entrypoint.args=-Dfoo=bar",
+                "-Dkubernetes.flink.log.dir=/var/log/flink",
+                "-Dkubernetes.flink.conf.dir=/etc/flink",
+                "-Dkubernetes.jobmanager.cpu.amount=0.5",
+                "-Dkubernetes.jobmanager.cpu.limit-factor=3",
+                "-Dkubernetes.jobmanager.memory.limit-factor=1.5",
+                "-Djobmanager.memory.process.size=3g",
+                "-Dkubernetes.jobmanager.service-account=jm-sa",
+                "-Drest.port=8082",
+                "-Drest.bind-port=9091",
+            ],
+        ),
+        case(
+            "secrets-env-and-claims",
+            &[
+                "-Dkubernetes.secrets=zeta:/etc/zeta,alpha:/etc/alpha,mysecret:/etc/mine",
+                "-Dkubernetes.env.secretKeyRef=env:USER,secret:creds,key:user;env:PASS,secret:creds,key:pass",
+                "-Dkubernetes.persistent-volume-claims=data.claim:/data,logs:/logs",
+                "-Dkubernetes.persistent-volume-claim-read-only=true",
+                "-Dcontainerized.master.env.B_VAR=2",
+                "-Dcontainerized.master.env.A_VAR=1",
+                "-Dcontainerized.master.env.ZZ=3",
+            ],
+        ),
+        case(
+            "host-network-load-balancer",
+            &[
+                "-Dkubernetes.hostnetwork.enabled=true",
+                "-Dkubernetes.rest-service.exposed.type=LoadBalancer",
+            ],
+        ),
+        case(
+            "headless-rest-service-with-ha",
+            &[
+                "-Dkubernetes.rest-service.exposed.type=Headless_ClusterIP",
+                "-Dhigh-availability.type=kubernetes",
+                "-Dhigh-availability.storageDir=file:///flink-ha",
+                "-Dkubernetes.service-account=flink",
+            ],
+        ),
+        case(
+            "pod-templates",
+            &[
+                &jm_template,
+                &tm_template,
+                "-Dkubernetes.jobmanager.node-selector=disk:ssd",
+            ],
+        ),
+        app_case(
+            "application-with-program-options",
+            &[
+                "-Dkubernetes.container.image.ref=my/app:1",
+                "-c",
+                "com.example.Etl",
+                "-p",
+                "4",
+                "local:///opt/flink/usrlib/etl.jar",
+                "--date",
+                "2026-11-27",
+                "--dry",
+            ],
+        ),
     ]
 }
 
@@ -128,7 +173,11 @@ fn our_args(case: &Case, kubeconfig: &str, conf: &str, id: &str) -> Vec<String> 
     } else {
         argv.extend(["session".into(), "start".into(), id.into()]);
     }
-    argv.extend(["--flink-conf-dir".into(), conf.into(), "-Dkubernetes.namespace=default".into()]);
+    argv.extend([
+        "--flink-conf-dir".into(),
+        conf.into(),
+        "-Dkubernetes.namespace=default".into(),
+    ]);
     argv.extend(case.args.iter().cloned());
     argv
 }
@@ -146,10 +195,19 @@ async fn our_objects_equal_flinks_own_client_for_options_the_goldens_miss() {
     for case in cases(&templates) {
         let id = case.name;
         // Flink's client, on its own API server.
-        let theirs_server = ApiServer::start(ServerOptions::default()).await.expect("server");
-        let mut flink_args = vec!["-Dkubernetes.namespace=default".to_string(), format!("-Dkubernetes.cluster-id={id}")];
+        let theirs_server = ApiServer::start(ServerOptions::default())
+            .await
+            .expect("server");
+        let mut flink_args = vec![
+            "-Dkubernetes.namespace=default".to_string(),
+            format!("-Dkubernetes.cluster-id={id}"),
+        ];
         flink_args.extend(case.args.iter().cloned());
-        let (home, kubeconfig, conf_dir) = (flink_home.clone(), theirs_server.kubeconfig_path().to_path_buf(), conf.clone());
+        let (home, kubeconfig, conf_dir) = (
+            flink_home.clone(),
+            theirs_server.kubeconfig_path().to_path_buf(),
+            conf.clone(),
+        );
         let application = case.application;
         let oracle = tokio::task::spawn_blocking(move || {
             let args: Vec<&str> = flink_args.iter().map(String::as_str).collect();
@@ -162,10 +220,17 @@ async fn our_objects_equal_flinks_own_client_for_options_the_goldens_miss() {
         .await
         .expect("join");
         let theirs = created_objects(&theirs_server, "default");
-        assert!(!theirs.is_empty(), "{id}: Flink's client created nothing (exit {}): {}", oracle.exit_code, oracle.stderr);
+        assert!(
+            !theirs.is_empty(),
+            "{id}: Flink's client created nothing (exit {}): {}",
+            oracle.exit_code,
+            oracle.stderr
+        );
 
         // kubectl-flink, on a fresh API server.
-        let ours_server = ApiServer::start(ServerOptions::default()).await.expect("server");
+        let ours_server = ApiServer::start(ServerOptions::default())
+            .await
+            .expect("server");
         let kubeconfig = ours_server.kubeconfig_path().display().to_string();
         let argv = our_args(&case, &kubeconfig, &conf_text, id);
         let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
@@ -182,7 +247,9 @@ async fn our_objects_equal_flinks_own_client_for_options_the_goldens_miss() {
         let their_keys: Vec<&String> = theirs.iter().map(|(k, _)| k).collect();
         let our_keys: Vec<&String> = ours.iter().map(|(k, _)| k).collect();
         if their_keys != our_keys {
-            failures.push(format!("{id}: objects/order differ: ours {our_keys:?}, Flink's {their_keys:?}"));
+            failures.push(format!(
+                "{id}: objects/order differ: ours {our_keys:?}, Flink's {their_keys:?}"
+            ));
             continue;
         }
         for ((key, our), (_, their)) in ours.iter().zip(&theirs) {
@@ -192,5 +259,9 @@ async fn our_objects_equal_flinks_own_client_for_options_the_goldens_miss() {
             }
         }
     }
-    assert!(failures.is_empty(), "differences from Flink's own client:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "differences from Flink's own client:\n{}",
+        failures.join("\n")
+    );
 }

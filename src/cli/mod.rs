@@ -4,8 +4,9 @@
 pub mod app;
 pub mod flink;
 pub mod get;
-pub mod rbac;
 pub mod jobs;
+pub mod port_forward;
+pub mod rbac;
 pub mod session;
 pub mod target;
 
@@ -101,6 +102,8 @@ pub enum Command {
     App(app::AppArgs),
     /// List Flink clusters (found by their labels) with their state
     Get(get::GetArgs),
+    /// The cluster's web UI and REST API on a local port
+    PortForward(port_forward::PortForwardArgs),
     /// Create the service account and Role Flink's JobManager needs (and, with --user, a user's rights)
     RbacSetup(rbac::RbacSetupArgs),
     /// Print the plugin version and the Flink version it targets

@@ -9,7 +9,7 @@ pub struct TargetArgs {
     #[arg(value_name = "CLUSTER_ID")]
     pub id: Option<String>,
     /// Cluster id, as an option
-    #[arg(long, value_name = "ID", conflicts_with = "id")]
+    #[arg(long, value_name = "ID")]
     pub cluster_id: Option<String>,
     /// Flink options, as in Flink (kubernetes.cluster-id, kubernetes.namespace, kubernetes.config.file, kubernetes.context are honoured)
     #[arg(short = 'D', value_name = "KEY=VALUE", action = clap::ArgAction::Append, help_heading = "Flink")]

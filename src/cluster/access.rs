@@ -48,11 +48,10 @@ pub async fn web_access(
     let service = format!("{}-rest", spec.cluster_id);
     let port_forward = || WebAccess::PortForward {
         command: format!(
-            "kubectl port-forward service/{service} {port}:{port} -n {}",
-            spec.namespace,
-            port = spec.rest_port
+            "kubectl flink port-forward {} -n {}",
+            spec.cluster_id, spec.namespace
         ),
-        url: format!("{scheme}://localhost:{}", spec.rest_port),
+        url: format!("{scheme}://localhost:8081"),
     };
     match spec.exposed_type {
         ExposedType::ClusterIP | ExposedType::HeadlessClusterIP => port_forward(),

@@ -29,8 +29,12 @@ where
         .ok_or_else(|| Error::Failed("an object to apply has no name".into()))?;
     let kind = K::kind(&()).to_lowercase();
     let api: Api<K> = Api::namespaced(client.clone(), namespace);
-    api.patch(&name, &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(object))
-        .await
-        .map_err(|e| api_failure(&format!("apply {kind} {name}"), namespace, &e))?;
+    api.patch(
+        &name,
+        &PatchParams::apply(FIELD_MANAGER).force(),
+        &Patch::Apply(object),
+    )
+    .await
+    .map_err(|e| api_failure(&format!("apply {kind} {name}"), namespace, &e))?;
     Ok(format!("{kind}/{name}"))
 }

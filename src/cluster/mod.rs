@@ -8,5 +8,6 @@ pub mod deploy;
 pub mod errors;
 pub mod inventory;
 pub mod kubeconfig;
+pub mod port_forward;
 pub mod stop;
 pub mod wait;

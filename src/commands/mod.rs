@@ -5,8 +5,9 @@ pub mod app_run;
 pub mod attach;
 pub mod deploy;
 pub mod get;
-pub mod rbac_setup;
 pub mod jobs;
+pub mod port_forward;
+pub mod rbac_setup;
 pub mod session_start;
 pub mod stop;
 pub mod target;
@@ -42,6 +43,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         },
         Command::Get(args) => get::run(&cli.global, args),
+        Command::PortForward(args) => port_forward::run(&cli.global, args),
         Command::RbacSetup(args) => rbac_setup::run(&cli.global, args),
         Command::Version => version::run(&cli.global),
     }

@@ -19,7 +19,10 @@ pub fn run(global: &GlobalArgs, args: RbacSetupArgs) -> Result<()> {
     crate::flink::cluster_id::validate(&args.service_account)
         .map_err(|e| Error::Usage(e.replace("cluster id", "service account name")))?;
     let (account, role, binding) = rbac::jobmanager_access(&args.service_account);
-    let user = args.user.as_deref().map(|u| rbac::user_access(USER_ROLE, u));
+    let user = args
+        .user
+        .as_deref()
+        .map(|u| rbac::user_access(USER_ROLE, u));
     if args.dry_run.is_some() {
         let mut objects = vec![to_value(&account)?, to_value(&role)?, to_value(&binding)?];
         if let Some((user_role, user_binding)) = &user {
@@ -74,7 +77,9 @@ fn print_objects(objects: &[Value], output: Option<OutputFormat>) -> Result<()> 
             let mut out = String::new();
             for object in objects {
                 out.push_str("---\n");
-                out.push_str(&serde_saphyr::to_string(object).map_err(|e| Error::Failed(e.to_string()))?);
+                out.push_str(
+                    &serde_saphyr::to_string(object).map_err(|e| Error::Failed(e.to_string()))?,
+                );
             }
             out
         }

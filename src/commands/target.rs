@@ -41,7 +41,15 @@ pub fn complete(global: &GlobalArgs, args: &TargetArgs) -> Result<TargetOptions>
             _ => {}
         }
     }
-    let id = match (args.id.clone().or(args.cluster_id.clone()), dynamic_id) {
+    let named = match (&args.id, &args.cluster_id) {
+        (Some(positional), Some(option)) if positional != option => {
+            return Err(Error::Usage(format!(
+                "two cluster ids given: '{positional}' and --cluster-id {option}: keep one"
+            )));
+        }
+        (positional, option) => positional.clone().or(option.clone()),
+    };
+    let id = match (named, dynamic_id) {
         (Some(flag), Some(dynamic)) if flag != dynamic => {
             return Err(Error::Usage(format!(
                 "two cluster ids given: '{flag}' and -Dkubernetes.cluster-id={dynamic}: keep one"

@@ -24,7 +24,10 @@ fn rule(groups: &[&str], resources: &[&str], verbs: &[&str]) -> PolicyRule {
 fn meta(name: &str) -> ObjectMeta {
     ObjectMeta {
         name: Some(name.to_string()),
-        labels: Some(BTreeMap::from([(MANAGED_BY.0.to_string(), MANAGED_BY.1.to_string())])),
+        labels: Some(BTreeMap::from([(
+            MANAGED_BY.0.to_string(),
+            MANAGED_BY.1.to_string(),
+        )])),
         ..ObjectMeta::default()
     }
 }
@@ -32,9 +35,17 @@ fn meta(name: &str) -> ObjectMeta {
 /// What the JobManager does through its service account (reference §8, §1.13, §6).
 pub fn jobmanager_rules() -> Vec<PolicyRule> {
     vec![
-        rule(&[""], &["pods"], &["create", "delete", "get", "list", "watch"]),
+        rule(
+            &[""],
+            &["pods"],
+            &["create", "delete", "get", "list", "watch"],
+        ),
         rule(&["apps"], &["deployments"], &["get", "delete"]),
-        rule(&[""], &["configmaps"], &["create", "delete", "get", "list", "update", "watch"]),
+        rule(
+            &[""],
+            &["configmaps"],
+            &["create", "delete", "get", "list", "update", "watch"],
+        ),
         rule(&[""], &["services"], &["get", "update"]),
     ]
 }
@@ -43,13 +54,25 @@ pub fn jobmanager_rules() -> Vec<PolicyRule> {
 /// clusters, watch them come up, and reach Flink's REST API.
 pub fn user_rules() -> Vec<PolicyRule> {
     vec![
-        rule(&["apps"], &["deployments"], &["create", "delete", "get", "list", "watch"]),
+        rule(
+            &["apps"],
+            &["deployments"],
+            &["create", "delete", "get", "list", "watch"],
+        ),
         rule(&["apps"], &["replicasets"], &["get", "list"]),
-        rule(&[""], &["services", "configmaps"], &["create", "delete", "get", "list", "watch"]),
+        rule(
+            &[""],
+            &["services", "configmaps"],
+            &["create", "delete", "get", "list", "watch"],
+        ),
         rule(&[""], &["pods", "events"], &["get", "list", "watch"]),
         rule(&[""], &["pods/log"], &["get"]),
         rule(&[""], &["pods/portforward"], &["create", "get"]),
-        rule(&[""], &["services/proxy"], &["create", "delete", "get", "patch", "update"]),
+        rule(
+            &[""],
+            &["services/proxy"],
+            &["create", "delete", "get", "patch", "update"],
+        ),
     ]
 }
 
@@ -63,11 +86,15 @@ pub fn jobmanager_access(service_account: &str) -> (ServiceAccount, Role, RoleBi
         metadata: meta(service_account),
         rules: Some(jobmanager_rules()),
     };
-    let binding = binding(service_account, service_account, Subject {
-        kind: "ServiceAccount".into(),
-        name: service_account.into(),
-        ..Subject::default()
-    });
+    let binding = binding(
+        service_account,
+        service_account,
+        Subject {
+            kind: "ServiceAccount".into(),
+            name: service_account.into(),
+            ..Subject::default()
+        },
+    );
     (account, role, binding)
 }
 
@@ -77,12 +104,16 @@ pub fn user_access(role_name: &str, user: &str) -> (Role, RoleBinding) {
         metadata: meta(role_name),
         rules: Some(user_rules()),
     };
-    let binding = binding(&format!("{role_name}-{}", sanitize(user)), role_name, Subject {
-        kind: "User".into(),
-        name: user.into(),
-        api_group: Some("rbac.authorization.k8s.io".into()),
-        ..Subject::default()
-    });
+    let binding = binding(
+        &format!("{role_name}-{}", sanitize(user)),
+        role_name,
+        Subject {
+            kind: "User".into(),
+            name: user.into(),
+            api_group: Some("rbac.authorization.k8s.io".into()),
+            ..Subject::default()
+        },
+    );
     (role, binding)
 }
 
@@ -103,7 +134,13 @@ fn sanitize(user: &str) -> String {
     let cleaned: String = user
         .to_lowercase()
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     cleaned.trim_matches('-').to_string()
 }
@@ -119,18 +156,28 @@ mod tests {
         let rules = role.rules.expect("rules");
         let allows = |resource: &str, verb: &str| {
             rules.iter().any(|r| {
-                r.resources.iter().flatten().any(|x| x == resource) && r.verbs.iter().any(|v| v == verb)
+                r.resources.iter().flatten().any(|x| x == resource)
+                    && r.verbs.iter().any(|v| v == verb)
             })
         };
         assert!(allows("pods", "create") && allows("pods", "watch"));
         assert!(allows("configmaps", "update"));
-        assert!(allows("deployments", "delete"), "graceful shutdown deletes its own Deployment");
-        assert_eq!(binding.subjects.expect("subjects")[0].kind, "ServiceAccount");
+        assert!(
+            allows("deployments", "delete"),
+            "graceful shutdown deletes its own Deployment"
+        );
+        assert_eq!(
+            binding.subjects.expect("subjects")[0].kind,
+            "ServiceAccount"
+        );
     }
 
     #[test]
     fn user_bindings_get_valid_names() {
         let (_, binding) = user_access("kubectl-flink-user", "Alice@Example.com");
-        assert_eq!(binding.metadata.name.as_deref(), Some("kubectl-flink-user-alice-example-com"));
+        assert_eq!(
+            binding.metadata.name.as_deref(),
+            Some("kubectl-flink-user-alice-example-com")
+        );
     }
 }

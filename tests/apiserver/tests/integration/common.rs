@@ -2,7 +2,7 @@
 //! polling with a bounded deadline (never fixed sleeps).
 
 use kube::config::{KubeConfigOptions, Kubeconfig};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -59,7 +59,11 @@ pub struct KubectlOutput {
     pub stderr: String,
 }
 
-/// Runs `kubectl` against a kubeconfig (with its own discovery cache dir), feeding `stdin`.
+/// The longest a single kubectl run may take before it is killed.
+const KUBECTL_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Runs `kubectl` against a kubeconfig (with its own discovery cache dir), feeding `stdin`;
+/// killed (and the test failed) if it runs longer than [`KUBECTL_TIMEOUT`].
 pub fn kubectl(kubeconfig: &Path, args: &[&str], stdin: Option<&str>) -> KubectlOutput {
     let cache = kubeconfig.with_extension("kube-cache");
     let mut child = Command::new("kubectl")
@@ -83,11 +87,31 @@ pub fn kubectl(kubeconfig: &Path, args: &[&str], stdin: Option<&str>) -> Kubectl
             .expect("stdin written");
     }
     drop(child.stdin.take());
-    let out = child.wait_with_output().expect("kubectl finishes");
+    let drain = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = r.read_to_string(&mut s);
+            s
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().expect("stdout")));
+    let err = drain(Box::new(child.stderr.take().expect("stderr")));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("kubectl can be waited for") {
+            break status;
+        }
+        if start.elapsed() > KUBECTL_TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("kubectl {args:?} did not finish within {KUBECTL_TIMEOUT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
     KubectlOutput {
-        ok: out.status.success(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        ok: status.success(),
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
     }
 }
 

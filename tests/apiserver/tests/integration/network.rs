@@ -114,9 +114,12 @@ async fn kubectl_port_forward_reaches_an_attached_backend() {
         .unwrap();
     let mut stdout = tokio::io::BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
-    tokio::io::AsyncBufReadExt::read_line(&mut stdout, &mut line)
-        .await
-        .unwrap();
+    bounded(
+        "kubectl port-forward to listen",
+        tokio::io::AsyncBufReadExt::read_line(&mut stdout, &mut line),
+    )
+    .await
+    .unwrap();
     // "Forwarding from 127.0.0.1:PORT -> 8081"
     let port: u16 = line
         .trim()
