@@ -61,7 +61,11 @@ async fn session_start_creates_the_rendered_objects_owned_by_the_deployment() {
     let out = start(&server, &home, &["c1"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("Flink session cluster c1 created in namespace default."));
-    assert!(stdout(&out).contains("kubectl port-forward service/c1-rest 8081:8081 -n default"));
+    assert!(
+        stdout(&out).contains("kubectl flink port-forward c1 -n default"),
+        "{}",
+        stdout(&out)
+    );
 
     let deployment = server
         .object("apps/v1", "deployments", Some("default"), "c1")

@@ -120,7 +120,11 @@ pub fn complete(
             .map_err(Error::Usage)?;
     }
     let local = local_files::read(&conf, &env.client).map_err(Error::Usage)?;
+    let source = request.conf_dir.source.clone();
     let spec = spec::resolve(&request, conf, local)?;
+    if global.verbose > 0 {
+        explain(&spec, &source, &kubeconfig);
+    }
     let rendered = render::render(&spec).map_err(Error::Failed)?;
     Ok(DeployOptions {
         spec,
@@ -132,6 +136,29 @@ pub fn complete(
         timeout: std::time::Duration::from_secs(300),
         attached: false,
     })
+}
+
+/// `-v`: where the configuration, the namespace and the kubeconfig came from.
+fn explain(spec: &ClusterSpec, source: &ConfSource, kubeconfig: &KubeconfigChoice) {
+    let conf = match source {
+        ConfSource::Flag(dir) => format!("{} (--flink-conf-dir)", dir.display()),
+        ConfSource::ConfDirEnv(dir) => format!("{} ($FLINK_CONF_DIR)", dir.display()),
+        ConfSource::FlinkHome(dir) => format!("{} ($FLINK_HOME/conf)", dir.display()),
+        ConfSource::BuiltIn => "built-in defaults (no conf dir found)".to_string(),
+    };
+    style::print_note(&format!("Flink conf dir: {conf}"));
+    style::print_note(&format!(
+        "Flink {}, cluster {} in namespace {}",
+        spec.version, spec.cluster_id, spec.namespace
+    ));
+    let path = kubeconfig
+        .path
+        .as_ref()
+        .map_or("$KUBECONFIG or ~/.kube/config".to_string(), |p| {
+            p.display().to_string()
+        });
+    let context = kubeconfig.context.as_deref().unwrap_or("current context");
+    style::print_note(&format!("kubeconfig: {path}, {context}"));
 }
 
 /// Print the warnings and, for `--dry-run`, the objects.

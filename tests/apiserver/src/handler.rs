@@ -358,7 +358,11 @@ async fn resource(
             Ok(watch::start(ctx.shared, rt, req))
         }
         (Method::GET, false) => {
-            let list = rest::list(&st, rt, p.namespace.as_deref(), &sel);
+            let list = crate::paging::page(
+                rest::list(&st, rt, p.namespace.as_deref(), &sel),
+                ctx.q.get("limit").and_then(|l| l.parse().ok()),
+                ctx.q.get("continue").map(String::as_str),
+            )?;
             if table::wants_table(accept(ctx.headers)) {
                 let items = list["items"].as_array().cloned().unwrap_or_default();
                 let rv = list["metadata"]["resourceVersion"]
@@ -392,9 +396,16 @@ async fn resource(
         (Method::DELETE, true) => {
             let opts = delete_options(&ctx);
             let obj = rest::delete(&mut st, rt, &ns, &name, &opts, dry_run)?;
-            let still_there = st.store.get(rt, &ns, &name).is_some();
+            // Like the real server: 200 with the object, even when it is only marked for
+            // deletion; 202 only for the deprecated `orphanDependents: false`.
+            let pending = st.store.get(rt, &ns, &name).is_some() && !dry_run;
+            let legacy_cascade = ctx
+                .json
+                .as_ref()
+                .is_some_and(|b| b["orphanDependents"] == json!(false))
+                || ctx.q.get("orphanDependents").is_some_and(|v| v == "false");
             Ok(json_response(
-                if still_there && !dry_run { 202 } else { 200 },
+                if pending && legacy_cascade { 202 } else { 200 },
                 &obj,
             ))
         }

@@ -28,6 +28,7 @@ mod kubeconfig;
 mod logs;
 mod meta;
 mod options;
+mod paging;
 mod patch;
 mod portforward;
 mod protobuf;

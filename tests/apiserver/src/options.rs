@@ -14,6 +14,8 @@ pub struct ServerOptions {
     pub rbac_enforced: bool,
     /// How long a pod stays Pending before it is Running and Ready.
     pub pod_ready_delay: Duration,
+    /// How long a deleted pod stays Terminating before it is gone (graceful termination).
+    pub pod_termination_delay: Duration,
     /// How long a LoadBalancer Service waits for its ingress address.
     pub lb_ingress_delay: Duration,
     /// The ingress IP LoadBalancer Services get; None means they never get one.
@@ -32,6 +34,7 @@ impl Default for ServerOptions {
             tls: false,
             rbac_enforced: false,
             pod_ready_delay: Duration::ZERO,
+            pod_termination_delay: Duration::ZERO,
             lb_ingress_delay: Duration::ZERO,
             lb_ingress_ip: Some("192.0.2.100".into()),
             node_name: "test-node".into(),

@@ -670,7 +670,11 @@ pub fn delete(
         finalizers.push(FOREGROUND_FINALIZER.into());
     }
     let is_namespace = rt.group.is_empty() && rt.plural == "namespaces";
-    if finalizers.is_empty() && !is_namespace {
+    // Pods terminate gracefully when a termination delay is simulated: the kubelet
+    // removes them once it has passed.
+    let graceful_pod =
+        rt.group.is_empty() && rt.plural == "pods" && !st.opts.pod_termination_delay.is_zero();
+    if finalizers.is_empty() && !is_namespace && !graceful_pod {
         return Ok(st.store.remove(&key).unwrap_or(obj));
     }
     if meta::is_deleting(&obj) && meta::finalizers(&obj) == finalizers {

@@ -231,6 +231,12 @@ impl ApiServer {
         self.shared.changed.notify_one();
     }
 
+    /// Lifts every forced pod failure: the pods recover and become Running and Ready.
+    pub fn clear_pod_failures(&self) {
+        self.shared.lock().failures.clear();
+        self.shared.changed.notify_one();
+    }
+
     /// Installs a fault (see [`Fault`]).
     pub fn inject(&self, fault: Fault) {
         self.shared.recorder().inject(fault);

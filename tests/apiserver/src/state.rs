@@ -42,6 +42,8 @@ pub struct FailureRule {
 pub struct SimState {
     /// When each pod (by uid) was first seen.
     pub pod_seen: HashMap<String, Instant>,
+    /// When the kubelet saw each pod (by uid) being deleted.
+    pub pod_stopping: HashMap<String, Instant>,
     /// When each LoadBalancer Service (by uid) was first seen.
     pub lb_seen: HashMap<String, Instant>,
     /// Pods (by uid) that already got their failure Events.

@@ -51,8 +51,13 @@ pub fn pods(st: &mut State, now: Instant) -> Option<Instant> {
     for pod in st.store.list(prt, None) {
         let uid = meta::uid(&pod).to_string();
         if meta::is_deleting(&pod) {
-            // The kubelet has stopped the containers; the pod goes once its finalizers do.
-            if meta::finalizers(&pod).is_empty() {
+            // The kubelet stops the containers (after the simulated termination delay); the
+            // pod goes once that is done and its finalizers are gone.
+            let stopping = *st.sim.pod_stopping.entry(uid.clone()).or_insert(now);
+            let stopped_at = stopping + st.opts.pod_termination_delay;
+            if now < stopped_at {
+                next = earliest(next, Some(stopped_at));
+            } else if meta::finalizers(&pod).is_empty() {
                 let key = ObjKey::new(prt, meta::namespace(&pod), meta::name(&pod));
                 st.store.remove(&key);
             }

@@ -317,3 +317,63 @@ fn a_flink_session_deployed_by_flink_runs_is_reachable_and_is_garbage_collected(
         left.is_empty().then_some(())
     });
 }
+
+#[test]
+fn flinks_client_is_refused_without_rbac_rights_and_allowed_with_edit() {
+    let Some(flink_home) = flink_kit::require_flink() else {
+        return;
+    };
+    let _turn = jvm_turn();
+    let opts = ServerOptions {
+        tls: true,
+        rbac_enforced: true,
+        ..Default::default()
+    };
+    let server = futures::executor::block_on(ApiServer::start(opts)).expect("server starts");
+    let sa = "system:serviceaccount:default:deployer";
+    let kubeconfig = server.temp_dir().join("deployer.kubeconfig");
+    server
+        .write_kubeconfig(&kubeconfig, sa, Some("default"))
+        .unwrap();
+    let deploy = |id: &str| {
+        let args = [
+            "-Dkubernetes.namespace=default".to_string(),
+            format!("-Dkubernetes.cluster-id={id}"),
+        ];
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        oracle::run_session(&flink_home, &kubeconfig, &golden::conf_dir(), &args)
+    };
+
+    let refused = deploy("refused");
+    assert_ne!(
+        refused.exit_code, 0,
+        "a service account without rights cannot deploy"
+    );
+    let statuses: Vec<u16> = server.requests().iter().map(|r| r.status).collect();
+    assert!(statuses.contains(&403), "{statuses:?}");
+    assert!(server.created_objects().is_empty());
+    assert!(
+        format!("{}{}", refused.stdout, refused.stderr).contains("Forbidden"),
+        "{}",
+        refused.stderr
+    );
+
+    let binding = serde_json::json!({"metadata": {"name": "deployer-edit"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"},
+        "subjects": [{"kind": "ServiceAccount", "name": "deployer", "namespace": "default"}]});
+    server
+        .create(
+            "rbac.authorization.k8s.io/v1",
+            "rolebindings",
+            Some("default"),
+            binding,
+        )
+        .unwrap();
+    let allowed = deploy("allowed");
+    assert_eq!(allowed.exit_code, 0, "{}", allowed.stderr);
+    assert_eq!(
+        server.created_objects().len(),
+        4,
+        "Deployment, two Services and the ConfigMap"
+    );
+}

@@ -133,6 +133,23 @@ async fn crud_sets_metadata_like_a_real_server_and_reports_real_errors() {
     );
     assert_eq!(code, 400, "unsupported field selectors are rejected");
 
+    // Chunked lists: `limit` with a continue token, then the rest.
+    let first_page = cms.list(&ListParams::default().limit(1)).await.unwrap();
+    assert_eq!(first_page.items.len(), 1);
+    let token = first_page
+        .metadata
+        .continue_
+        .clone()
+        .expect("a continue token while more remain");
+    let rest = cms
+        .list(&ListParams::default().continue_token(&token))
+        .await
+        .unwrap();
+    assert_eq!(
+        first_page.items.len() + rest.items.len(),
+        cms.list(&ListParams::default()).await.unwrap().items.len()
+    );
+
     // Delete, then it is gone.
     cms.delete("a", &DeleteParams::default()).await.unwrap();
     assert_eq!(api_error(cms.get("a").await.unwrap_err()).0, 404);
