@@ -54,8 +54,8 @@ fn render_case(case: &GoldenCase) -> Vec<Value> {
             };
             let program = Program {
                 jar_uri: args.jar,
-                entry_class: args.class,
-                parallelism: args.parallelism,
+                entry_class: args.program.class,
+                parallelism: args.program.parallelism,
                 args: args.args,
                 ..Program::default()
             };

@@ -403,3 +403,108 @@ async fn port_forward_serves_the_jobmanager_on_a_local_port() {
         stderr(&out)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn app_run_waits_until_the_job_runs_and_lists_it() {
+    let Some(flink_home) = flink_kit::require_flink() else {
+        return;
+    };
+    let application = tokio::task::spawn_blocking(move || {
+        let jar = flink_kit::jobjar::streaming_job_jar(&flink_home)?;
+        flink_kit::jobmanager::StandaloneApplication::start(
+            &flink_home,
+            &jar,
+            flink_kit::jobjar::STREAMING_JOB_CLASS,
+            &[],
+        )
+    })
+    .await
+    .expect("join")
+    .expect("a standalone application cluster");
+    let server = server().await;
+    server.attach_backend(
+        "default",
+        "app=appw,component=jobmanager",
+        8081,
+        application.rest_addr(),
+    );
+    let home = Scratch::new("app-wait");
+    let conf = golden_conf();
+    let out = flink(
+        &server,
+        &home,
+        &[
+            "app",
+            "run",
+            "--cluster-id",
+            "appw",
+            "--flink-conf-dir",
+            &conf,
+            "--wait",
+            "--timeout",
+            "90s",
+            "local:///opt/flink/usrlib/job.jar",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Flink application cluster appw created"),
+        "{}",
+        stdout(&out)
+    );
+    let out = flink(&server, &home, &["app", "list", "appw", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("RUNNING"), "{}", stdout(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_start_attached_opens_the_console() {
+    let server = server().await;
+    let home = Scratch::new("attached");
+    let conf = golden_conf();
+    let out = with_stdin(
+        &server,
+        &home,
+        &[
+            "session",
+            "start",
+            "att1",
+            "--flink-conf-dir",
+            &conf,
+            "--attached",
+        ],
+        "help\nquit\n",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Flink session cluster att1 created"));
+    assert!(
+        stderr(&out).contains("Available commands:"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !leftovers(&server, "att1").is_empty(),
+        "quit keeps the cluster"
+    );
+
+    let out = with_stdin(
+        &server,
+        &home,
+        &[
+            "session",
+            "start",
+            "att2",
+            "--flink-conf-dir",
+            &conf,
+            "-Dexecution.attached=true",
+        ],
+        "stop\n",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Flink cluster att2 stopped"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(leftovers(&server, "att2").is_empty());
+}

@@ -1,7 +1,7 @@
 //! `kubectl flink app …`
 
 use super::flink::{DryRun, FlinkConfigArgs};
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 
 #[derive(Debug, Args)]
 pub struct AppArgs {
@@ -47,36 +47,8 @@ pub struct AppRunArgs {
     pub cluster_id: Option<String>,
     #[command(flatten)]
     pub flink: FlinkConfigArgs,
-    /// Main class (default: the jar manifest's)
-    #[arg(
-        short = 'c',
-        long = "class",
-        value_name = "CLASS",
-        help_heading = "Job"
-    )]
-    pub class: Option<String>,
-    /// Default parallelism of the job
-    #[arg(short = 'p', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), help_heading = "Job")]
-    pub parallelism: Option<u32>,
-    /// Restore the job from this savepoint
-    #[arg(
-        short = 's',
-        long = "from-savepoint",
-        alias = "fromSavepoint",
-        value_name = "PATH",
-        help_heading = "Job"
-    )]
-    pub from_savepoint: Option<String>,
-    /// Skip savepoint state that cannot be mapped to the new program
-    #[arg(
-        long = "allow-non-restored-state",
-        alias = "allowNonRestoredState",
-        help_heading = "Job"
-    )]
-    pub allow_non_restored_state: bool,
-    /// Who owns the restored savepoint's files
-    #[arg(long, value_enum, value_name = "MODE", help_heading = "Job")]
-    pub claim_mode: Option<ClaimMode>,
+    #[command(flatten)]
+    pub program: super::program::ProgramArgs,
     /// Run the job's main() detached inside the cluster (Flink's -d)
     #[arg(short = 'd', long, help_heading = "Job")]
     pub detached: bool,
@@ -95,22 +67,4 @@ pub struct AppRunArgs {
         allow_hyphen_values = true
     )]
     pub args: Vec<String>,
-}
-
-/// `--claim-mode`, as Flink spells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ClaimMode {
-    #[value(name = "CLAIM")]
-    Claim,
-    #[value(name = "NO_CLAIM")]
-    NoClaim,
-}
-
-impl ClaimMode {
-    pub fn flink_name(self) -> &'static str {
-        match self {
-            ClaimMode::Claim => "CLAIM",
-            ClaimMode::NoClaim => "NO_CLAIM",
-        }
-    }
 }

@@ -2,7 +2,6 @@
 //! and `session run` (upload a local jar and run it). They all talk to a
 //! running JobManager's REST API, chosen with `--via` or `--rest-url`.
 
-use super::app::ClaimMode;
 use super::target::TargetArgs;
 use clap::{Args, ValueEnum};
 use std::time::Duration;
@@ -99,36 +98,8 @@ pub struct JobRunArgs {
     pub target: TargetArgs,
     #[command(flatten)]
     pub route: RestRouteArgs,
-    /// Main class (default: the jar manifest's)
-    #[arg(
-        short = 'c',
-        long = "class",
-        value_name = "CLASS",
-        help_heading = "Job"
-    )]
-    pub class: Option<String>,
-    /// Default parallelism of the job
-    #[arg(short = 'p', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), help_heading = "Job")]
-    pub parallelism: Option<u32>,
-    /// Restore the job from this savepoint
-    #[arg(
-        short = 's',
-        long = "from-savepoint",
-        alias = "fromSavepoint",
-        value_name = "PATH",
-        help_heading = "Job"
-    )]
-    pub from_savepoint: Option<String>,
-    /// Skip savepoint state that cannot be mapped to the new program
-    #[arg(
-        long = "allow-non-restored-state",
-        alias = "allowNonRestoredState",
-        help_heading = "Job"
-    )]
-    pub allow_non_restored_state: bool,
-    /// Who owns the restored savepoint's files
-    #[arg(long, value_enum, value_name = "MODE", help_heading = "Job")]
-    pub claim_mode: Option<ClaimMode>,
+    #[command(flatten)]
+    pub program: super::program::ProgramArgs,
     /// Local jar file to upload to the session cluster
     #[arg(value_name = "JAR")]
     pub jar: Option<String>,

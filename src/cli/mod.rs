@@ -6,6 +6,7 @@ pub mod flink;
 pub mod get;
 pub mod jobs;
 pub mod port_forward;
+pub mod program;
 pub mod rbac;
 pub mod session;
 pub mod target;
@@ -164,6 +165,6 @@ mod tests {
         };
         assert_eq!(run.jar, "local:///opt/job.jar");
         assert_eq!(run.args, vec!["--input", "-x", "s3://in"]);
-        assert_eq!(run.class.as_deref(), Some("com.example.Job"));
+        assert_eq!(run.program.class.as_deref(), Some("com.example.Job"));
     }
 }

@@ -13,12 +13,12 @@ pub fn run(global: &GlobalArgs, args: AppRunArgs) -> Result<()> {
     let wait = args.wait.clone();
     let program = Program {
         jar_uri: args.jar,
-        entry_class: args.class,
-        parallelism: args.parallelism,
+        claim_mode: args.program.claim_mode_name(),
+        entry_class: args.program.class,
+        parallelism: args.program.parallelism,
         args: args.args,
-        savepoint_path: args.from_savepoint,
-        allow_non_restored_state: args.allow_non_restored_state,
-        claim_mode: args.claim_mode.map(|m| m.flink_name().to_string()),
+        savepoint_path: args.program.from_savepoint,
+        allow_non_restored_state: args.program.allow_non_restored_state,
         detached: args.detached,
     };
     let mut options = deploy::complete(

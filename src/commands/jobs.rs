@@ -500,12 +500,12 @@ pub fn complete_run(global: &GlobalArgs, args: &JobRunArgs) -> Result<RunOptions
         target,
         jar,
         request: RunJarRequest {
-            entry_class: args.class.clone(),
+            entry_class: args.program.class.clone(),
             program_args_list: program_args,
-            parallelism: args.parallelism,
-            savepoint_path: args.from_savepoint.clone(),
-            allow_non_restored_state: args.allow_non_restored_state,
-            claim_mode: args.claim_mode.map(|m| m.flink_name().to_string()),
+            parallelism: args.program.parallelism,
+            savepoint_path: args.program.from_savepoint.clone(),
+            allow_non_restored_state: args.program.allow_non_restored_state,
+            claim_mode: args.program.claim_mode_name(),
         },
         output: global.output,
     })

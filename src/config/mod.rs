@@ -30,6 +30,14 @@ pub struct Configuration {
     entries: BTreeMap<String, Value>,
 }
 
+impl<K: Into<String>> FromIterator<(K, Value)> for Configuration {
+    fn from_iter<I: IntoIterator<Item = (K, Value)>>(pairs: I) -> Self {
+        Configuration {
+            entries: pairs.into_iter().map(|(k, v)| (k.into(), v)).collect(),
+        }
+    }
+}
+
 impl Configuration {
     /// Set a key to a typed value, replacing any earlier value.
     pub fn set(&mut self, key: impl Into<String>, value: Value) {
@@ -253,11 +261,7 @@ mod tests {
     use serde_json::json;
 
     fn conf(pairs: &[(&str, Value)]) -> Configuration {
-        let mut c = Configuration::default();
-        for (k, v) in pairs {
-            c.set(*k, v.clone());
-        }
-        c
+        pairs.iter().cloned().collect()
     }
 
     #[test]

@@ -56,11 +56,7 @@ mod tests {
     use serde_json::json;
 
     fn with(pairs: &[(&str, &str)]) -> Configuration {
-        let mut conf = Configuration::default();
-        for (k, v) in pairs {
-            conf.set(*k, json!(v));
-        }
-        conf
+        pairs.iter().map(|(k, v)| (*k, json!(v))).collect()
     }
 
     #[test]

@@ -68,11 +68,7 @@ mod tests {
     use serde_json::json;
 
     fn conf(pairs: &[(&str, Value)]) -> Configuration {
-        let mut c = Configuration::default();
-        for (k, v) in pairs {
-            c.set(*k, v.clone());
-        }
-        c
+        pairs.iter().cloned().collect()
     }
 
     #[test]

@@ -295,6 +295,19 @@ async fn failing_pods_report_status_and_events_and_logs_are_served() {
         "a failing pod is not available"
     );
 
+    // Once the failure is lifted the pod recovers and the Deployment becomes available.
+    server.clear_pod_failures();
+    bounded(
+        "recovery",
+        await_condition(
+            deployments.clone(),
+            "bad",
+            conditions::is_deployment_completed(),
+        ),
+    )
+    .await
+    .unwrap();
+
     server.pod_logs("default", &pod.name_any(), None, "line 1\nline 2\nline 3\n");
     let all = pods
         .logs(&pod.name_any(), &LogParams::default())
@@ -337,4 +350,40 @@ async fn failing_pods_report_status_and_events_and_logs_are_served() {
             .unwrap(),
         "line 4"
     );
+}
+
+#[tokio::test]
+async fn deleted_pods_terminate_gracefully_when_a_delay_is_simulated() {
+    let delay = Duration::from_millis(300);
+    let server = ApiServer::start(ServerOptions {
+        pod_termination_delay: delay,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let pods: Api<Pod> = Api::default_namespaced(client(&server).await);
+    let pod: Pod = serde_json::from_value(json!({"metadata": {"name": "p"},
+        "spec": {"containers": [{"name": "c", "image": "busybox:1"}]}}))
+    .unwrap();
+    let uid = pods
+        .create(&PostParams::default(), &pod)
+        .await
+        .unwrap()
+        .metadata
+        .uid
+        .unwrap();
+    let started = Instant::now();
+    pods.delete("p", &DeleteParams::default()).await.unwrap();
+    let terminating = pods.get("p").await.unwrap();
+    assert!(
+        terminating.metadata.deletion_timestamp.is_some(),
+        "Terminating first"
+    );
+    bounded(
+        "pod gone",
+        await_condition(pods.clone(), "p", conditions::is_deleted(&uid)),
+    )
+    .await
+    .unwrap();
+    assert!(started.elapsed() >= delay);
 }

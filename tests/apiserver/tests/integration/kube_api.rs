@@ -307,4 +307,17 @@ async fn watches_resume_from_a_resource_version_and_watchers_see_changes() {
         .unwrap()
         .unwrap();
     assert_eq!(seen.metadata.name.as_deref(), Some("three"));
+
+    // Streaming lists (sendInitialEvents + the initial-events-end bookmark) work too.
+    let streaming = watcher(
+        cms.clone(),
+        watcher::Config::default().labels("w=y").streaming_lists(),
+    )
+    .applied_objects();
+    let mut streaming = Box::pin(streaming);
+    let first = bounded("streaming list", streaming.try_next())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.metadata.name.as_deref(), Some("three"));
 }
