@@ -36,21 +36,10 @@ fn app_case(name: &'static str, args: &[&str]) -> Case {
     }
 }
 
-/// The objects a client POSTed, keyed `Kind/name`, normalised.
-fn created_objects(server: &ApiServer, namespace: &str) -> Vec<(String, Value)> {
-    server
-        .requests()
+/// The objects a client created, keyed `Kind/name`, normalised.
+fn keyed(objects: Vec<Value>) -> Vec<(String, Value)> {
+    objects
         .into_iter()
-        .filter(|r| {
-            r.method == "POST"
-                && (r
-                    .path
-                    .starts_with(&format!("/api/v1/namespaces/{namespace}/"))
-                    || r.path
-                        .starts_with(&format!("/apis/apps/v1/namespaces/{namespace}/")))
-        })
-        .filter(|r| (200..300).contains(&r.status))
-        .filter_map(|r| r.body)
         .map(|body| {
             let key = format!(
                 "{}/{}",
@@ -195,36 +184,29 @@ async fn our_objects_equal_flinks_own_client_for_options_the_goldens_miss() {
     for case in cases(&templates) {
         let id = case.name;
         // Flink's client, on its own API server.
-        let theirs_server = ApiServer::start(ServerOptions::default())
-            .await
-            .expect("server");
-        let mut flink_args = vec![
-            "-Dkubernetes.namespace=default".to_string(),
-            format!("-Dkubernetes.cluster-id={id}"),
-        ];
+        let mut flink_args = vec![format!("-Dkubernetes.cluster-id={id}")];
         flink_args.extend(case.args.iter().cloned());
-        let (home, kubeconfig, conf_dir) = (
-            flink_home.clone(),
-            theirs_server.kubeconfig_path().to_path_buf(),
-            conf.clone(),
-        );
-        let application = case.application;
-        let oracle = tokio::task::spawn_blocking(move || {
+        let (home, conf_dir) = (flink_home.clone(), conf.clone());
+        let mode = if case.application {
+            golden::Mode::Application
+        } else {
+            golden::Mode::Session
+        };
+        let flink = tokio::task::spawn_blocking(move || {
             let args: Vec<&str> = flink_args.iter().map(String::as_str).collect();
-            if application {
-                flink_kit::oracle::run_application(&home, &kubeconfig, &conf_dir, &args)
-            } else {
-                flink_kit::oracle::run_session(&home, &kubeconfig, &conf_dir, &args)
-            }
+            test_apiserver::flink_oracle::deploy_with_flink(
+                &home, &conf_dir, mode, "default", &args,
+            )
         })
         .await
-        .expect("join");
-        let theirs = created_objects(&theirs_server, "default");
+        .expect("join")
+        .expect("Flink's client against the test API server");
+        let mut theirs = keyed(flink.objects);
         assert!(
             !theirs.is_empty(),
             "{id}: Flink's client created nothing (exit {}): {}",
-            oracle.exit_code,
-            oracle.stderr
+            flink.run.exit_code,
+            flink.run.stderr
         );
 
         // kubectl-flink, on a fresh API server.
@@ -236,11 +218,10 @@ async fn our_objects_equal_flinks_own_client_for_options_the_goldens_miss() {
         let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
         let out = run(scratch.path(), &argv);
         assert_eq!(out.status.code(), Some(0), "{id}: {}", stderr(&out));
-        let mut ours = created_objects(&ours_server, "default");
+        let mut ours = keyed(ours_server.created_objects());
         // Deliberate: our owned objects are created concurrently (one round
         // trip instead of Flink's one per object), so their order in the log
         // varies; the Deployment must still come first.
-        let mut theirs = theirs;
         ours[1..].sort_by(|a, b| a.0.cmp(&b.0));
         theirs[1..].sort_by(|a, b| a.0.cmp(&b.0));
 
