@@ -567,11 +567,12 @@ async fn run_jar(options: RunOptions) -> Result<()> {
         progress::human_size(bytes.len())
     );
     style::print_note(&format!("{label}."));
-    let upload = rest.upload_jar(&file_name, &bytes);
-    let jar_id =
-        progress::with_spinner(&label, bytes.len() >= progress::LARGE_UPLOAD_BYTES, upload)
-            .await
-            .map_err(|e| upload_failure(&options.target, e))?;
+    let sent = crate::rest::UploadProgress::default();
+    let upload = rest.upload_jar_counted(&file_name, &bytes, sent.clone());
+    let large = bytes.len() >= progress::LARGE_UPLOAD_BYTES;
+    let jar_id = progress::with_byte_progress(&label, bytes.len(), &sent, large, upload)
+        .await
+        .map_err(|e| upload_failure(&options.target, e))?;
     style::print_note(&format!("Running {file_name}."));
     let job_id = rest
         .run_jar(&jar_id, &options.request)

@@ -9,7 +9,7 @@ use tokio::time::Instant;
 
 use super::backoff::Backoff;
 use super::error::{RestError, flink_error_message};
-use super::exchange::{RestRequest, RestResponse};
+use super::exchange::{RestRequest, RestResponse, UploadProgress};
 use super::model::{
     ClusterOverview, JobOverview, RunJarRequest, SavepointRequest, SavepointStatus, StopRequest,
     parse_jobs_overview, parse_json, parse_run_job_id, parse_savepoint_status, parse_trigger_id,
@@ -204,13 +204,26 @@ impl FlinkRest {
     /// `POST /jars/upload` of one jar; returns the jar id for
     /// [`FlinkRest::run_jar`]. `file_name` must end in `.jar` (Flink's rule).
     pub async fn upload_jar(&self, file_name: &str, jar: &[u8]) -> Result<String, RestError> {
+        self.upload_jar_counted(file_name, jar, UploadProgress::default())
+            .await
+    }
+
+    /// [`Self::upload_jar`], counting the bytes sent into `progress` (a
+    /// little more than the jar: the multipart framing) for a progress bar.
+    pub async fn upload_jar_counted(
+        &self,
+        file_name: &str,
+        jar: &[u8],
+        progress: UploadProgress,
+    ) -> Result<String, RestError> {
         let upload = multipart::jar_upload(file_name, jar, &multipart::random_boundary());
         let request = RestRequest::with_body(
             Method::POST,
             "/jars/upload",
             upload.content_type,
             Bytes::from(upload.body),
-        );
+        )
+        .with_progress(progress);
         let response = self.call(request, UPLOAD_TIMEOUT).await?;
         parse_uploaded_jar_id(&response.body)
     }
@@ -461,6 +474,40 @@ mod tests {
             "{raw}"
         );
         assert!(raw.contains("name=\"jarfile\"; filename=\"job.jar\"\r\nContent-Type: application/x-java-archive\r\n\r\nPK\r\n"), "{raw}");
+    }
+
+    #[tokio::test]
+    async fn a_large_upload_streams_and_counts_every_byte() {
+        let (addr, received) = canned::serve(vec![(
+            200,
+            r#"{"filename":"/tmp/flink-web-upload/1_big.jar","status":"success"}"#,
+        )])
+        .await;
+        let jar = vec![b'x'; 300 * 1024 + 17];
+        let progress = UploadProgress::default();
+        let id = client(addr)
+            .upload_jar_counted("big.jar", &jar, progress.clone())
+            .await
+            .unwrap();
+        assert_eq!(id, "1_big.jar");
+        let raw = received.lock().unwrap()[0].clone();
+        assert!(
+            !raw.contains("transfer-encoding: chunked"),
+            "sent as one body"
+        );
+        let body_len = raw
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.len())
+            .unwrap_or(0);
+        assert_eq!(
+            progress.sent(),
+            body_len as u64,
+            "every byte sent is counted"
+        );
+        assert!(
+            body_len > jar.len(),
+            "the whole jar arrived in its multipart frame"
+        );
     }
 
     #[test]

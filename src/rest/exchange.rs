@@ -3,6 +3,31 @@
 
 use bytes::Bytes;
 use http::Method;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// How many body bytes a transport has handed to the connection so far, so a
+/// large upload can show real progress. Transports that stream the body (a
+/// `--rest-url` or port-forward connection) count chunk by chunk; the
+/// services proxy, which must buffer the body, counts it all at once.
+#[derive(Debug, Clone, Default)]
+pub struct UploadProgress(Arc<AtomicU64>);
+
+impl UploadProgress {
+    pub fn sent(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    pub(super) fn add(&self, bytes: u64) {
+        self.0.fetch_add(bytes, Ordering::Relaxed);
+    }
+}
+
+impl PartialEq for UploadProgress {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
 
 /// A request to a Flink REST path (`/jobs/overview`, `/jobs/x?mode=cancel`).
 #[derive(Debug, Clone, PartialEq)]
@@ -12,6 +37,8 @@ pub struct RestRequest {
     pub path: String,
     /// `(content type, bytes)`; None sends no body.
     pub body: Option<(String, Bytes)>,
+    /// Counts the body bytes sent, for progress on large uploads.
+    pub progress: Option<UploadProgress>,
 }
 
 impl RestRequest {
@@ -21,6 +48,7 @@ impl RestRequest {
             method,
             path: path.into(),
             body: None,
+            progress: None,
         }
     }
 
@@ -32,6 +60,7 @@ impl RestRequest {
             method,
             path: path.into(),
             body: Some(("application/json".to_string(), Bytes::from(bytes))),
+            progress: None,
         }
     }
 
@@ -46,7 +75,14 @@ impl RestRequest {
             method,
             path: path.into(),
             body: Some((content_type, bytes)),
+            progress: None,
         }
+    }
+
+    /// Count the body bytes sent into `progress`.
+    pub fn with_progress(mut self, progress: UploadProgress) -> Self {
+        self.progress = Some(progress);
+        self
     }
 
     /// An `http::Request` for `uri`, with this request's method and body.

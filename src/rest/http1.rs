@@ -2,19 +2,49 @@
 //! or a port-forwarded stream into the JobManager pod (no local port bound).
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use futures::StreamExt;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::Frame;
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
+use std::convert::Infallible;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::task::JoinHandle;
 
 use super::error::RestError;
 use super::exchange::{RestRequest, RestResponse};
 
+/// The body type on the wire: small bodies whole, uploads in chunks.
+pub type RequestBody = BoxBody<Bytes, Infallible>;
+
+/// Bodies are handed to the connection in chunks of this size, so progress
+/// advances as the upload goes out rather than all at once.
+const CHUNK: usize = 64 * 1024;
+
+/// The request's body as a stream of chunks that count themselves into its
+/// progress as the connection takes them; without progress, the body whole.
+fn streamed(request: &RestRequest, whole: Full<Bytes>) -> RequestBody {
+    let (Some(progress), Some((_, bytes))) = (request.progress.clone(), request.body.as_ref())
+    else {
+        return whole.boxed();
+    };
+    let bytes = bytes.clone();
+    let chunks: Vec<Bytes> = (0..bytes.len())
+        .step_by(CHUNK)
+        .map(|start| bytes.slice(start..(start + CHUNK).min(bytes.len())))
+        .collect();
+    let stream = futures::stream::iter(chunks).map(move |chunk| {
+        progress.add(chunk.len() as u64);
+        Ok::<_, Infallible>(Frame::data(chunk))
+    });
+    BodyExt::boxed(StreamBody::new(stream))
+}
+
 /// An open HTTP/1.1 connection; requests on it run one after the other, and
 /// it stays open between them while the server keeps it alive.
 pub struct Http1Connection {
-    sender: SendRequest<Full<Bytes>>,
+    sender: SendRequest<RequestBody>,
     driver: JoinHandle<Result<(), hyper::Error>>,
     /// `Host` header.
     host: String,
@@ -61,6 +91,15 @@ impl Http1Connection {
         let http_request: http::Request<Full<Bytes>> = request
             .to_http(&uri, Some(&self.host))
             .map_err(RestError::Unreachable)?;
+        let mut http_request = http_request.map(|whole| streamed(request, whole));
+        // A streamed body has no size of its own; say it, so it goes out as
+        // one plain body rather than chunked transfer encoding.
+        if let Some((_, bytes)) = &request.body {
+            http_request.headers_mut().insert(
+                http::header::CONTENT_LENGTH,
+                http::HeaderValue::from(bytes.len()),
+            );
+        }
         let response = self
             .sender
             .send_request(http_request)

@@ -24,6 +24,7 @@ mod transport;
 pub use backoff::Backoff;
 pub use client::FlinkRest;
 pub use error::RestError;
+pub use exchange::UploadProgress;
 pub use forward::{choose_target, label_selector};
 pub use model::{
     ClusterOverview, JobOverview, JobState, RunJarRequest, SavepointFormat, SavepointRequest,

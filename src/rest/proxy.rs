@@ -47,6 +47,11 @@ impl ServiceProxy {
             .send(http_request)
             .await
             .map_err(|e| RestError::Unreachable(format!("{}: {e}", self.describe())))?;
+        // The proxy route buffers the body: it has all been sent once the
+        // answer arrives.
+        if let (Some(progress), Some((_, bytes))) = (&request.progress, &request.body) {
+            progress.add(bytes.len() as u64);
+        }
         let status = response.status().as_u16();
         let body = response
             .into_body()
