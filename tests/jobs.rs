@@ -656,3 +656,91 @@ fn a_forbidden_services_proxy_falls_back_to_a_port_forward() {
     );
     assert!(line.contains("--rest-url"), "{line}");
 }
+
+/// A copy of the job jar made larger than the upload threshold with an
+/// incompressible entry, still a valid jar for Flink to run.
+fn large_job_jar(small: &Path, dir: &Path) -> PathBuf {
+    let big = dir.join("large-job.jar");
+    std::fs::copy(small, &big).expect("copy the job jar");
+    let mut noise = vec![0u8; 5 * 1024 * 1024];
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    for byte in noise.iter_mut() {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        *byte = state as u8;
+    }
+    std::fs::write(dir.join("noise.bin"), &noise).expect("noise");
+    let status = std::process::Command::new("jar")
+        .current_dir(dir)
+        .args(["uf", "large-job.jar", "noise.bin"])
+        .status()
+        .expect("run jar");
+    assert!(status.success(), "jar uf failed");
+    big
+}
+
+#[test]
+fn a_large_jar_is_uploaded_over_a_port_forward_on_the_default_route() {
+    let Some(flink) = flink() else { return };
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime for the API server");
+    let server = runtime
+        .block_on(test_apiserver::ApiServer::start(Default::default()))
+        .expect("the test API server starts");
+    fake_cluster_objects(&server, "big");
+    server.attach_backend(
+        "default",
+        "app=big,component=jobmanager",
+        8081,
+        flink.session.rest_addr(),
+    );
+    let home = Scratch::new("jobs-large");
+    let jar = large_job_jar(&flink.jar, home.path());
+    let kubeconfig = server.kubeconfig_path().display().to_string();
+    let jar_arg = jar.display().to_string();
+    let run = succeed(
+        home.path(),
+        &[
+            "--kubeconfig",
+            &kubeconfig,
+            "session",
+            "run",
+            "big",
+            &jar_arg,
+            "-c",
+            STREAMING_JOB_CLASS,
+        ],
+    );
+    let job = assert_job_id(&run);
+    let requests = server.requests();
+    assert!(
+        requests.iter().any(
+            |r| r.path == "/api/v1/namespaces/default/pods/big-jm/portforward" && r.status == 101
+        ),
+        "the upload streamed over a port-forward"
+    );
+    assert!(
+        !requests
+            .iter()
+            .any(|r| r.path.ends_with("/proxy/jars/upload")),
+        "the large jar did not go through the services proxy"
+    );
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.path.contains("/proxy/jars/") && r.path.ends_with("/run")),
+        "running it still uses the default route"
+    );
+    wait_tasks_running(flink.session, &job);
+    kubectl_flink(
+        home.path(),
+        &[
+            "--kubeconfig",
+            &kubeconfig,
+            "session",
+            "cancel",
+            "big",
+            &job,
+        ],
+    );
+}

@@ -74,7 +74,7 @@ impl JobTarget {
             Route::Url(url) => Transport::direct(url).map_err(Error::Usage)?,
             Route::Kubernetes(via) => {
                 let cluster = target::connect(self.target.clone()).await?;
-                let client = cluster.connection.client;
+                let client = cluster.connection.rest_client;
                 let (ns, id) = (&cluster.namespace, &cluster.cluster_id);
                 match via {
                     None => Transport::services_proxy(client, ns, id),
@@ -88,6 +88,20 @@ impl JobTarget {
             style::print_note(&format!("Talking to {}.", rest.describe()));
         }
         Ok(rest)
+    }
+
+    /// The client for uploading a large jar: on the default route a
+    /// port-forward (it streams with live progress and avoids the API
+    /// server's proxy limits); the route the user chose otherwise.
+    async fn connect_for_large_upload(&self) -> Result<FlinkRest> {
+        if self.route != Route::Kubernetes(None) {
+            return self.connect().await;
+        }
+        let forced = JobTarget {
+            route: Route::Kubernetes(Some(Via::Forward)),
+            ..self.clone()
+        };
+        forced.connect().await
     }
 
     /// A REST failure as one line naming the fix.
@@ -567,12 +581,27 @@ async fn run_jar(options: RunOptions) -> Result<()> {
         progress::human_size(bytes.len())
     );
     style::print_note(&format!("{label}."));
-    let sent = crate::rest::UploadProgress::default();
-    let upload = rest.upload_jar_counted(&file_name, &bytes, sent.clone());
     let large = bytes.len() >= progress::LARGE_UPLOAD_BYTES;
-    let jar_id = progress::with_byte_progress(&label, bytes.len(), &sent, large, upload)
-        .await
-        .map_err(|e| upload_failure(&options.target, e))?;
+    let uploader = if large {
+        options.target.connect_for_large_upload().await?
+    } else {
+        rest.clone()
+    };
+    let sent = crate::rest::UploadProgress::default();
+    let upload = uploader.upload_jar_counted(&file_name, &bytes, sent.clone());
+    let uploaded = progress::with_byte_progress(&label, bytes.len(), &sent, large, upload).await;
+    let jar_id = match uploaded {
+        // A port-forward we chose ourselves may be forbidden or fail to open:
+        // the services proxy route still works (uploads are not applied twice:
+        // a failed upload leaves no jar behind).
+        Err(
+            RestError::Forbidden(_) | RestError::Unreachable(_) | RestError::ClusterNotFound(_),
+        ) if large && options.target.route == Route::Kubernetes(None) => {
+            rest.upload_jar(&file_name, &bytes).await
+        }
+        other => other,
+    }
+    .map_err(|e| upload_failure(&options.target, e))?;
     style::print_note(&format!("Running {file_name}."));
     let job_id = rest
         .run_jar(&jar_id, &options.request)
