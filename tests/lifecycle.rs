@@ -508,3 +508,72 @@ async fn session_start_attached_opens_the_console() {
     );
     assert!(leftovers(&server, "att2").is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cleanup_removes_the_ha_config_maps_flink_leaves_behind() {
+    let server = server().await;
+    let home = Scratch::new("cleanup");
+    let ha = [
+        "-Dhigh-availability.type=kubernetes",
+        "-Dhigh-availability.storageDir=s3://bucket/ha",
+    ];
+    assert_eq!(start(&server, &home, "ha1", &ha).status.code(), Some(0));
+    for name in [
+        "ha1-cluster-config-map",
+        "ha1-00000000000000000000000000000001-config-map",
+    ] {
+        server
+            .create(
+                "v1",
+                "configmaps",
+                Some("default"),
+                serde_json::json!({"metadata": {"name": name, "labels": {"type": "flink-native-kubernetes", "app": "ha1"}}}),
+            )
+            .expect("an HA ConfigMap as the JobManager makes it");
+    }
+    let listed = flink(&server, &home, &["cleanup", "ha1", "--dry-run=client"]);
+    assert_eq!(listed.status.code(), Some(0), "{}", stderr(&listed));
+    let listing = stdout(&listed);
+    assert!(listing.starts_with("deployment/ha1\n"), "{listing}");
+    assert!(
+        listing.contains("configmap/ha1-cluster-config-map"),
+        "{listing}"
+    );
+    assert!(
+        !leftovers(&server, "ha1").is_empty(),
+        "a dry run deletes nothing"
+    );
+
+    let unconfirmed = flink(&server, &home, &["cleanup", "ha1"]);
+    assert_eq!(
+        unconfirmed.status.code(),
+        Some(2),
+        "without a terminal, --yes is required"
+    );
+    assert!(
+        stderr(&unconfirmed).contains("add --yes"),
+        "{}",
+        stderr(&unconfirmed)
+    );
+
+    let out = flink(&server, &home, &["cleanup", "ha1", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("remove s3://bucket/ha/ha1"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        leftovers(&server, "ha1").is_empty(),
+        "{:?}",
+        leftovers(&server, "ha1")
+    );
+
+    let again = flink(&server, &home, &["cleanup", "ha1", "--yes"]);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(
+        stdout(&again).contains("Nothing of Flink cluster ha1 is left"),
+        "{}",
+        stdout(&again)
+    );
+}

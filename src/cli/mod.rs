@@ -2,6 +2,7 @@
 //! validated options (`commands::*`); nothing past that sees clap.
 
 pub mod app;
+pub mod cleanup;
 pub mod flink;
 pub mod get;
 pub mod jobs;
@@ -103,6 +104,8 @@ pub enum Command {
     App(app::AppArgs),
     /// List Flink clusters (found by their labels) with their state
     Get(get::GetArgs),
+    /// Delete everything a cluster left behind, HA ConfigMaps included
+    Cleanup(cleanup::CleanupArgs),
     /// The cluster's web UI and REST API on a local port
     PortForward(port_forward::PortForwardArgs),
     /// Create the service account and Role Flink's JobManager needs (and, with --user, a user's rights)

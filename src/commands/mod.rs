@@ -3,6 +3,7 @@
 
 pub mod app_run;
 pub mod attach;
+pub mod cleanup;
 pub mod deploy;
 pub mod get;
 pub mod jobs;
@@ -43,6 +44,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         },
         Command::Get(args) => get::run(&cli.global, args),
+        Command::Cleanup(args) => cleanup::run(&cli.global, args),
         Command::PortForward(args) => port_forward::run(&cli.global, args),
         Command::RbacSetup(args) => rbac_setup::run(&cli.global, args),
         Command::Version => version::run(&cli.global),
