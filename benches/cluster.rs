@@ -20,31 +20,7 @@ use test_apiserver::{ApiServer, ServerOptions};
 
 /// Peak RSS needs a tiny parent: Linux folds the memory a child had before
 /// exec into its ru_maxrss, and this benchmark process is large.
-const SPAWNER_C: &str = r#"
-#include <fcntl.h>
-#include <stdio.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-int main(int argc, char **argv) {
-    struct timespec a, b;
-    clock_gettime(CLOCK_MONOTONIC, &a);
-    pid_t pid = fork();
-    if (pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        dup2(null, 1); dup2(null, 2);
-        execvp(argv[1], argv + 1);
-        _exit(127);
-    }
-    int status; struct rusage usage;
-    wait4(pid, &status, 0, &usage);
-    clock_gettime(CLOCK_MONOTONIC, &b);
-    double ms = (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6;
-    printf("%f %ld %d\n", ms, usage.ru_maxrss, WIFEXITED(status) ? WEXITSTATUS(status) : 128);
-    return 0;
-}
-"#;
+const SPAWNER_C: &str = include_str!("spawn.c");
 
 struct Measured {
     wall_ms: f64,

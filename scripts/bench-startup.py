@@ -22,32 +22,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Peak RSS must be read from a parent that is itself tiny: Linux folds the
 # memory a child had before exec (a forked copy of Python) into ru_maxrss.
-# So a 20-line C program forks, execs, and reports wall time and ru_maxrss.
-SPAWNER_C = r"""
-#include <fcntl.h>
-#include <stdio.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-int main(int argc, char **argv) {
-    struct timespec a, b;
-    clock_gettime(CLOCK_MONOTONIC, &a);
-    pid_t pid = fork();
-    if (pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        dup2(null, 1); dup2(null, 2);
-        execv(argv[1], argv + 1);
-        _exit(127);
-    }
-    int status; struct rusage usage;
-    wait4(pid, &status, 0, &usage);
-    clock_gettime(CLOCK_MONOTONIC, &b);
-    double ms = (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6;
-    printf("%f %ld %d\n", ms, usage.ru_maxrss, WIFEXITED(status) ? WEXITSTATUS(status) : 128);
-    return 0;
-}
-"""
+# So a small C program (benches/spawn.c) forks, execs, and reports them.
+SPAWNER_C = open(os.path.join(ROOT, "benches", "spawn.c")).read()
 
 
 def build_spawner(workdir):

@@ -111,13 +111,7 @@ impl FlinkRest {
         request: &SavepointRequest,
     ) -> Result<String, RestError> {
         let path = format!("/jobs/{}/savepoints", encode_segment(job_id));
-        let response = self
-            .call(
-                RestRequest::json(Method::POST, path, request),
-                REQUEST_TIMEOUT,
-            )
-            .await?;
-        parse_trigger_id(&response.body)
+        self.trigger(path, request).await
     }
 
     /// `POST /jobs/:id/stop` (stop-with-savepoint); returns the trigger id to
@@ -128,11 +122,13 @@ impl FlinkRest {
         request: &StopRequest,
     ) -> Result<String, RestError> {
         let path = format!("/jobs/{}/stop", encode_segment(job_id));
+        self.trigger(path, request).await
+    }
+
+    /// POST an asynchronous operation; returns Flink's trigger id.
+    async fn trigger(&self, path: String, request: &impl serde::Serialize) -> Result<String, RestError> {
         let response = self
-            .call(
-                RestRequest::json(Method::POST, path, request),
-                REQUEST_TIMEOUT,
-            )
+            .call(RestRequest::json(Method::POST, path, request), REQUEST_TIMEOUT)
             .await?;
         parse_trigger_id(&response.body)
     }
