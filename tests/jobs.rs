@@ -329,6 +329,108 @@ fn flinks_own_refusals_are_reported_in_one_line() {
     );
 }
 
+/// The names of the jars the JobManager holds (`GET /jars`).
+fn uploaded_jar_names(session: &StandaloneSession) -> Vec<String> {
+    let (status, body) = RestClient::new(session.rest_addr())
+        .get("/jars")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(status, 200, "GET /jars: {body}");
+    flink_kit::rest::json(&body)["files"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no files in {body}"))
+        .iter()
+        .filter_map(|f| f["name"].as_str().map(String::from))
+        .collect()
+}
+
+#[test]
+fn session_run_leaves_no_jar_behind_whether_the_job_starts_or_not() {
+    let Some(flink) = flink() else { return };
+    let home = Scratch::new("jobs-jar-cleanup");
+    let url = flink.session.rest_url();
+    // A name no other test (or test binary sharing the session) uploads.
+    let name = format!("cleanup-{}.jar", std::process::id());
+    let jar = home.path().join(&name);
+    std::fs::copy(&flink.jar, &jar).expect("copy the job jar");
+    let jar_arg = jar.display().to_string();
+
+    // The check can see this jar: Flink lists an upload by its file name.
+    let client = RestClient::new(flink.session.rest_addr());
+    let (status, body) = client.upload_jar(&jar).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        uploaded_jar_names(flink.session).contains(&name),
+        "an upload is listed by name"
+    );
+    let id = flink_kit::rest::json(&body)["filename"]
+        .as_str()
+        .and_then(|f| f.rsplit('/').next())
+        .map(String::from)
+        .unwrap_or_else(|| panic!("no filename in {body}"));
+    let (status, body) = client
+        .delete(&format!("/jars/{id}"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(status, 200, "{body}");
+    assert!(!uploaded_jar_names(flink.session).contains(&name));
+
+    // A job that starts: its jar is gone once `session run` returns.
+    let run = kubectl_flink(
+        home.path(),
+        &[
+            "session",
+            "run",
+            "c1",
+            "-c",
+            STREAMING_JOB_CLASS,
+            "--rest-url",
+            &url,
+            &jar_arg,
+        ],
+    );
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(
+        !stderr(&run).contains("warning:"),
+        "deleting the jar succeeded quietly: {}",
+        stderr(&run)
+    );
+    let job = assert_job_id(&stdout(&run));
+    assert!(
+        !uploaded_jar_names(flink.session).contains(&name),
+        "the jar of a started job was left on the JobManager"
+    );
+    wait_state(flink.session, &job, "RUNNING");
+    succeed(
+        home.path(),
+        &["session", "cancel", "c1", &job, "--rest-url", &url],
+    );
+    wait_state(flink.session, &job, "CANCELED");
+
+    // A job Flink refuses to start: its jar is gone too, and the error stays
+    // the one line it was.
+    let line = fail(
+        home.path(),
+        &[
+            "session",
+            "run",
+            "c1",
+            "-c",
+            "no.such.Main",
+            "--rest-url",
+            &url,
+            &jar_arg,
+        ],
+        1,
+    );
+    assert!(
+        line.contains("'no.such.Main' was not found in the jar file"),
+        "{line}"
+    );
+    assert!(
+        !uploaded_jar_names(flink.session).contains(&name),
+        "the jar of a refused run was left on the JobManager"
+    );
+}
+
 #[test]
 fn usage_mistakes_and_unreachable_clusters_fail_without_flink() {
     let home = Scratch::new("jobs-usage");
@@ -550,11 +652,9 @@ fn jobs_go_through_the_services_proxy_and_a_port_forward() {
         &[&["session", "list", "nothere"][..], &base].concat(),
         1,
     );
-    assert!(
-        line.contains(
-            "cluster nothere was not found (no service nothere-rest in namespace default)"
-        ),
-        "{line}"
+    assert_eq!(
+        line,
+        "error: Flink cluster nothere has no REST service nothere-rest in namespace default: list clusters with `kubectl flink get`, or pick the namespace with -n"
     );
     let line = fail(
         home.path(),
@@ -565,9 +665,9 @@ fn jobs_go_through_the_services_proxy_and_a_port_forward() {
         .concat(),
         1,
     );
-    assert!(
-        line.contains("cluster nothere was not found (no JobManager pod (app=nothere,"),
-        "{line}"
+    assert_eq!(
+        line,
+        "error: Flink cluster nothere has no JobManager pod in namespace default: list clusters with `kubectl flink get`, or pick the namespace with -n"
     );
 }
 

@@ -178,7 +178,7 @@ async fn wait_fails_fast_with_the_pods_events_when_the_image_cannot_be_pulled() 
         &[
             "--wait",
             "--timeout",
-            "2min",
+            "2m",
             "-Dkubernetes.container.image.ref=no/such:image",
         ],
     );

@@ -22,6 +22,6 @@ pub struct CleanupArgs {
     #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
     pub dry_run: Option<DryRun>,
     /// How long to wait for the Deployment and what it owns to be gone
-    #[arg(long, value_name = "DURATION", default_value = "5min", value_parser = super::session::parse_timeout)]
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = super::duration::parse_duration)]
     pub timeout: std::time::Duration,
 }

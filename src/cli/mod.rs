@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod cleanup;
+pub mod duration;
 pub mod flink;
 pub mod get;
 pub mod jobs;

@@ -85,25 +85,21 @@ pub struct WaitArgs {
     /// Wait until the JobManager answers on its REST API (app run: until the job runs)
     #[arg(long)]
     pub wait: bool,
-    /// How long to wait, e.g. 90s, 5min, 1h
-    #[arg(long, value_name = "DURATION", default_value = "5min", value_parser = parse_timeout)]
+    /// How long to wait: seconds, or with a unit (90s, 5m, 1h30m)
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = super::duration::parse_duration)]
     pub timeout: std::time::Duration,
 }
 
-/// `--timeout` in Flink's duration syntax.
-pub fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
-    crate::config::size::parse_duration(text)
-}
 
 #[derive(Debug, Args)]
 pub struct SessionStopArgs {
     #[command(flatten)]
     pub target: super::target::TargetArgs,
     /// How long to wait for the cluster to be gone
-    #[arg(long, value_name = "DURATION", default_value = "5min", value_parser = parse_timeout)]
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = super::duration::parse_duration)]
     pub timeout: std::time::Duration,
     /// How long the JobManager gets to remove its own Deployment before kubectl-flink deletes it
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_timeout)]
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = super::duration::parse_duration)]
     pub grace_period: std::time::Duration,
 }
 

@@ -3,6 +3,7 @@
 
 use clap::Args;
 
+/// The cluster an existing-cluster command acts on.
 #[derive(Debug, Clone, Args)]
 pub struct TargetArgs {
     /// Cluster id
@@ -14,4 +15,7 @@ pub struct TargetArgs {
     /// Flink options, as in Flink (kubernetes.cluster-id, kubernetes.namespace, kubernetes.config.file, kubernetes.context are honoured)
     #[arg(short = 'D', value_name = "KEY=VALUE", action = clap::ArgAction::Append, help_heading = "Flink")]
     pub dynamic: Vec<String>,
+    /// Flink conf dir whose config.yaml may name the namespace or cluster (default: $FLINK_CONF_DIR, then $FLINK_HOME/conf)
+    #[arg(long, value_name = "DIR", help_heading = "Flink")]
+    pub flink_conf_dir: Option<std::path::PathBuf>,
 }

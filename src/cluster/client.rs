@@ -5,7 +5,7 @@
 
 use super::kubeconfig::KubeconfigChoice;
 use crate::error::{Error, Result};
-use kube::config::{Config, KubeConfigOptions, Kubeconfig};
+use kube::config::{Config, KubeConfigOptions};
 
 /// A client and the namespace commands act in when `-n` is not given.
 #[derive(Clone)]
@@ -27,25 +27,15 @@ pub async fn connect(choice: &KubeconfigChoice) -> Result<Connection> {
         cluster: None,
         user: None,
     };
-    let config = match &choice.path {
-        Some(path) => {
-            let kubeconfig = Kubeconfig::read_from(path).map_err(|e| {
-                Error::Usage(format!(
-                    "cannot read kubeconfig {}: {e}: fix it or pass another with --kubeconfig",
-                    path.display()
-                ))
-            })?;
-            Config::from_custom_kubeconfig(kubeconfig, &options)
-                .await
-                .map_err(|e| kubeconfig_error(&e.to_string()))?
-        }
-        None if choice.context.is_some() => Config::from_kubeconfig(&options)
+    let kubeconfig = choice.read().map_err(Error::Usage)?;
+    let config = match kubeconfig {
+        Some(kubeconfig) => Config::from_custom_kubeconfig(kubeconfig, &options)
             .await
             .map_err(|e| kubeconfig_error(&e.to_string()))?,
-        None => Config::infer().await.map_err(|e| {
-            Error::Usage(format!(
-                "no Kubernetes cluster configured ({e}): set KUBECONFIG or pass --kubeconfig, or use --dry-run=client to only print the objects"
-            ))
+        None => Config::incluster().map_err(|_| {
+            Error::Usage(
+                "no Kubernetes cluster configured: set KUBECONFIG or pass --kubeconfig (or use --dry-run=client to only print the objects)".into(),
+            )
         })?,
     };
     let context_namespace = config.default_namespace.clone();

@@ -10,10 +10,10 @@ use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Service};
 use kube::api::{Api, DeleteParams, PostParams};
 
-/// What was created.
+/// What was created: the Services as stored (with their ClusterIP and node
+/// ports), for telling the user how to reach the cluster.
 #[derive(Debug, Clone)]
 pub struct CreatedCluster {
-    pub deployment_uid: String,
     pub services: Vec<Service>,
 }
 
@@ -32,7 +32,7 @@ pub async fn create(
         Ok(created) => created,
         Err(e) if status_code(&e) == Some(409) => {
             return Err(Error::Failed(format!(
-                "Flink cluster {name} already exists in namespace {namespace}: stop it first (`kubectl flink session stop {name} -n {namespace}`) or choose another cluster id"
+                "Flink cluster {name} already exists in namespace {namespace}: use it (`kubectl flink session attach {name} -n {namespace}`), remove it (`kubectl flink cleanup {name} -n {namespace}`), or choose another cluster id"
             )));
         }
         Err(e) => {
@@ -65,22 +65,23 @@ pub async fn create(
         }
     }
     if failures.is_empty() {
-        return Ok(CreatedCluster {
-            deployment_uid: uid,
-            services,
-        });
+        return Ok(CreatedCluster { services });
     }
-    let rollback = delete_deployment(client, namespace, &name).await;
-    let undo = match rollback {
-        Ok(()) => format!("removed the half-created cluster {name} again"),
-        Err(e) => format!(
-            "removing the half-created cluster failed too ({e}): delete it with `kubectl delete deployment {name} -n {namespace}`"
-        ),
-    };
+    let undo = rollback(client, namespace, &name).await;
     Err(Error::Failed(format!(
         "creating Flink cluster {name} failed ({}); {undo}",
         failures.join("; ")
     )))
+}
+
+/// Delete the Deployment just created (and so all it owns); says what happened.
+async fn rollback(client: &kube::Client, namespace: &str, name: &str) -> String {
+    match delete_deployment(client, namespace, name).await {
+        Ok(()) => format!("removed the half-created cluster {name} again"),
+        Err(e) => format!(
+            "removing the half-created cluster failed too ({e}): delete it with `kubectl delete deployment {name} -n {namespace}`"
+        ),
+    }
 }
 
 /// Create one owned object; a Service comes back as the server stored it

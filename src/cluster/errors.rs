@@ -18,6 +18,17 @@ pub fn reason(error: &kube::Error) -> String {
     }
 }
 
+/// A failed call on `what` across all namespaces (`get -A`).
+pub fn api_failure_cluster_wide(what: &str, error: &kube::Error) -> Error {
+    match status_code(error) {
+        Some(403) => Error::Failed(format!(
+            "not allowed to {what} in all namespaces: {}: drop -A to look in one namespace, or ask an admin for cluster-wide read access",
+            reason(error)
+        )),
+        _ => api_failure(what, "all namespaces", error),
+    }
+}
+
 /// A failed API call on `what` (e.g. "create Deployment my-cluster"), with
 /// the usual remedies for permission and connection problems.
 pub fn api_failure(what: &str, namespace: &str, error: &kube::Error) -> Error {

@@ -2,7 +2,7 @@
 //! `kubectl flink get` — three list calls and one REST probe per cluster,
 //! all concurrent.
 
-use super::errors::api_failure;
+use super::errors::{api_failure, api_failure_cluster_wide};
 use crate::error::Result;
 use crate::render::labels::TYPE_VALUE;
 use crate::rest::{FlinkRest, Transport};
@@ -66,12 +66,15 @@ pub async fn list_clusters(
     let jm = ListParams::default().labels(&format!("type={TYPE_VALUE},component=jobmanager{app}"));
     let tm = ListParams::default().labels(&format!("type={TYPE_VALUE},component=taskmanager{app}"));
     let svc = ListParams::default().labels(&format!("type={TYPE_VALUE}{app}"));
-    let scope = namespace.unwrap_or("all namespaces");
+    let failure = |what: &str, e: &kube::Error| match namespace {
+        Some(ns) => api_failure(what, ns, e),
+        None => api_failure_cluster_wide(what, e),
+    };
     let (deployments, pods, services) =
         tokio::join!(deployments.list(&jm), pods.list(&tm), services.list(&svc));
-    let deployments = deployments.map_err(|e| api_failure("list Deployments", scope, &e))?;
-    let pods = pods.map_err(|e| api_failure("list pods", scope, &e))?;
-    let services = services.map_err(|e| api_failure("list Services", scope, &e))?;
+    let deployments = deployments.map_err(|e| failure("list Deployments", &e))?;
+    let pods = pods.map_err(|e| failure("list pods", &e))?;
+    let services = services.map_err(|e| failure("list Services", &e))?;
 
     let mut taskmanagers: BTreeMap<(String, String), usize> = BTreeMap::new();
     for pod in &pods.items {

@@ -16,31 +16,55 @@ pub struct KubeconfigChoice {
 }
 
 impl KubeconfigChoice {
-    /// Read the kubeconfig; `Ok(None)` when none exists at the default places
-    /// (a dry run needs no cluster).
+    /// Read the kubeconfig as kubectl does: `--kubeconfig` must exist; the
+    /// files listed in `$KUBECONFIG` are merged, missing ones skipped; else
+    /// `~/.kube/config`. `Ok(None)` when there is none (a dry run needs no
+    /// cluster; in a pod the service account is used).
     pub fn read(&self) -> Result<Option<Kubeconfig>, String> {
-        match &self.path {
-            Some(path) => Kubeconfig::read_from(path).map(Some).map_err(|e| {
+        if let Some(path) = &self.path {
+            return Kubeconfig::read_from(path).map(Some).map_err(|e| {
                 format!(
                     "cannot read kubeconfig {}: {e}: fix the file or pass another with --kubeconfig",
                     path.display()
                 )
-            }),
-            None => {
-                if std::env::var_os("KUBECONFIG").is_some_and(|v| !v.is_empty()) {
-                    return Kubeconfig::read().map(Some).map_err(|e| {
-                        format!("cannot read the kubeconfig files in $KUBECONFIG: {e}")
-                    });
-                }
-                let default = dirs::home_dir().map(|h| h.join(".kube").join("config"));
-                match default {
-                    Some(path) if path.is_file() => Kubeconfig::read_from(&path)
-                        .map(Some)
-                        .map_err(|e| format!("cannot read kubeconfig {}: {e}", path.display())),
-                    _ => Ok(None),
-                }
-            }
+            });
         }
+        let listed: Vec<PathBuf> = std::env::var_os("KUBECONFIG")
+            .map(|v| std::env::split_paths(&v).filter(|p| !p.as_os_str().is_empty()).collect())
+            .unwrap_or_default();
+        let candidates = if listed.is_empty() {
+            dirs::home_dir()
+                .map(|h| vec![h.join(".kube").join("config")])
+                .unwrap_or_default()
+        } else {
+            listed
+        };
+        let mut merged: Option<Kubeconfig> = None;
+        for path in candidates.iter().filter(|p| p.is_file()) {
+            let next = Kubeconfig::read_from(path).map_err(|e| {
+                format!(
+                    "cannot read kubeconfig {}: {e}: fix the file, or choose another with --kubeconfig",
+                    path.display()
+                )
+            })?;
+            merged = Some(match merged {
+                None => next,
+                Some(first) => first.merge(next).map_err(|e| {
+                    format!("cannot merge kubeconfig {}: {e}: fix $KUBECONFIG", path.display())
+                })?,
+            });
+        }
+        Ok(merged)
+    }
+
+    /// The service account's namespace when running in a pod without a
+    /// kubeconfig, as kubectl and kube-rs use it.
+    pub fn in_cluster_namespace() -> Option<String> {
+        std::env::var_os("KUBERNETES_SERVICE_HOST")?;
+        std::fs::read_to_string("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
+            .ok()
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty())
     }
 
     /// The namespace of the chosen context, if it sets one.

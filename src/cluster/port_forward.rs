@@ -5,34 +5,37 @@
 //! JobManager and its `rest` container port).
 
 use crate::error::{Error, Result};
-use crate::render::labels;
-use crate::rest::{choose_target, label_selector};
+use crate::rest::{RestError, find_jobmanager};
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, ListParams};
+use kube::api::Api;
 use std::net::SocketAddr;
 use tokio::net::{TcpListener, TcpStream};
 
-/// The JobManager pod and REST port to forward to.
+/// The JobManager pod and REST port to forward to, chosen as every REST
+/// call over a port-forward chooses them ([`find_jobmanager`]).
 pub async fn find_target(
     pods: &Api<Pod>,
     cluster_id: &str,
     namespace: &str,
 ) -> Result<(String, u16)> {
-    let selector = label_selector(&labels::jobmanager_selector(cluster_id));
-    let list = pods
-        .list(&ListParams::default().labels(&selector))
+    find_jobmanager(pods, cluster_id, namespace)
         .await
-        .map_err(|e| super::errors::api_failure("list the JobManager pods", namespace, &e))?;
-    if list.items.is_empty() {
-        return Err(Error::Failed(format!(
-            "Flink cluster {cluster_id} has no JobManager pod in namespace {namespace}: list clusters with `kubectl flink get`"
-        )));
-    }
-    choose_target(&list.items).ok_or_else(|| {
-        Error::Failed(format!(
-            "no JobManager pod of {cluster_id} is Ready yet: wait with `kubectl flink session start … --wait`, or see `kubectl get pods -l app={cluster_id} -n {namespace}`"
-        ))
-    })
+        .map_err(|e| target_failure(e, namespace))
+}
+
+/// A failed pod lookup as one line naming the fix: missing and not-Ready
+/// clusters already say what to do; a refused list names `rbac-setup`.
+fn target_failure(error: RestError, namespace: &str) -> Error {
+    let line = match error {
+        RestError::Forbidden(detail) => format!(
+            "{detail}: an admin can grant what kubectl-flink needs with `kubectl flink rbac-setup -n {namespace} --user <you>` (check with `kubectl auth can-i --list -n {namespace}`)"
+        ),
+        RestError::Unreachable(detail) => {
+            format!("{detail}: check the cluster with `kubectl cluster-info`")
+        }
+        other => other.to_string(),
+    };
+    Error::Failed(crate::output::one_line(&line))
 }
 
 /// Accept connections on `listener` until Ctrl-C, forwarding each to the

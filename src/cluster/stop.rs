@@ -54,7 +54,7 @@ pub async fn stop(
     let outcome = match shutdown {
         Ok(Ok(())) => {
             let grace_deadline = Instant::now() + grace;
-            if wait_gone(&deployments, id, grace_deadline.min(deadline)).await? {
+            if wait_gone(&deployments, namespace, id, grace_deadline.min(deadline)).await? {
                 Stopped::Graceful
             } else {
                 delete_deployment(client, namespace, id).await?;
@@ -74,7 +74,7 @@ pub async fn stop(
             }
         }
     };
-    if !wait_gone(&deployments, id, deadline).await? {
+    if !wait_gone(&deployments, namespace, id, deadline).await? {
         return Err(timeout_error(id, namespace, timeout));
     }
     wait_owned_gone(client, namespace, id, &uid, deadline)
@@ -91,18 +91,14 @@ fn timeout_error(id: &str, namespace: &str, timeout: Duration) -> Error {
 }
 
 /// Poll until the Deployment is gone; false when `deadline` passed first.
-async fn wait_gone(deployments: &Api<Deployment>, id: &str, deadline: Instant) -> Result<bool> {
+async fn wait_gone(deployments: &Api<Deployment>, namespace: &str, id: &str, deadline: Instant) -> Result<bool> {
     let mut delay = Duration::from_millis(50);
     loop {
         match deployments.get_opt(id).await {
             Ok(None) => return Ok(true),
             Ok(Some(_)) => {}
             Err(e) => {
-                return Err(api_failure(
-                    &format!("get Deployment {id}"),
-                    "its namespace",
-                    &e,
-                ));
+                return Err(api_failure(&format!("get Deployment {id}"), namespace, &e));
             }
         }
         if Instant::now() >= deadline {

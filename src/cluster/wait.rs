@@ -9,6 +9,7 @@ use crate::render::labels::TYPE_VALUE;
 use crate::rest::FlinkRest;
 use k8s_openapi::api::core::v1::{Event, Pod};
 use kube::api::{Api, ListParams};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 /// Where a starting JobManager is.
@@ -42,12 +43,18 @@ pub struct PodProblem {
     /// `ImagePullBackOff`, `CrashLoopBackOff`, `Unschedulable`, `OOMKilled`, …
     pub reason: String,
     pub message: String,
+    /// A state that often passes by itself (a cluster autoscaler adding a
+    /// node): a problem only once it has lasted [`PERSISTENT_AFTER`].
+    pub may_pass: bool,
 }
 
-/// Reasons that do not fix themselves without a change by the user.
+/// How long a state that may pass must last before `--wait` gives up.
+pub const PERSISTENT_AFTER: Duration = Duration::from_secs(45);
+
+/// Reasons that do not fix themselves without a change by the user
+/// (`ErrImagePull` is left out: it turns into `ImagePullBackOff` if it lasts).
 const FATAL_WAITING_REASONS: &[&str] = &[
     "ImagePullBackOff",
-    "ErrImagePull",
     "InvalidImageName",
     "CrashLoopBackOff",
     "CreateContainerConfigError",
@@ -61,6 +68,7 @@ pub fn assess(pod: &Pod) -> std::result::Result<Phase, PodProblem> {
         pod: name.clone(),
         reason: reason.to_string(),
         message: message.cloned().unwrap_or_default(),
+        may_pass: reason == "Unschedulable",
     };
     let Some(status) = &pod.status else {
         return Ok(Phase::Scheduling);
@@ -141,6 +149,7 @@ pub async fn until_ready(
     let deadline = Instant::now() + timeout;
     let mut phase = None;
     let mut delay = Duration::from_millis(100);
+    let mut first_seen: HashMap<(String, String), Instant> = HashMap::new();
     loop {
         let list = pods
             .list(&selector)
@@ -154,12 +163,25 @@ pub async fn until_ready(
         {
             match assess(pod) {
                 Ok(p) => best = best.max(p),
+                Err(problem) if problem.may_pass => {
+                    let since = *first_seen
+                        .entry((problem.pod.clone(), problem.reason.clone()))
+                        .or_insert_with(Instant::now);
+                    if since.elapsed() >= PERSISTENT_AFTER {
+                        return Err(pod_failure(client, namespace, cluster_id, &problem).await);
+                    }
+                }
                 Err(problem) => {
                     return Err(pod_failure(client, namespace, cluster_id, &problem).await);
                 }
             }
         }
-        if best == Phase::Running && rest.overview().await.is_ok() {
+        if best == Phase::Running
+            && matches!(
+                tokio::time::timeout_at(deadline.into(), rest.overview()).await,
+                Ok(Ok(_))
+            )
+        {
             best = Phase::RestUp;
         }
         if phase != Some(best) {
@@ -208,35 +230,64 @@ async fn pod_failure(
         format!(": {}", problem.message)
     };
     Error::Failed(format!(
-        "the JobManager of Flink cluster {cluster_id} cannot start ({}{detail}); the cluster is left as it is for inspection: `kubectl describe pod {} -n {namespace}`, remove it with `kubectl flink session stop {cluster_id} -n {namespace}`",
+        "the JobManager of Flink cluster {cluster_id} cannot start ({}{detail}); the cluster is left as it is for inspection: `kubectl describe pod {} -n {namespace}`, remove it with `kubectl flink cleanup {cluster_id} -n {namespace} --yes`",
         problem.reason, problem.pod
     ))
 }
 
-/// Wait until the application's job runs; a job that fails or finishes
-/// first is an error naming its state.
+/// How a waited-for application came out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobOutcome {
+    Running,
+    /// A short job finished before it was seen running (a success).
+    Finished,
+}
+
+/// Wait until the application's job runs (or has already finished well); a
+/// job that fails or is cancelled first, or a cluster that disappears
+/// without a finished job, is an error.
 pub async fn until_job_running(
+    client: &kube::Client,
+    namespace: &str,
     rest: &FlinkRest,
     cluster_id: &str,
     timeout: Duration,
-) -> Result<()> {
+) -> Result<JobOutcome> {
     let deadline = Instant::now() + timeout;
+    let deployments: Api<k8s_openapi::api::apps::v1::Deployment> = Api::namespaced(client.clone(), namespace);
     let mut delay = Duration::from_millis(100);
     loop {
-        if let Ok(jobs) = rest.jobs_overview().await {
-            if jobs.iter().any(|j| j.state.0 == "RUNNING") {
-                return Ok(());
+        match tokio::time::timeout_at(deadline.into(), rest.jobs_overview()).await {
+            Ok(Ok(jobs)) => {
+                if jobs.iter().any(|j| j.state.0 == "RUNNING") {
+                    return Ok(JobOutcome::Running);
+                }
+                if jobs.iter().any(|j| j.state.0 == "FINISHED") {
+                    return Ok(JobOutcome::Finished);
+                }
+                if let Some(job) = jobs.iter().find(|j| j.state.is_globally_terminal()) {
+                    return Err(Error::Failed(format!(
+                        "the job {} of application cluster {cluster_id} ended as {} before running: see `kubectl logs deployment/{cluster_id} -n {namespace}`",
+                        job.id, job.state.0
+                    )));
+                }
             }
-            if let Some(job) = jobs.iter().find(|j| j.state.is_globally_terminal()) {
-                return Err(Error::Failed(format!(
-                    "the job {} of application cluster {cluster_id} ended as {} before running: see `kubectl logs deployment/{cluster_id}`",
-                    job.id, job.state.0
-                )));
+            _ => {
+                let gone = deployments
+                    .get_opt(cluster_id)
+                    .await
+                    .map_err(|e| api_failure(&format!("get Deployment {cluster_id}"), namespace, &e))?
+                    .is_none();
+                if gone {
+                    return Err(Error::Failed(format!(
+                        "application cluster {cluster_id} removed itself before its job was seen running (it ends with its job): check the job's output in your sink or logging system"
+                    )));
+                }
             }
         }
         if Instant::now() >= deadline {
             return Err(Error::Failed(format!(
-                "the job of application cluster {cluster_id} is not running after {}s: see `kubectl logs deployment/{cluster_id}`, or wait longer with --timeout",
+                "the job of application cluster {cluster_id} is not running after {}s: see `kubectl logs deployment/{cluster_id} -n {namespace}`, or wait longer with --timeout",
                 timeout.as_secs()
             )));
         }
@@ -271,6 +322,15 @@ mod tests {
             assess(&pod(json!({"phase": "Running"}))),
             Ok(Phase::Running)
         );
+    }
+
+    #[test]
+    fn an_unschedulable_pod_may_still_be_placed() {
+        let pending = pod(json!({"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": "waiting for a node"}]}));
+        assert!(assess(&pending).unwrap_err().may_pass, "an autoscaler may add a node");
+        let pull = pod(json!({"phase": "Pending", "containerStatuses": [{"name": "flink-main-container", "image": "x", "imageID": "", "ready": false, "restartCount": 0,
+            "state": {"waiting": {"reason": "ErrImagePull"}}}]}));
+        assert_eq!(assess(&pull), Ok(Phase::Scheduling), "a first pull error may be retried");
     }
 
     #[test]

@@ -183,6 +183,14 @@ async fn create_live(options: &DeployOptions) -> Result<()> {
     let connection = client::connect(&options.kubeconfig).await?;
     let spec = &options.spec;
     let created = deploy::create(&connection.client, &spec.namespace, &options.rendered).await?;
+    // Creation listened for Ctrl-C (to roll back); from here on it should
+    // simply end the command again, leaving the cluster running.
+    tokio::spawn(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!();
+            std::process::exit(130);
+        }
+    });
     let rest_name = rest_service_name(&spec.cluster_id);
     let rest = created
         .services
@@ -243,7 +251,12 @@ async fn wait_for_cluster(
     .await?;
     if spec.mode == DeploymentMode::Application {
         let left = timeout.saturating_sub(started.elapsed());
-        wait::until_job_running(rest, &target.cluster_id, left).await?;
+        let client = &target.connection.client;
+        if wait::until_job_running(client, &target.namespace, rest, &target.cluster_id, left).await?
+            == wait::JobOutcome::Finished
+        {
+            style::print_note("The job has already finished; the application cluster removes itself.");
+        }
     }
     Ok(())
 }

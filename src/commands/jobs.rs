@@ -22,7 +22,7 @@ use crate::cli::target::TargetArgs;
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::config::loader::parse_dynamic_option;
 use crate::error::{Error, Result};
-use crate::output::{style, write_stdout};
+use crate::output::{one_line, style, write_stdout};
 use crate::rest::{
     FlinkRest, JobOverview, RestError, RunJarRequest, SavepointFormat, SavepointRequest,
     StopRequest, Transport,
@@ -112,9 +112,10 @@ impl JobTarget {
             RestError::JobNotFound(job) => {
                 format!("job {job} was not found in cluster {cluster}: list jobs with `{list}`")
             }
-            RestError::ClusterNotFound(detail) => format!(
-                "cluster {cluster} was not found ({detail}): list clusters with `kubectl flink get`, or pick the namespace with -n"
-            ),
+            // Already a whole line naming `kubectl flink get`.
+            RestError::ClusterNotFound(line) => format!("{line}, or pick the namespace with -n"),
+            // Already a whole line naming `--wait`: another route would not help.
+            RestError::NotReady(line) => line,
             RestError::Unreachable(detail) => format!(
                 "cannot reach the JobManager of cluster {cluster}: {detail}: check that it runs with `kubectl flink get {cluster}`, or try --via forward or --rest-url"
             ),
@@ -134,11 +135,6 @@ impl JobTarget {
         };
         Error::Failed(one_line(&message))
     }
-}
-
-/// Messages are one line; stray line breaks from servers are flattened.
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The target and the verb's own positionals. When the cluster id comes
@@ -603,10 +599,14 @@ async fn run_jar(options: RunOptions) -> Result<()> {
     }
     .map_err(|e| upload_failure(&options.target, e))?;
     style::print_note(&format!("Running {file_name}."));
-    let job_id = rest
-        .run_jar(&jar_id, &options.request)
-        .await
-        .map_err(|e| options.target.failure(e))?;
+    let submitted = rest.run_jar(&jar_id, &options.request).await;
+    // Like `flink run`, leave nothing behind, whether the job started or not.
+    if let Err(e) = rest.delete_jar(&jar_id).await {
+        style::print_warning(&one_line(&format!(
+            "the uploaded jar {jar_id} stays on the JobManager of cluster {cluster} until the session stops: deleting it failed: {e}"
+        )));
+    }
+    let job_id = submitted.map_err(|e| options.target.failure(e))?;
     style::print_note(&format!("Job {job_id} was submitted to cluster {cluster}."));
     let document = || json!({"jobId": job_id, "jarId": jar_id});
     let text = match options.output {
@@ -843,5 +843,20 @@ mod tests {
         assert_eq!(error.exit_code(), 1);
         let error = target.failure(RestError::Unreachable("refused\nsecond line".into()));
         assert!(!error.to_string().contains('\n'));
+        // Lines that already name their fix are not wrapped in another one.
+        let not_ready = "no JobManager pod of c1 is Ready yet: wait with `kubectl flink session start … --wait`";
+        assert_eq!(
+            target
+                .failure(RestError::NotReady(not_ready.into()))
+                .to_string(),
+            not_ready
+        );
+        let missing = "Flink cluster c1 has no JobManager pod in namespace ns: list clusters with `kubectl flink get`";
+        assert_eq!(
+            target
+                .failure(RestError::ClusterNotFound(missing.into()))
+                .to_string(),
+            format!("{missing}, or pick the namespace with -n")
+        );
     }
 }

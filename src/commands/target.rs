@@ -4,9 +4,11 @@ use crate::cli::GlobalArgs;
 use crate::cli::target::TargetArgs;
 use crate::cluster::client::{self, Connection};
 use crate::cluster::kubeconfig::KubeconfigChoice;
-use crate::config::loader::parse_dynamic_option;
+use crate::config::Configuration;
+use crate::config::loader::{self, ConfSource, parse_dynamic_option};
+use crate::config::options::{CONFIG_FILE, CONTEXT};
 use crate::error::{Error, Result};
-use crate::flink::cluster_id;
+use crate::flink::identity;
 
 /// An existing cluster, named and reachable.
 #[derive(Clone)]
@@ -25,21 +27,26 @@ pub struct TargetOptions {
     pub kubeconfig: KubeconfigChoice,
 }
 
-/// Turn flags into target options; an id is required.
+/// Turn flags into target options; an id is required. The conf dir and
+/// `-D` options are read as `session start` reads them, so a cluster is
+/// found where it was created.
 pub fn complete(global: &GlobalArgs, args: &TargetArgs) -> Result<TargetOptions> {
-    let mut dynamic_id = None;
-    let mut dynamic_namespace = None;
-    let mut config_file = None;
-    let mut context = None;
-    for raw in &args.dynamic {
-        let (key, value) = parse_dynamic_option(raw)?;
-        match key.as_str() {
-            "kubernetes.cluster-id" => dynamic_id = Some(value),
-            "kubernetes.namespace" => dynamic_namespace = Some(value),
-            "kubernetes.config.file" => config_file = Some(value),
-            "kubernetes.context" => context = Some(value),
-            _ => {}
-        }
+    let dynamic = args
+        .dynamic
+        .iter()
+        .map(|raw| parse_dynamic_option(raw))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let source = ConfSource::locate(
+        args.flink_conf_dir.as_deref(),
+        std::env::var("FLINK_CONF_DIR").ok().as_deref(),
+        std::env::var("FLINK_HOME").ok().as_deref(),
+    );
+    let mut conf = match source {
+        ConfSource::BuiltIn => Configuration::default(),
+        source => loader::load(source, &[])?.base,
+    };
+    for (key, value) in &dynamic {
+        conf.set_string(key.clone(), value.clone());
     }
     let named = match (&args.id, &args.cluster_id) {
         (Some(positional), Some(option)) if positional != option => {
@@ -49,34 +56,28 @@ pub fn complete(global: &GlobalArgs, args: &TargetArgs) -> Result<TargetOptions>
         }
         (positional, option) => positional.clone().or(option.clone()),
     };
-    let id = match (named, dynamic_id) {
-        (Some(flag), Some(dynamic)) if flag != dynamic => {
-            return Err(Error::Usage(format!(
-                "two cluster ids given: '{flag}' and -Dkubernetes.cluster-id={dynamic}: keep one"
-            )));
-        }
-        (Some(id), _) | (None, Some(id)) => id,
-        (None, None) => {
-            return Err(Error::Usage(
+    let id = identity::cluster_id(named.as_deref(), &conf)
+        .map_err(Error::Usage)?
+        .ok_or_else(|| {
+            Error::Usage(
                 "no cluster id given: pass it as the first argument or with --cluster-id (see `kubectl flink get` for the clusters in a namespace)".into(),
-            ));
-        }
-    };
-    cluster_id::validate(&id).map_err(Error::Usage)?;
-    let namespace = match (global.namespace.clone(), dynamic_namespace) {
-        (Some(flag), Some(dynamic)) if flag != dynamic => {
-            return Err(Error::Usage(format!(
-                "two namespaces given: -n {flag} and -Dkubernetes.namespace={dynamic}: keep one"
-            )));
-        }
-        (flag, dynamic) => flag.or(dynamic),
-    };
+            )
+        })?;
+    let mut warnings = Vec::new();
+    let namespace = identity::namespace(global.namespace.as_deref(), &dynamic, &conf, &mut warnings)
+        .map_err(Error::Usage)?;
+    for warning in warnings {
+        crate::output::style::print_warning(&warning);
+    }
     Ok(TargetOptions {
         cluster_id: id,
         namespace,
         kubeconfig: KubeconfigChoice {
-            path: global.kubeconfig.clone().or(config_file.map(Into::into)),
-            context: global.context.clone().or(context),
+            path: global
+                .kubeconfig
+                .clone()
+                .or_else(|| conf.explicit_string(&CONFIG_FILE).map(Into::into)),
+            context: global.context.clone().or_else(|| conf.explicit_string(&CONTEXT)),
         },
     })
 }

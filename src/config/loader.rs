@@ -19,7 +19,7 @@ pub enum LoadError {
         "{path} has neither config.yaml nor flink-conf.yaml: point --flink-conf-dir at a Flink conf dir, or leave it out to use the built-in defaults"
     )]
     NoConfigFile { path: PathBuf },
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {source}: make it readable, or point --flink-conf-dir at another conf dir")]
     UnreadableFile {
         path: PathBuf,
         source: std::io::Error,

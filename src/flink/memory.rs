@@ -16,7 +16,7 @@ pub fn jobmanager_process_memory(conf: &Configuration) -> Result<MemorySize, Con
         None => match conf.memory(&JM_HEAP_SIZE)? {
             Some(heap) => {
                 let off_heap = conf.memory(&JM_OFF_HEAP_SIZE)?.unwrap_or(MemorySize(0));
-                MemorySize(heap.0 + off_heap.0)
+                MemorySize(sum(JM_HEAP_SIZE.key, heap.0, off_heap.0)?)
             }
             None => {
                 return Err(ConfigError {
@@ -27,7 +27,7 @@ pub fn jobmanager_process_memory(conf: &Configuration) -> Result<MemorySize, Con
         },
     };
     let metaspace = conf.memory(&JM_METASPACE_SIZE)?.unwrap_or(MemorySize(0));
-    let base = flink.0 + metaspace.0;
+    let base = sum(JM_METASPACE_SIZE.key, flink.0, metaspace.0)?;
     let fraction = conf.double(&JM_OVERHEAD_FRACTION)?;
     if !(0.0..1.0).contains(&fraction) {
         return Err(ConfigError {
@@ -47,7 +47,15 @@ pub fn jobmanager_process_memory(conf: &Configuration) -> Result<MemorySize, Con
     }
     let derived = (base as f64 * fraction / (1.0 - fraction)) as u64;
     let overhead = derived.clamp(min.0, max.0);
-    Ok(MemorySize(base + overhead))
+    Ok(MemorySize(sum(JM_OVERHEAD_MAX.key, base, overhead)?))
+}
+
+/// Add memory sizes, failing (instead of wrapping) on absurd values.
+fn sum(key: &str, a: u64, b: u64) -> Result<u64, ConfigError> {
+    a.checked_add(b).ok_or_else(|| ConfigError {
+        key: key.to_string(),
+        message: "the JobManager memory adds up to more than can be counted: give sizes in m or g, e.g. 1600m".to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -89,6 +97,16 @@ mod tests {
             jobmanager_process_memory(&conf).unwrap().mebibytes(),
             1408 + 192
         );
+    }
+
+    #[test]
+    fn absurd_sizes_are_an_error_not_an_overflow() {
+        let conf = with(&[
+            ("jobmanager.memory.heap.size", "16000000t"),
+            ("jobmanager.memory.off-heap.size", "16000000t"),
+        ]);
+        let err = jobmanager_process_memory(&conf).unwrap_err();
+        assert!(err.to_string().contains("more than can be counted"), "{err}");
     }
 
     #[test]

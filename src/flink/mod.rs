@@ -3,6 +3,7 @@
 //! resolved [`spec::ClusterSpec`] that rendering reads.
 
 pub mod cluster_id;
+pub mod identity;
 pub mod java;
 pub mod local_files;
 pub mod memory;

@@ -179,9 +179,21 @@ pub fn resolve(
     let release = request.version.traits().map_err(invalid)?;
     let mut warnings = conf.warnings();
 
-    let (cluster_id, cluster_id_generated) = choose_cluster_id(request, &conf)?;
+    let flag = request.cluster_id.as_deref();
+    let (cluster_id, cluster_id_generated) = match super::identity::cluster_id(flag, &conf).map_err(invalid)? {
+        Some(id) => (id, false),
+        None => (super::cluster_id::generate().map_err(invalid)?, true),
+    };
     conf.set_string(CLUSTER_ID.key, cluster_id.clone());
-    let namespace = choose_namespace(request, &conf, &mut warnings)?;
+    let namespace = super::identity::namespace(
+        request.namespace_flag.as_deref(),
+        &request.dynamic,
+        &conf,
+        &mut warnings,
+    )
+    .map_err(invalid)?
+    .or_else(|| request.context_namespace.clone())
+    .unwrap_or_else(|| "default".to_string());
     conf.set_string(NAMESPACE.key, namespace.clone());
 
     conf.validate()?;
@@ -314,7 +326,7 @@ pub fn resolve(
         rest_port: port(&conf, &REST_PORT)?,
         rest_target_port,
         rpc_port: port(&conf, &JOBMANAGER_RPC_PORT)?,
-        blob_port: parse_fixed_port(&conf, &BLOB_SERVER_PORT)?,
+        blob_port: parse_fixed_port(&conf, &BLOB_SERVER_PORT, "6124")?,
         exposed_type,
         node_port_address_type: conf.enumeration(&REST_SERVICE_NODE_PORT_ADDRESS_TYPE)?,
         rest_service_labels: conf.map(&REST_SERVICE_LABELS)?,
@@ -333,68 +345,6 @@ pub fn resolve(
     };
     validate_volumes(&spec)?;
     Ok(spec)
-}
-
-fn choose_cluster_id(
-    request: &ClusterRequest,
-    conf: &Configuration,
-) -> Result<(String, bool), SpecError> {
-    let from_conf = conf.explicit_string(&CLUSTER_ID);
-    let id = match (&request.cluster_id, from_conf) {
-        (Some(flag), Some(configured)) if *flag != configured => {
-            return Err(invalid(format!(
-                "two cluster ids given: '{flag}' on the command line and kubernetes.cluster-id={configured}: keep one"
-            )));
-        }
-        (Some(flag), _) => flag.clone(),
-        (None, Some(configured)) => configured,
-        (None, None) => {
-            return super::cluster_id::generate()
-                .map(|id| (id, true))
-                .map_err(invalid);
-        }
-    };
-    super::cluster_id::validate(&id).map_err(invalid)?;
-    Ok((id, false))
-}
-
-/// `-n` wins, then `kubernetes.namespace` (from `-D` or the conf file), then
-/// the kubeconfig context's namespace, then `default`; `-n` and a different
-/// `-Dkubernetes.namespace` together are a contradiction.
-fn choose_namespace(
-    request: &ClusterRequest,
-    conf: &Configuration,
-    warnings: &mut Vec<String>,
-) -> Result<String, SpecError> {
-    let from_dynamic = request
-        .dynamic
-        .iter()
-        .rev()
-        .find(|(k, _)| k == NAMESPACE.key)
-        .map(|(_, v)| v.clone());
-    let namespace = match (&request.namespace_flag, from_dynamic) {
-        (Some(flag), Some(dynamic)) if *flag != dynamic => {
-            return Err(invalid(format!(
-                "two namespaces given: -n {flag} and -Dkubernetes.namespace={dynamic}: keep one"
-            )));
-        }
-        (Some(flag), _) => {
-            if let Some(file) = conf.explicit_string(&NAMESPACE).filter(|f| f != flag) {
-                warnings.push(format!(
-                    "-n {flag} overrides kubernetes.namespace={file} from the Flink conf dir"
-                ));
-            }
-            flag.clone()
-        }
-        (None, _) => conf
-            .explicit_string(&NAMESPACE)
-            .or_else(|| request.context_namespace.clone())
-            .unwrap_or_else(|| "default".to_string()),
-    };
-    if namespace.trim().is_empty() {
-        return Err(invalid("the namespace is blank: pass -n NAMESPACE"));
-    }
-    Ok(namespace)
 }
 
 /// The keys `flink run --target kubernetes-application` writes (reference §5.2).
@@ -434,7 +384,7 @@ fn fix_port(
     option: &FlinkOption,
     fallback: &str,
 ) -> Result<i32, SpecError> {
-    let port = parse_fixed_port(conf, option)?;
+    let port = parse_fixed_port(conf, option, fallback)?;
     if port == 0 {
         conf.set_string(option.key, fallback);
         return fallback
@@ -444,13 +394,13 @@ fn fix_port(
     Ok(port)
 }
 
-fn parse_fixed_port(conf: &Configuration, option: &FlinkOption) -> Result<i32, SpecError> {
+/// The option's port; `example` is the port the error message suggests.
+fn parse_fixed_port(conf: &Configuration, option: &FlinkOption, example: &str) -> Result<i32, SpecError> {
     let text = conf.string(option).unwrap_or_default();
     let port: i32 = text.trim().parse().map_err(|_| {
         invalid(format!(
-            "{}={text} should be specified to a fixed port; a list or range is not possible on Kubernetes: give one port, e.g. {}",
-            option.key,
-            option.default.filter(|d| *d != "0").unwrap_or("6124")
+            "{}={text} should be specified to a fixed port; a list or range is not possible on Kubernetes: give one port, e.g. {example}",
+            option.key
         ))
     })?;
     if !(0..=65535).contains(&port) {

@@ -18,3 +18,9 @@ pub fn write_stdout(text: &str) -> std::io::Result<()> {
         other => other,
     }
 }
+
+/// Messages are one line: stray line breaks and runs of spaces from servers
+/// (Java stack traces, API server messages) are flattened to single spaces.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -20,6 +20,9 @@ use super::transport::Transport;
 
 /// Longest wait for one ordinary request.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// Longest wait for deleting an uploaded jar: clean-up after a run, which
+/// should not hold the command long when the JobManager is unreachable.
+const DELETE_JAR_TIMEOUT: Duration = Duration::from_secs(15);
 /// Longest wait for a jar upload (large jars over slow links).
 const UPLOAD_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 /// Exception Flink reports when an operation names a job it does not know.
@@ -45,48 +48,33 @@ impl FlinkRest {
     /// `GET /overview`. Succeeds once the REST endpoint answers; the
     /// readiness probe behind `--wait`.
     pub async fn overview(&self) -> Result<ClusterOverview, RestError> {
+        self.overview_within(REQUEST_TIMEOUT).await
+    }
+
+    /// [`Self::overview`] given up after `timeout` (as
+    /// [`RestError::Unreachable`]), so a probe inside a wait with its own
+    /// deadline ends before that deadline does.
+    pub async fn overview_within(&self, timeout: Duration) -> Result<ClusterOverview, RestError> {
         let response = self
-            .call(RestRequest::new(Method::GET, "/overview"), REQUEST_TIMEOUT)
+            .call(RestRequest::new(Method::GET, "/overview"), timeout)
             .await?;
         parse_json(&response.body)
     }
 
-    /// Polls [`FlinkRest::overview`] with back-off until it answers, while
-    /// failures are transient (nothing listening yet, 5xx while booting);
-    /// other failures (forbidden, bad answers) end the wait at once.
-    pub async fn wait_until_ready(&self, timeout: Duration) -> Result<ClusterOverview, RestError> {
-        let deadline = Instant::now() + timeout;
-        let mut backoff = Backoff::flink_default();
-        loop {
-            let attempt = tokio::time::timeout_at(deadline, self.overview()).await;
-            match attempt {
-                Ok(Ok(overview)) => return Ok(overview),
-                Ok(Err(e)) if !e.is_transient() => return Err(e),
-                Ok(Err(e)) if Instant::now() >= deadline => {
-                    return Err(RestError::TimedOut(format!(
-                        "Flink's REST API did not answer within {}s: {e}",
-                        timeout.as_secs()
-                    )));
-                }
-                Ok(Err(_)) => {}
-                Err(_) => {
-                    return Err(RestError::TimedOut(format!(
-                        "Flink's REST API did not answer within {}s",
-                        timeout.as_secs()
-                    )));
-                }
-            }
-            tokio::time::sleep_until((Instant::now() + backoff.next_delay()).min(deadline)).await;
-        }
-    }
-
     /// `GET /jobs/overview`: every job the cluster knows, running or not.
     pub async fn jobs_overview(&self) -> Result<Vec<JobOverview>, RestError> {
+        self.jobs_overview_within(REQUEST_TIMEOUT).await
+    }
+
+    /// [`Self::jobs_overview`] given up after `timeout` (as
+    /// [`RestError::Unreachable`]), for waits that poll the jobs until
+    /// their own deadline.
+    pub async fn jobs_overview_within(
+        &self,
+        timeout: Duration,
+    ) -> Result<Vec<JobOverview>, RestError> {
         let response = self
-            .call(
-                RestRequest::new(Method::GET, "/jobs/overview"),
-                REQUEST_TIMEOUT,
-            )
+            .call(RestRequest::new(Method::GET, "/jobs/overview"), timeout)
             .await?;
         parse_jobs_overview(&response.body)
     }
@@ -126,18 +114,27 @@ impl FlinkRest {
     }
 
     /// POST an asynchronous operation; returns Flink's trigger id.
-    async fn trigger(&self, path: String, request: &impl serde::Serialize) -> Result<String, RestError> {
+    async fn trigger(
+        &self,
+        path: String,
+        request: &impl serde::Serialize,
+    ) -> Result<String, RestError> {
         let response = self
-            .call(RestRequest::json(Method::POST, path, request), REQUEST_TIMEOUT)
+            .call(
+                RestRequest::json(Method::POST, path, request),
+                REQUEST_TIMEOUT,
+            )
             .await?;
         parse_trigger_id(&response.body)
     }
 
-    /// `GET /jobs/:id/savepoints/:trigger`: one look at a savepoint or stop.
-    pub async fn savepoint_status(
+    /// `GET /jobs/:id/savepoints/:trigger`: one look at a savepoint or
+    /// stop, given up after `timeout`.
+    async fn savepoint_status(
         &self,
         job_id: &str,
         trigger_id: &str,
+        timeout: Duration,
     ) -> Result<SavepointStatus, RestError> {
         let path = format!(
             "/jobs/{}/savepoints/{}",
@@ -145,15 +142,16 @@ impl FlinkRest {
             encode_segment(trigger_id)
         );
         let response = self
-            .call(RestRequest::new(Method::GET, path), REQUEST_TIMEOUT)
+            .call(RestRequest::new(Method::GET, path), timeout)
             .await?;
         parse_savepoint_status(&response.body)
     }
 
     /// Polls a savepoint (or stop) with Flink's back-off until it completes;
-    /// returns its location. Transient failures of a poll are retried. A failed savepoint is
+    /// returns its location. Transient failures of a poll are retried, and
+    /// no poll outlasts the deadline. A failed savepoint is
     /// [`RestError::SavepointFailed`] with Flink's reason (or
-    /// [`RestError::JobNotFound`]); not done within `timeout` is
+    /// [`RestError::JobNotFound`]); not confirmed within `timeout` is
     /// [`RestError::TimedOut`].
     pub async fn await_savepoint(
         &self,
@@ -164,7 +162,9 @@ impl FlinkRest {
         let deadline = Instant::now() + timeout;
         let mut backoff = Backoff::flink_default();
         loop {
-            let status = match self.savepoint_status(job_id, trigger_id).await {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let poll = self.savepoint_status(job_id, trigger_id, remaining.min(REQUEST_TIMEOUT));
+            let status = match poll.await {
                 Ok(status) => status,
                 // A blip on the way (proxy 503, a dropped forward) is not the
                 // savepoint's fate: ask again until the deadline.
@@ -172,6 +172,12 @@ impl FlinkRest {
                     tokio::time::sleep_until((Instant::now() + backoff.next_delay()).min(deadline))
                         .await;
                     continue;
+                }
+                Err(e) if e.is_transient() => {
+                    return Err(RestError::TimedOut(format!(
+                        "the savepoint of job {job_id} was not confirmed within {} (trigger {trigger_id}; last poll: {e}); it may still complete",
+                        human_duration(timeout)
+                    )));
                 }
                 Err(e) => return Err(e),
             };
@@ -185,8 +191,8 @@ impl FlinkRest {
                 }
                 SavepointStatus::InProgress if Instant::now() >= deadline => {
                     return Err(RestError::TimedOut(format!(
-                        "the savepoint of job {job_id} was not complete after {}s (trigger {trigger_id}); it may still complete",
-                        timeout.as_secs()
+                        "the savepoint of job {job_id} was not complete after {} (trigger {trigger_id}); it may still complete",
+                        human_duration(timeout)
                     )));
                 }
                 SavepointStatus::InProgress => {
@@ -240,6 +246,17 @@ impl FlinkRest {
         parse_run_job_id(&response.body)
     }
 
+    /// `DELETE /jars/:jarid`: removes an uploaded jar from the JobManager,
+    /// so `session run` leaves nothing behind, as Flink's own `flink run`
+    /// does. Bounded by a short timeout: callers run it as clean-up, after
+    /// the outcome that matters is known.
+    pub async fn delete_jar(&self, jar_id: &str) -> Result<(), RestError> {
+        let path = format!("/jars/{}", encode_segment(jar_id));
+        self.call(RestRequest::new(Method::DELETE, path), DELETE_JAR_TIMEOUT)
+            .await
+            .map(drop)
+    }
+
     /// `DELETE /cluster`: asks the JobManager to shut the whole cluster down
     /// gracefully (it deletes its own Deployment's pods' TaskManagers and
     /// exits); what `session stop` uses before deleting objects.
@@ -263,11 +280,11 @@ impl FlinkRest {
             .await
             .map_err(|_| {
                 RestError::Unreachable(format!(
-                    "{} {} via {} did not answer within {}s",
+                    "{} {} via {} did not answer within {}",
                     request.method,
                     request.path,
                     self.transport.describe(),
-                    timeout.as_secs()
+                    human_duration(timeout)
                 ))
             })??;
         if response.is_success() {
@@ -290,6 +307,15 @@ impl FlinkRest {
             status: response.status,
             message,
         })
+    }
+}
+
+/// `60s`, or `250ms` below a second (a whole-second rounding would say `0s`).
+fn human_duration(duration: Duration) -> String {
+    if duration >= Duration::from_secs(1) && duration.subsec_millis() == 0 {
+        format!("{}s", duration.as_secs())
+    } else {
+        format!("{}ms", duration.as_millis())
     }
 }
 
@@ -429,27 +455,95 @@ mod tests {
         assert!(matches!(error, RestError::TimedOut(_)), "{error:?}");
     }
 
+    /// A server that accepts connections (the kernel does) but never answers.
+    fn silent_server() -> (std::net::TcpListener, std::net::SocketAddr) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        (listener, addr)
+    }
+
     #[tokio::test]
-    async fn readiness_waits_through_server_errors_but_not_past_the_timeout() {
-        let (addr, _) = canned::serve(vec![
-            (503, r#"{"errors":["Service temporarily unavailable due to an ongoing leader election. Please refresh."]}"#),
-            (200, r#"{"taskmanagers":0,"flink-version":"2.3.0"}"#),
-        ])
-        .await;
+    async fn probes_give_up_at_the_callers_timeout() {
+        let (_listener, addr) = silent_server();
+        let rest = client(addr);
+        let started = Instant::now();
+        let error = rest
+            .overview_within(Duration::from_millis(200))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, RestError::Unreachable(m) if m.contains("GET /overview") && m.contains("within 200ms")),
+            "{error:?}"
+        );
+        let error = rest
+            .jobs_overview_within(Duration::from_millis(200))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, RestError::Unreachable(m) if m.contains("GET /jobs/overview")),
+            "{error:?}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "bounded by 200ms each"
+        );
+    }
+
+    #[tokio::test]
+    async fn overview_within_answers_like_overview() {
+        let (addr, received) =
+            canned::serve(vec![(200, r#"{"taskmanagers":1,"flink-version":"2.3.0"}"#)]).await;
         let overview = client(addr)
-            .wait_until_ready(Duration::from_secs(10))
+            .overview_within(Duration::from_secs(10))
             .await
             .unwrap();
         assert_eq!(overview.flink_version, "2.3.0");
-        let closed = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap();
-        let error = client(closed)
-            .wait_until_ready(Duration::from_millis(200))
+        assert!(received.lock().unwrap()[0].starts_with("GET /base/overview "));
+    }
+
+    #[tokio::test]
+    async fn a_savepoint_poll_does_not_outlast_the_deadline() {
+        let (_listener, addr) = silent_server();
+        let started = Instant::now();
+        let error = client(addr)
+            .await_savepoint("j1", "t1", Duration::from_millis(300))
             .await
             .unwrap_err();
-        assert!(matches!(error, RestError::TimedOut(_)), "{error:?}");
+        assert!(
+            matches!(&error, RestError::TimedOut(m) if m.contains("was not confirmed within 300ms")),
+            "{error:?}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "not the 60s request timeout"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_jar_is_deleted_by_id_and_a_refusal_is_an_error() {
+        let (addr, received) = canned::serve(vec![
+            (200, "{}"),
+            (
+                400,
+                r#"{"errors":["File 1_job.jar does not exist in /tmp/flink-web/jars."]}"#,
+            ),
+        ])
+        .await;
+        let rest = client(addr);
+        assert_eq!(rest.delete_jar("1_my job.jar").await, Ok(()));
+        assert!(
+            received.lock().unwrap()[0]
+                .starts_with("DELETE /base/jars/1_my%20job.jar HTTP/1.1\r\n"),
+            "{:?}",
+            received.lock().unwrap()[0]
+        );
+        assert_eq!(
+            rest.delete_jar("1_job.jar").await,
+            Err(RestError::Flink {
+                status: 400,
+                message: "File 1_job.jar does not exist in /tmp/flink-web/jars.".into()
+            })
+        );
     }
 
     #[tokio::test]

@@ -7,14 +7,21 @@ use serde_json::Value;
 /// A failed call to a JobManager's REST API.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RestError {
-    /// Nothing answered for Flink: connection refused, no Ready JobManager
-    /// pod, the API server could not reach the Service, a request timed out.
+    /// Nothing answered for Flink: connection refused, the API server could
+    /// not reach the Service, a request timed out.
     #[error("{0}")]
     Unreachable(String),
     /// The cluster has no REST Service (proxy) or no JobManager pod (forward):
-    /// it does not exist in that namespace.
+    /// it does not exist in that namespace. The text is a whole line that
+    /// names the fix, so every command can show it as it is.
     #[error("{0}")]
     ClusterNotFound(String),
+    /// The cluster exists but none of its JobManager pods is Ready (it is
+    /// still starting, or crashing): a whole line naming the fix (`--wait`),
+    /// distinct from [`RestError::Unreachable`] so commands do not suggest
+    /// another route when waiting is the answer.
+    #[error("{0}")]
+    NotReady(String),
     /// The API server refused the services proxy or the port-forward (RBAC).
     #[error("{0}")]
     Forbidden(String),
@@ -49,7 +56,9 @@ impl RestError {
     /// endpoint answered 5xx while booting.
     pub fn is_transient(&self) -> bool {
         match self {
-            RestError::Unreachable(_) | RestError::ClusterNotFound(_) => true,
+            RestError::Unreachable(_) | RestError::ClusterNotFound(_) | RestError::NotReady(_) => {
+                true
+            }
             RestError::Flink { status, .. } => *status >= 500,
             _ => false,
         }
@@ -187,6 +196,8 @@ mod tests {
     #[test]
     fn only_unreachable_and_server_errors_are_transient() {
         assert!(RestError::Unreachable("x".into()).is_transient());
+        assert!(RestError::NotReady("x".into()).is_transient());
+        assert!(RestError::ClusterNotFound("x".into()).is_transient());
         let flink = |status| RestError::Flink {
             status,
             message: "m".into(),

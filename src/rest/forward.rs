@@ -120,25 +120,7 @@ impl PodForward {
         if let Some(found) = self.cached_target() {
             return Ok(found);
         }
-        let selector = label_selector(&labels::jobmanager_selector(&self.cluster_id));
-        let pods = self
-            .pods
-            .list(&ListParams::default().labels(&selector))
-            .await
-            .map_err(|e| forward_error(&format!("listing pods {selector}"), &e))?;
-        if pods.items.is_empty() {
-            return Err(RestError::ClusterNotFound(format!(
-                "no JobManager pod ({selector}) in namespace {}",
-                self.namespace
-            )));
-        }
-        let found = choose_target(&pods.items).ok_or_else(|| {
-            RestError::Unreachable(format!(
-                "none of the {} JobManager pods of cluster {} is Ready",
-                pods.items.len(),
-                self.cluster_id
-            ))
-        })?;
+        let found = find_jobmanager(&self.pods, &self.cluster_id, &self.namespace).await?;
         if let Ok(mut cache) = self.target.lock() {
             *cache = Some(found.clone());
         }
@@ -156,6 +138,39 @@ impl PodForward {
     }
 }
 
+/// The JobManager pod of `cluster_id` to talk to and its REST port, picked
+/// as `kubectl port-forward svc/<id>-rest` would: the one place that choice
+/// is made, for REST calls over a port-forward and for
+/// `kubectl flink port-forward`. No pod at all is
+/// [`RestError::ClusterNotFound`]; pods but none Ready is
+/// [`RestError::NotReady`]; both carry a whole line naming the fix.
+pub async fn find_jobmanager(
+    pods: &Api<Pod>,
+    cluster_id: &str,
+    namespace: &str,
+) -> Result<(String, u16), RestError> {
+    let selector = label_selector(&labels::jobmanager_selector(cluster_id));
+    let list = pods
+        .list(&ListParams::default().labels(&selector))
+        .await
+        .map_err(|e| {
+            forward_error(
+                &format!("cannot list the JobManager pods ({selector}) in namespace {namespace}"),
+                &e,
+            )
+        })?;
+    if list.items.is_empty() {
+        return Err(RestError::ClusterNotFound(format!(
+            "Flink cluster {cluster_id} has no JobManager pod in namespace {namespace}: list clusters with `kubectl flink get`"
+        )));
+    }
+    choose_target(&list.items).ok_or_else(|| {
+        RestError::NotReady(format!(
+            "no JobManager pod of {cluster_id} is Ready yet: wait with `kubectl flink session start … --wait`, or see `kubectl get pods -l app={cluster_id} -n {namespace}`"
+        ))
+    })
+}
+
 /// `k1=v1,k2=v2`, as a list call takes it.
 pub fn label_selector(labels: &std::collections::BTreeMap<String, String>) -> String {
     labels
@@ -167,7 +182,7 @@ pub fn label_selector(labels: &std::collections::BTreeMap<String, String>) -> St
 
 /// The first Ready, not deleting pod (by name, for a stable choice) and its
 /// REST container port.
-pub fn choose_target(pods: &[Pod]) -> Option<(String, u16)> {
+fn choose_target(pods: &[Pod]) -> Option<(String, u16)> {
     let mut ready: Vec<&Pod> = pods.iter().filter(|p| is_ready(p)).collect();
     ready.sort_by_key(|p| p.metadata.name.clone());
     let pod = ready.first()?;

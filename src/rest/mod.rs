@@ -21,11 +21,10 @@ mod multipart;
 mod proxy;
 mod transport;
 
-pub use backoff::Backoff;
 pub use client::FlinkRest;
 pub use error::RestError;
 pub use exchange::UploadProgress;
-pub use forward::{choose_target, label_selector};
+pub use forward::{find_jobmanager, label_selector};
 pub use model::{
     ClusterOverview, JobOverview, JobState, RunJarRequest, SavepointFormat, SavepointRequest,
     SavepointStatus, StopRequest, TaskCounts,

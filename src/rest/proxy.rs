@@ -18,6 +18,7 @@ const REST_PORT_NAME: &str = "rest";
 pub struct ServiceProxy {
     client: kube::Client,
     namespace: String,
+    cluster_id: String,
     service: String,
 }
 
@@ -27,6 +28,7 @@ impl ServiceProxy {
         Self {
             client,
             namespace: namespace.to_string(),
+            cluster_id: cluster_id.to_string(),
             service: rest_service_name(cluster_id),
         }
     }
@@ -70,8 +72,8 @@ impl ServiceProxy {
         match status {
             403 => RestError::Forbidden(format!("{what}: {message}")),
             404 => RestError::ClusterNotFound(format!(
-                "no service {} in namespace {}",
-                self.service, self.namespace
+                "Flink cluster {} has no REST service {} in namespace {}: list clusters with `kubectl flink get`",
+                self.cluster_id, self.service, self.namespace
             )),
             _ => RestError::Unreachable(format!("{what}: {message}")),
         }
