@@ -313,7 +313,11 @@ fn version_and_help() {
 fn closed_stdout_is_not_an_error() {
     let home = Scratch::new("pipe");
     let conf = golden_conf();
-    let mut child = command(home.path())
+    // stdout is a pipe nobody reads: its read end is closed before the
+    // child starts, so its first write fails with EPIPE every time.
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let out = command(home.path())
         .args([
             "session",
             "start",
@@ -322,11 +326,37 @@ fn closed_stdout_is_not_an_error() {
             "--flink-conf-dir",
             &conf,
         ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    drop(child.stdout.take());
-    let out = child.wait_with_output().expect("wait");
-    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+        .stdout(writer)
+        .output()
+        .expect("run kubectl-flink");
+    let err = stderr(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a closed stdout ends output quietly: {err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!err.contains("Broken pipe"), "{err}");
+}
+
+#[test]
+fn a_dry_run_survives_a_broken_kubeconfig() {
+    let home = Scratch::new("broken-kubeconfig");
+    let broken = home.write("broken.yaml", "this: [is not a kubeconfig");
+    let conf = golden_conf();
+    let out = command(home.path())
+        .env("KUBECONFIG", &broken)
+        .args(["session", "start", "c1", "--dry-run", "-o", "json", "--flink-conf-dir", &conf])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("the dry run uses namespace default"), "{}", stderr(&out));
+    let missing = home.path().join("missing.yaml");
+    let out = command(home.path())
+        .env("KUBECONFIG", &missing)
+        .args(["session", "start", "c1", "--dry-run", "-o", "json", "--flink-conf-dir", &conf])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "missing KUBECONFIG entries are skipped, as kubectl does");
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
 }

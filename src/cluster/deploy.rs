@@ -43,18 +43,26 @@ pub async fn create(
             ));
         }
     };
-    let uid = created.metadata.uid.clone().ok_or_else(|| {
-        Error::Failed(format!(
-            "the API server returned Deployment {name} without a uid"
-        ))
-    })?;
+    let Some(uid) = created.metadata.uid.clone() else {
+        let undo = rollback(client, namespace, &name).await;
+        return Err(Error::Failed(format!(
+            "the API server returned Deployment {name} without a uid, so its objects cannot be owned by it; {undo}"
+        )));
+    };
     let owned = cluster.owned_by(&uid);
-    let results = futures::future::join_all(
+    let creating = futures::future::join_all(
         owned
             .iter()
             .map(|object| create_accompanying(client, namespace, object)),
-    )
-    .await;
+    );
+    // From here on Ctrl-C must not leave a Deployment without its objects.
+    let results = tokio::select! {
+        results = creating => results,
+        _ = tokio::signal::ctrl_c() => {
+            let undo = rollback(client, namespace, &name).await;
+            return Err(Error::Failed(format!("interrupted while creating Flink cluster {name}; {undo}")));
+        }
+    };
     let mut services = Vec::new();
     let mut failures = Vec::new();
     for (object, result) in owned.iter().zip(results) {

@@ -24,8 +24,9 @@ impl KubeconfigChoice {
         if let Some(path) = &self.path {
             return Kubeconfig::read_from(path).map(Some).map_err(|e| {
                 format!(
-                    "cannot read kubeconfig {}: {e}: fix the file or pass another with --kubeconfig",
-                    path.display()
+                    "cannot read kubeconfig {}: {}: fix the file or pass another with --kubeconfig",
+                    path.display(),
+                    first_line(&e)
                 )
             });
         }
@@ -43,14 +44,15 @@ impl KubeconfigChoice {
         for path in candidates.iter().filter(|p| p.is_file()) {
             let next = Kubeconfig::read_from(path).map_err(|e| {
                 format!(
-                    "cannot read kubeconfig {}: {e}: fix the file, or choose another with --kubeconfig",
-                    path.display()
+                    "cannot read kubeconfig {}: {}: fix the file, or choose another with --kubeconfig",
+                    path.display(),
+                    first_line(&e)
                 )
             })?;
             merged = Some(match merged {
                 None => next,
                 Some(first) => first.merge(next).map_err(|e| {
-                    format!("cannot merge kubeconfig {}: {e}: fix $KUBECONFIG", path.display())
+                    format!("cannot merge kubeconfig {}: {}: fix $KUBECONFIG", path.display(), first_line(&e))
                 })?,
             });
         }
@@ -85,6 +87,12 @@ impl KubeconfigChoice {
             None => Ok(None),
         }
     }
+}
+
+/// The parser's first line, without the source snippet it adds below.
+fn first_line(error: &impl std::fmt::Display) -> String {
+    let text = error.to_string();
+    text.lines().next().unwrap_or_default().trim().to_string()
 }
 
 #[cfg(test)]

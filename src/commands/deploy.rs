@@ -114,10 +114,16 @@ pub fn complete(
     };
     let namespace_given =
         global.namespace.is_some() || conf.is_set(&crate::config::options::NAMESPACE);
-    if !namespace_given && let Some(config) = kubeconfig.read().map_err(Error::Usage)? {
-        request.context_namespace = kubeconfig
-            .context_namespace(&config)
-            .map_err(Error::Usage)?;
+    if !namespace_given {
+        request.context_namespace = match kubeconfig.read() {
+            Ok(Some(config)) => kubeconfig.context_namespace(&config).map_err(Error::Usage)?,
+            Ok(None) => KubeconfigChoice::in_cluster_namespace(),
+            Err(e) if dry_run.is_some() => {
+                style::print_warning(&format!("{e}; the dry run uses namespace default"));
+                None
+            }
+            Err(e) => return Err(Error::Usage(e)),
+        };
     }
     let local = local_files::read(&conf, &env.client).map_err(Error::Usage)?;
     let source = request.conf_dir.source.clone();
