@@ -18,6 +18,7 @@ pub enum Error {
 }
 
 impl Error {
+    /// 2 for usage errors, 1 for failures, as kubectl plugins do.
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Usage(_) => 2,
@@ -44,4 +45,5 @@ impl From<SpecError> for Error {
     }
 }
 
+/// Results of commands.
 pub type Result<T> = std::result::Result<T, Error>;

@@ -346,17 +346,43 @@ fn a_dry_run_survives_a_broken_kubeconfig() {
     let conf = golden_conf();
     let out = command(home.path())
         .env("KUBECONFIG", &broken)
-        .args(["session", "start", "c1", "--dry-run", "-o", "json", "--flink-conf-dir", &conf])
+        .args([
+            "session",
+            "start",
+            "c1",
+            "--dry-run",
+            "-o",
+            "json",
+            "--flink-conf-dir",
+            &conf,
+        ])
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stderr(&out).contains("the dry run uses namespace default"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the dry run uses namespace default"),
+        "{}",
+        stderr(&out)
+    );
     let missing = home.path().join("missing.yaml");
     let out = command(home.path())
         .env("KUBECONFIG", &missing)
-        .args(["session", "start", "c1", "--dry-run", "-o", "json", "--flink-conf-dir", &conf])
+        .args([
+            "session",
+            "start",
+            "c1",
+            "--dry-run",
+            "-o",
+            "json",
+            "--flink-conf-dir",
+            &conf,
+        ])
         .output()
         .expect("run");
-    assert_eq!(out.status.code(), Some(0), "missing KUBECONFIG entries are skipped, as kubectl does");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "missing KUBECONFIG entries are skipped, as kubectl does"
+    );
     assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
 }

@@ -582,11 +582,20 @@ async fn cleanup_removes_the_ha_config_maps_flink_leaves_behind() {
 async fn a_cluster_placed_by_the_conf_dir_is_found_again_by_stop() {
     let server = server().await;
     server
-        .create("v1", "namespaces", None, serde_json::json!({"metadata": {"name": "flinkns"}}))
+        .create(
+            "v1",
+            "namespaces",
+            None,
+            serde_json::json!({"metadata": {"name": "flinkns"}}),
+        )
         .expect("namespace");
     let home = Scratch::new("conf-namespace");
-    let stock = std::fs::read_to_string(flink_kit::golden::conf_dir().join("config.yaml")).expect("stock config");
-    let conf = home.write("conf/config.yaml", &format!("{stock}\nkubernetes.namespace: flinkns\n"));
+    let stock = std::fs::read_to_string(flink_kit::golden::conf_dir().join("config.yaml"))
+        .expect("stock config");
+    let conf = home.write(
+        "conf/config.yaml",
+        &format!("{stock}\nkubernetes.namespace: flinkns\n"),
+    );
     let conf_dir = conf.parent().expect("conf dir").display().to_string();
     let kubeconfig = server.kubeconfig_path().display().to_string();
     let with_conf = |args: &[&str]| {
@@ -600,8 +609,29 @@ async fn a_cluster_placed_by_the_conf_dir_is_found_again_by_stop() {
     };
     let out = with_conf(&["session", "start", "placed"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).contains("in namespace flinkns"), "{}", stdout(&out));
-    let out = with_conf(&["session", "stop", "placed", "--grace-period", "1s", "--timeout", "60"]);
-    assert_eq!(out.status.code(), Some(0), "stop looks where start created: {}", stderr(&out));
-    assert!(stdout(&out).contains("stopped in namespace flinkns"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("in namespace flinkns"),
+        "{}",
+        stdout(&out)
+    );
+    let out = with_conf(&[
+        "session",
+        "stop",
+        "placed",
+        "--grace-period",
+        "1s",
+        "--timeout",
+        "60",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stop looks where start created: {}",
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("stopped in namespace flinkns"),
+        "{}",
+        stdout(&out)
+    );
 }

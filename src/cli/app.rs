@@ -3,12 +3,14 @@
 use super::flink::{DryRun, FlinkConfigArgs};
 use clap::{Args, Subcommand};
 
+/// `kubectl flink app`: application clusters and their jobs.
 #[derive(Debug, Args)]
 pub struct AppArgs {
     #[command(subcommand)]
     pub command: AppCommand,
 }
 
+/// The verbs under `app`.
 #[derive(Debug, Subcommand)]
 pub enum AppCommand {
     /// Start an application cluster that runs one job (like flink run --target kubernetes-application)
@@ -40,6 +42,7 @@ Examples:
     Savepoint(super::jobs::JobSavepointArgs),
 }
 
+/// `kubectl flink app run`: flags as `flink run --target kubernetes-application` takes them.
 #[derive(Debug, Args)]
 pub struct AppRunArgs {
     /// Cluster id (same as -Dkubernetes.cluster-id; default: a generated flink-cluster-… id)

@@ -12,6 +12,7 @@ deleted, so that a new cluster with the same id starts fresh.
 Examples:
   kubectl flink cleanup my-session --dry-run=client   # list what would go
   kubectl flink cleanup my-session --yes")]
+/// `kubectl flink cleanup`: which cluster, and how carefully.
 pub struct CleanupArgs {
     #[command(flatten)]
     pub target: super::target::TargetArgs,

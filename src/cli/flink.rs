@@ -4,6 +4,7 @@
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
+/// Flink's own options, for commands that build a cluster.
 #[derive(Debug, Clone, Args)]
 pub struct FlinkConfigArgs {
     /// A Flink option, as in Flink: -Dkey=value or -D key=value (repeatable)

@@ -8,6 +8,7 @@ Examples:
   kubectl flink get
   kubectl flink get my-session -o yaml
   kubectl flink get -A -o wide")]
+/// `kubectl flink get`: one cluster or all, in a namespace or all.
 pub struct GetArgs {
     /// Only this cluster
     #[arg(value_name = "CLUSTER_ID")]

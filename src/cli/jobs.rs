@@ -112,9 +112,7 @@ pub struct JobRunArgs {
     pub args: Vec<String>,
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
 }

@@ -43,6 +43,7 @@ Examples:
     propagate_version = true,
     disable_help_subcommand = true
 )]
+/// The whole command line: kubectl's global flags and one command.
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -97,6 +98,7 @@ pub enum ColorChoice {
     Never,
 }
 
+/// The commands of `kubectl flink`.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Session clusters: long-running JobManagers that take many jobs

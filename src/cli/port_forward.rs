@@ -8,6 +8,7 @@ Examples:
   kubectl flink port-forward my-session            # then open http://localhost:8081
   kubectl flink port-forward my-session --port 9000
   kubectl flink port-forward my-session --port 0   # any free port; the URL is printed")]
+/// `kubectl flink port-forward`: which cluster, and where to listen.
 pub struct PortForwardArgs {
     #[command(flatten)]
     pub target: super::target::TargetArgs,

@@ -3,6 +3,7 @@
 
 use clap::{Args, ValueEnum};
 
+/// The job's main class, parallelism and savepoint restore options.
 #[derive(Debug, Clone, Args)]
 pub struct ProgramArgs {
     /// Main class (default: the jar manifest's)
@@ -54,6 +55,7 @@ pub enum ClaimMode {
 }
 
 impl ClaimMode {
+    /// The spelling Flink's REST API and configuration use.
     pub fn flink_name(self) -> &'static str {
         match self {
             ClaimMode::Claim => "CLAIM",

@@ -15,6 +15,7 @@ Examples:
 
   # Review first:
   kubectl flink rbac-setup --dry-run=client -o yaml")]
+/// `kubectl flink rbac-setup`: names of what to create, and for whom.
 pub struct RbacSetupArgs {
     /// Name of the JobManager's service account (and of its Role and RoleBinding)
     #[arg(long, value_name = "NAME", default_value = "flink")]

@@ -3,12 +3,14 @@
 use super::flink::{DryRun, FlinkConfigArgs};
 use clap::{Args, Subcommand};
 
+/// `kubectl flink session`: session clusters and their jobs.
 #[derive(Debug, Args)]
 pub struct SessionArgs {
     #[command(subcommand)]
     pub command: SessionCommand,
 }
 
+/// The verbs under `session`.
 #[derive(Debug, Subcommand)]
 pub enum SessionCommand {
     /// Start a session cluster (like Flink's kubernetes-session.sh)
@@ -59,6 +61,7 @@ Examples:
     Savepoint(super::jobs::JobSavepointArgs),
 }
 
+/// `kubectl flink session start`: flags as `kubernetes-session.sh` takes them, plus waiting and attaching.
 #[derive(Debug, Args)]
 pub struct SessionStartArgs {
     /// Cluster id (names every object; default: a generated flink-cluster-… id)
@@ -90,7 +93,7 @@ pub struct WaitArgs {
     pub timeout: std::time::Duration,
 }
 
-
+/// `kubectl flink session stop`: which cluster, and how long to give it.
 #[derive(Debug, Args)]
 pub struct SessionStopArgs {
     #[command(flatten)]
@@ -103,6 +106,7 @@ pub struct SessionStopArgs {
     pub grace_period: std::time::Duration,
 }
 
+/// `kubectl flink session attach`: which cluster.
 #[derive(Debug, Args)]
 pub struct SessionAttachArgs {
     #[command(flatten)]

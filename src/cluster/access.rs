@@ -45,7 +45,7 @@ pub async fn web_access(
     rest: Option<&Service>,
 ) -> WebAccess {
     let scheme = "http";
-    let service = format!("{}-rest", spec.cluster_id);
+    let service = crate::render::services::rest_service_name(&spec.cluster_id);
     let port_forward = || WebAccess::PortForward {
         command: format!(
             "kubectl flink port-forward {} -n {}",
@@ -119,7 +119,7 @@ pub async fn wait_for_load_balancer(
     timeout: std::time::Duration,
 ) -> WebAccess {
     let services: Api<Service> = Api::namespaced(client.clone(), &spec.namespace);
-    let name = format!("{}-rest", spec.cluster_id);
+    let name = crate::render::services::rest_service_name(&spec.cluster_id);
     let deadline = std::time::Instant::now() + timeout;
     loop {
         let service = services.get_opt(&name).await.ok().flatten();

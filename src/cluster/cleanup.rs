@@ -25,6 +25,7 @@ pub struct Leftovers {
 }
 
 impl Leftovers {
+    /// Nothing of the cluster is left.
     pub fn is_empty(&self) -> bool {
         self.deployment.is_none() && self.owned.is_empty() && self.unowned.is_empty()
     }

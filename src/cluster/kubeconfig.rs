@@ -31,7 +31,11 @@ impl KubeconfigChoice {
             });
         }
         let listed: Vec<PathBuf> = std::env::var_os("KUBECONFIG")
-            .map(|v| std::env::split_paths(&v).filter(|p| !p.as_os_str().is_empty()).collect())
+            .map(|v| {
+                std::env::split_paths(&v)
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .collect()
+            })
             .unwrap_or_default();
         let candidates = if listed.is_empty() {
             dirs::home_dir()
@@ -52,7 +56,11 @@ impl KubeconfigChoice {
             merged = Some(match merged {
                 None => next,
                 Some(first) => first.merge(next).map_err(|e| {
-                    format!("cannot merge kubeconfig {}: {}: fix $KUBECONFIG", path.display(), first_line(&e))
+                    format!(
+                        "cannot merge kubeconfig {}: {}: fix $KUBECONFIG",
+                        path.display(),
+                        first_line(&e)
+                    )
                 })?,
             });
         }

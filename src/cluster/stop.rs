@@ -91,7 +91,12 @@ fn timeout_error(id: &str, namespace: &str, timeout: Duration) -> Error {
 }
 
 /// Poll until the Deployment is gone; false when `deadline` passed first.
-async fn wait_gone(deployments: &Api<Deployment>, namespace: &str, id: &str, deadline: Instant) -> Result<bool> {
+async fn wait_gone(
+    deployments: &Api<Deployment>,
+    namespace: &str,
+    id: &str,
+    deadline: Instant,
+) -> Result<bool> {
     let mut delay = Duration::from_millis(50);
     loop {
         match deployments.get_opt(id).await {

@@ -5,7 +5,6 @@
 
 use super::errors::api_failure;
 use crate::error::{Error, Result};
-use crate::render::labels::TYPE_VALUE;
 use crate::rest::FlinkRest;
 use k8s_openapi::api::core::v1::{Event, Pod};
 use kube::api::{Api, ListParams};
@@ -26,6 +25,7 @@ pub enum Phase {
 }
 
 impl Phase {
+    /// The phase in words, for progress lines and timeouts.
     pub fn describe(self) -> &'static str {
         match self {
             Phase::Scheduling => "scheduling the JobManager pod",
@@ -143,8 +143,8 @@ pub async fn until_ready(
     mut on_phase: impl FnMut(Phase),
 ) -> Result<()> {
     let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
-    let selector = ListParams::default().labels(&format!(
-        "type={TYPE_VALUE},app={cluster_id},component=jobmanager"
+    let selector = ListParams::default().labels(&crate::rest::label_selector(
+        &crate::render::labels::jobmanager_selector(cluster_id),
     ));
     let deadline = Instant::now() + timeout;
     let mut phase = None;
@@ -254,7 +254,8 @@ pub async fn until_job_running(
     timeout: Duration,
 ) -> Result<JobOutcome> {
     let deadline = Instant::now() + timeout;
-    let deployments: Api<k8s_openapi::api::apps::v1::Deployment> = Api::namespaced(client.clone(), namespace);
+    let deployments: Api<k8s_openapi::api::apps::v1::Deployment> =
+        Api::namespaced(client.clone(), namespace);
     let mut delay = Duration::from_millis(100);
     loop {
         match tokio::time::timeout_at(deadline.into(), rest.jobs_overview()).await {
@@ -276,7 +277,9 @@ pub async fn until_job_running(
                 let gone = deployments
                     .get_opt(cluster_id)
                     .await
-                    .map_err(|e| api_failure(&format!("get Deployment {cluster_id}"), namespace, &e))?
+                    .map_err(|e| {
+                        api_failure(&format!("get Deployment {cluster_id}"), namespace, &e)
+                    })?
                     .is_none();
                 if gone {
                     return Err(Error::Failed(format!(
@@ -326,11 +329,22 @@ mod tests {
 
     #[test]
     fn an_unschedulable_pod_may_still_be_placed() {
-        let pending = pod(json!({"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": "waiting for a node"}]}));
-        assert!(assess(&pending).unwrap_err().may_pass, "an autoscaler may add a node");
-        let pull = pod(json!({"phase": "Pending", "containerStatuses": [{"name": "flink-main-container", "image": "x", "imageID": "", "ready": false, "restartCount": 0,
-            "state": {"waiting": {"reason": "ErrImagePull"}}}]}));
-        assert_eq!(assess(&pull), Ok(Phase::Scheduling), "a first pull error may be retried");
+        let pending = pod(
+            json!({"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": "waiting for a node"}]}),
+        );
+        assert!(
+            assess(&pending).unwrap_err().may_pass,
+            "an autoscaler may add a node"
+        );
+        let pull = pod(
+            json!({"phase": "Pending", "containerStatuses": [{"name": "flink-main-container", "image": "x", "imageID": "", "ready": false, "restartCount": 0,
+            "state": {"waiting": {"reason": "ErrImagePull"}}}]}),
+        );
+        assert_eq!(
+            assess(&pull),
+            Ok(Phase::Scheduling),
+            "a first pull error may be retried"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::flink::program::{self, Program};
 use crate::flink::spec::DeploymentMode;
 
+/// Run `kubectl flink app run`.
 pub fn run(global: &GlobalArgs, args: AppRunArgs) -> Result<()> {
     program::check_jar_uri(&args.jar).map_err(Error::Usage)?;
     let wait = args.wait.clone();

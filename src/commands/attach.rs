@@ -22,6 +22,7 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(300);
 /// How long the JobManager gets to remove its own Deployment.
 const STOP_GRACE: Duration = Duration::from_secs(30);
 
+/// Run `kubectl flink session attach`.
 pub fn run(global: &GlobalArgs, args: SessionAttachArgs) -> Result<()> {
     let options = target::complete(global, &args.target)?;
     block_on(async {

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::output::style;
 use std::io::{BufRead, IsTerminal, Write};
 
+/// Run `kubectl flink cleanup`.
 pub fn run(global: &GlobalArgs, args: CleanupArgs) -> Result<()> {
     let options = target::complete(global, &args.target)?;
     block_on(async {

@@ -47,6 +47,7 @@ pub struct Environment {
 }
 
 impl Environment {
+    /// The variables as this process sees them.
     pub fn from_process() -> Environment {
         Environment {
             flink_conf_dir: std::env::var("FLINK_CONF_DIR").ok(),
@@ -116,7 +117,9 @@ pub fn complete(
         global.namespace.is_some() || conf.is_set(&crate::config::options::NAMESPACE);
     if !namespace_given {
         request.context_namespace = match kubeconfig.read() {
-            Ok(Some(config)) => kubeconfig.context_namespace(&config).map_err(Error::Usage)?,
+            Ok(Some(config)) => kubeconfig
+                .context_namespace(&config)
+                .map_err(Error::Usage)?,
             Ok(None) => KubeconfigChoice::in_cluster_namespace(),
             Err(e) if dry_run.is_some() => {
                 style::print_warning(&format!("{e}; the dry run uses namespace default"));
@@ -258,10 +261,13 @@ async fn wait_for_cluster(
     if spec.mode == DeploymentMode::Application {
         let left = timeout.saturating_sub(started.elapsed());
         let client = &target.connection.client;
-        if wait::until_job_running(client, &target.namespace, rest, &target.cluster_id, left).await?
+        if wait::until_job_running(client, &target.namespace, rest, &target.cluster_id, left)
+            .await?
             == wait::JobOutcome::Finished
         {
-            style::print_note("The job has already finished; the application cluster removes itself.");
+            style::print_note(
+                "The job has already finished; the application cluster removes itself.",
+            );
         }
     }
     Ok(())

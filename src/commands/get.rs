@@ -10,6 +10,7 @@ use crate::cluster::kubeconfig::KubeconfigChoice;
 use crate::error::{Error, Result};
 use crate::output::table::{Table, age};
 
+/// Run `kubectl flink get`.
 pub fn run(global: &GlobalArgs, args: GetArgs) -> Result<()> {
     if let Some(id) = &args.id {
         crate::flink::cluster_id::validate(id).map_err(Error::Usage)?;

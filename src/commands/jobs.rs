@@ -601,7 +601,7 @@ async fn run_jar(options: RunOptions) -> Result<()> {
     style::print_note(&format!("Running {file_name}."));
     let submitted = rest.run_jar(&jar_id, &options.request).await;
     // Like `flink run`, leave nothing behind, whether the job started or not.
-    if let Err(e) = async { if submitted.is_ok() { rest.delete_jar(&jar_id).await } else { Ok(()) } }.await {
+    if let Err(e) = rest.delete_jar(&jar_id).await {
         style::print_warning(&one_line(&format!(
             "the uploaded jar {jar_id} stays on the JobManager of cluster {cluster} until the session stops: deleting it failed: {e}"
         )));

@@ -8,6 +8,7 @@ use crate::cluster::port_forward;
 use crate::error::{Error, Result};
 use std::net::SocketAddr;
 
+/// Run `kubectl flink port-forward`.
 pub fn run(global: &GlobalArgs, args: PortForwardArgs) -> Result<()> {
     let options = target::complete(global, &args.target)?;
     block_on(async {

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 /// Name of the Role granted to users with `--user`.
 pub const USER_ROLE: &str = "kubectl-flink-user";
 
+/// Run `kubectl flink rbac-setup`.
 pub fn run(global: &GlobalArgs, args: RbacSetupArgs) -> Result<()> {
     crate::flink::cluster_id::validate(&args.service_account)
         .map_err(|e| Error::Usage(e.replace("cluster id", "service account name")))?;
@@ -41,14 +42,26 @@ pub fn run(global: &GlobalArgs, args: RbacSetupArgs) -> Result<()> {
             .clone()
             .unwrap_or_else(|| connection.context_namespace.clone());
         let c = &connection.client;
-        let mut applied = vec![
-            apply(c, &namespace, &account).await?,
-            apply(c, &namespace, &role).await?,
-            apply(c, &namespace, &binding).await?,
-        ];
-        if let Some((user_role, user_binding)) = &user {
-            applied.push(apply(c, &namespace, user_role).await?);
-            applied.push(apply(c, &namespace, user_binding).await?);
+        let mut applied = Vec::new();
+        let outcome: Result<()> = async {
+            applied.push(apply(c, &namespace, &account).await?);
+            applied.push(apply(c, &namespace, &role).await?);
+            applied.push(apply(c, &namespace, &binding).await?);
+            if let Some((user_role, user_binding)) = &user {
+                applied.push(apply(c, &namespace, user_role).await?);
+                applied.push(apply(c, &namespace, user_binding).await?);
+            }
+            Ok(())
+        }
+        .await;
+        if let Err(e) = outcome {
+            if applied.is_empty() {
+                return Err(e);
+            }
+            return Err(Error::Failed(format!(
+                "{e} (already applied: {}; running rbac-setup again after the fix is safe)",
+                applied.join(", ")
+            )));
         }
         let mut text: String = applied
             .iter()

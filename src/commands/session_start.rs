@@ -6,6 +6,7 @@ use crate::cli::session::SessionStartArgs;
 use crate::error::Result;
 use crate::flink::spec::DeploymentMode;
 
+/// Run `kubectl flink session start`.
 pub fn run(global: &GlobalArgs, args: SessionStartArgs) -> Result<()> {
     let mut options = deploy::complete(
         global,

@@ -11,6 +11,7 @@ use crate::output::style;
 use crate::rest::{FlinkRest, Transport};
 use std::time::Duration;
 
+/// Run `kubectl flink session stop`.
 pub fn run(global: &GlobalArgs, args: SessionStopArgs) -> Result<()> {
     let options = target::complete(global, &args.target)?;
     block_on(async {

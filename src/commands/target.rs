@@ -64,8 +64,9 @@ pub fn complete(global: &GlobalArgs, args: &TargetArgs) -> Result<TargetOptions>
             )
         })?;
     let mut warnings = Vec::new();
-    let namespace = identity::namespace(global.namespace.as_deref(), &dynamic, &conf, &mut warnings)
-        .map_err(Error::Usage)?;
+    let namespace =
+        identity::namespace(global.namespace.as_deref(), &dynamic, &conf, &mut warnings)
+            .map_err(Error::Usage)?;
     for warning in warnings {
         crate::output::style::print_warning(&warning);
     }
@@ -77,7 +78,10 @@ pub fn complete(global: &GlobalArgs, args: &TargetArgs) -> Result<TargetOptions>
                 .kubeconfig
                 .clone()
                 .or_else(|| conf.explicit_string(&CONFIG_FILE).map(Into::into)),
-            context: global.context.clone().or_else(|| conf.explicit_string(&CONTEXT)),
+            context: global
+                .context
+                .clone()
+                .or_else(|| conf.explicit_string(&CONTEXT)),
         },
     })
 }

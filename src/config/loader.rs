@@ -19,7 +19,9 @@ pub enum LoadError {
         "{path} has neither config.yaml nor flink-conf.yaml: point --flink-conf-dir at a Flink conf dir, or leave it out to use the built-in defaults"
     )]
     NoConfigFile { path: PathBuf },
-    #[error("cannot read {path}: {source}: make it readable, or point --flink-conf-dir at another conf dir")]
+    #[error(
+        "cannot read {path}: {source}: make it readable, or point --flink-conf-dir at another conf dir"
+    )]
     UnreadableFile {
         path: PathBuf,
         source: std::io::Error,
@@ -77,6 +79,7 @@ impl ConfSource {
         ConfSource::BuiltIn
     }
 
+    /// The directory, unless the built-in defaults are used.
     pub fn dir(&self) -> Option<&Path> {
         match self {
             ConfSource::Flag(d) | ConfSource::ConfDirEnv(d) | ConfSource::FlinkHome(d) => Some(d),

@@ -49,14 +49,17 @@ impl Configuration {
         self.set(key, Value::String(value.into()));
     }
 
+    /// Drop a key (client-only keys are not shipped).
     pub fn remove(&mut self, key: &str) -> Option<Value> {
         self.entries.remove(key)
     }
 
+    /// Whether exactly this key is set.
     pub fn contains(&self, key: &str) -> bool {
         self.entries.contains_key(key)
     }
 
+    /// The typed value of exactly this key.
     pub fn raw(&self, key: &str) -> Option<&Value> {
         self.entries.get(key)
     }
@@ -117,21 +120,25 @@ impl Configuration {
         })
     }
 
+    /// A whole-number option, configured or default.
     pub fn int(&self, option: &FlinkOption) -> Result<i64, ConfigError> {
         let value = self.parsed(option, parse_int)?;
         self.required(option, value)
     }
 
+    /// A floating-point option, configured or default.
     pub fn double(&self, option: &FlinkOption) -> Result<f64, ConfigError> {
         let value = self.parsed(option, parse_double)?;
         self.required(option, value)
     }
 
+    /// A switch, configured or default.
     pub fn bool(&self, option: &FlinkOption) -> Result<bool, ConfigError> {
         let value = self.parsed(option, parse_bool)?;
         self.required(option, value)
     }
 
+    /// A memory size, if configured or defaulted.
     pub fn memory(&self, option: &FlinkOption) -> Result<Option<MemorySize>, ConfigError> {
         self.parsed(option, MemorySize::parse)
     }
@@ -145,12 +152,14 @@ impl Configuration {
         self.required(option, value)
     }
 
+    /// A `;`-separated list, empty when unset.
     pub fn list(&self, option: &FlinkOption) -> Result<Vec<String>, ConfigError> {
         Ok(self.parsed(option, syntax::parse_list)?.unwrap_or_default())
     }
 
-    /// A map option in written order. When no key of the option is set,
-    /// Flink also reads `<key>.<name>` entries (a nested YAML mapping).
+    /// A map option, in written order. When no key of the option is set,
+    /// Flink also reads `<key>.<name>` entries (a nested YAML mapping); those
+    /// come in key order.
     pub fn map(&self, option: &FlinkOption) -> Result<Vec<(String, String)>, ConfigError> {
         if let Some(map) = self.parsed(option, syntax::parse_map)? {
             return Ok(map);
@@ -166,6 +175,7 @@ impl Configuration {
             .collect())
     }
 
+    /// A list of maps (`k:v,k:v;k:v`), empty when unset.
     pub fn list_of_maps(
         &self,
         option: &FlinkOption,

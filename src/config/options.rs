@@ -127,6 +127,7 @@ option!(
 );
 
 // Services.
+/// The values of `kubernetes.rest-service.exposed.type`.
 pub const EXPOSED_TYPES: &[&str] = &[
     "ClusterIP",
     "NodePort",

@@ -7,6 +7,7 @@
 pub struct MemorySize(pub u64);
 
 impl MemorySize {
+    /// One mebibyte, the unit of Kubernetes memory quantities Flink writes (`Mi`).
     pub const MIB: u64 = 1 << 20;
 
     /// Whole mebibytes, rounded down as Flink's `getMebiBytes()` does.

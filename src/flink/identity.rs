@@ -73,9 +73,16 @@ mod tests {
     #[test]
     fn flag_and_configuration_must_agree_on_the_id() {
         assert_eq!(cluster_id(Some("a"), &conf(&[])), Ok(Some("a".into())));
-        assert_eq!(cluster_id(None, &conf(&[("kubernetes.cluster-id", "b")])), Ok(Some("b".into())));
+        assert_eq!(
+            cluster_id(None, &conf(&[("kubernetes.cluster-id", "b")])),
+            Ok(Some("b".into()))
+        );
         assert_eq!(cluster_id(None, &conf(&[])), Ok(None));
-        assert!(cluster_id(Some("a"), &conf(&[("kubernetes.cluster-id", "b")])).unwrap_err().contains("two cluster ids"));
+        assert!(
+            cluster_id(Some("a"), &conf(&[("kubernetes.cluster-id", "b")]))
+                .unwrap_err()
+                .contains("two cluster ids")
+        );
         assert!(cluster_id(Some("Bad_Id"), &conf(&[])).is_err());
     }
 
@@ -83,11 +90,25 @@ mod tests {
     fn namespace_precedence() {
         let mut warnings = Vec::new();
         let file = conf(&[("kubernetes.namespace", "from-file")]);
-        assert_eq!(namespace(None, &[], &file, &mut warnings), Ok(Some("from-file".into())));
-        assert_eq!(namespace(Some("flag"), &[], &file, &mut warnings), Ok(Some("flag".into())));
-        assert_eq!(warnings.len(), 1, "-n over the conf file is worth a warning");
+        assert_eq!(
+            namespace(None, &[], &file, &mut warnings),
+            Ok(Some("from-file".into()))
+        );
+        assert_eq!(
+            namespace(Some("flag"), &[], &file, &mut warnings),
+            Ok(Some("flag".into()))
+        );
+        assert_eq!(
+            warnings.len(),
+            1,
+            "-n over the conf file is worth a warning"
+        );
         assert_eq!(namespace(None, &[], &conf(&[]), &mut warnings), Ok(None));
         let dynamic = vec![("kubernetes.namespace".to_string(), "d".to_string())];
-        assert!(namespace(Some("flag"), &dynamic, &file, &mut warnings).unwrap_err().contains("two namespaces"));
+        assert!(
+            namespace(Some("flag"), &dynamic, &file, &mut warnings)
+                .unwrap_err()
+                .contains("two namespaces")
+        );
     }
 }

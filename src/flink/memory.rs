@@ -106,7 +106,10 @@ mod tests {
             ("jobmanager.memory.off-heap.size", "16000000t"),
         ]);
         let err = jobmanager_process_memory(&conf).unwrap_err();
-        assert!(err.to_string().contains("more than can be counted"), "{err}");
+        assert!(
+            err.to_string().contains("more than can be counted"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -180,10 +180,11 @@ pub fn resolve(
     let mut warnings = conf.warnings();
 
     let flag = request.cluster_id.as_deref();
-    let (cluster_id, cluster_id_generated) = match super::identity::cluster_id(flag, &conf).map_err(invalid)? {
-        Some(id) => (id, false),
-        None => (super::cluster_id::generate().map_err(invalid)?, true),
-    };
+    let (cluster_id, cluster_id_generated) =
+        match super::identity::cluster_id(flag, &conf).map_err(invalid)? {
+            Some(id) => (id, false),
+            None => (super::cluster_id::generate().map_err(invalid)?, true),
+        };
     conf.set_string(CLUSTER_ID.key, cluster_id.clone());
     let namespace = super::identity::namespace(
         request.namespace_flag.as_deref(),
@@ -395,7 +396,11 @@ fn fix_port(
 }
 
 /// The option's port; `example` is the port the error message suggests.
-fn parse_fixed_port(conf: &Configuration, option: &FlinkOption, example: &str) -> Result<i32, SpecError> {
+fn parse_fixed_port(
+    conf: &Configuration,
+    option: &FlinkOption,
+    example: &str,
+) -> Result<i32, SpecError> {
     let text = conf.string(option).unwrap_or_default();
     let port: i32 = text.trim().parse().map_err(|_| {
         invalid(format!(

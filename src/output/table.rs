@@ -11,6 +11,7 @@ pub struct Table {
 }
 
 impl Table {
+    /// A table with these column headers (shown upper-case).
     pub fn new(headers: &[&str]) -> Table {
         Table {
             headers: headers.iter().map(|h| h.to_uppercase()).collect(),
@@ -25,6 +26,7 @@ impl Table {
         self.rows.push(cells);
     }
 
+    /// No rows yet.
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }

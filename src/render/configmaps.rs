@@ -7,14 +7,17 @@ use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use std::collections::BTreeMap;
 
+/// `flink-config-<id>`, which the JobManager and TaskManagers mount.
 pub fn flink_config_map_name(cluster_id: &str) -> String {
     format!("flink-config-{cluster_id}")
 }
 
+/// `pod-template-<id>`, the TaskManager template for the JobManager.
 pub fn pod_template_config_map_name(cluster_id: &str) -> String {
     format!("pod-template-{cluster_id}")
 }
 
+/// `hadoop-config-<id>`, the local Hadoop configuration shipped along.
 pub fn hadoop_config_map_name(cluster_id: &str) -> String {
     format!("hadoop-config-{cluster_id}")
 }

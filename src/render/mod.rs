@@ -24,6 +24,7 @@ pub enum Accompanying {
 }
 
 impl Accompanying {
+    /// `Service` or `ConfigMap`, for messages and `kind/name` keys.
     pub fn kind(&self) -> &'static str {
         match self {
             Accompanying::Service(_) => "Service",
@@ -31,6 +32,7 @@ impl Accompanying {
         }
     }
 
+    /// The object's name.
     pub fn name(&self) -> &str {
         let meta = match self {
             Accompanying::Service(s) => &s.metadata,

@@ -65,22 +65,24 @@ impl FlinkPod {
 pub type Decorator = fn(&ClusterSpec, &mut FlinkPod);
 
 /// Flink's JobManager decorators that change the pod, in Flink's order
-/// (the service decorators change nothing in the pod).
-pub const DECORATORS: &[(&str, Decorator)] = &[
-    ("init", init_jobmanager),
-    ("env-secrets", env_secrets),
-    ("mount-secrets", mount_secrets),
-    ("persistent-volume-claims", persistent_volume_claims),
-    ("command", command),
-    ("hadoop-conf", hadoop_conf_mount),
-    ("flink-conf", flink_conf_mount),
-    ("pod-template", pod_template_mount),
+/// (Init, EnvSecrets, MountSecrets, PersistentVolumeClaimMount, CmdJobManager,
+/// HadoopConfMount, FlinkConfMount, PodTemplateMount; the service decorators
+/// change nothing in the pod).
+pub const DECORATORS: &[Decorator] = &[
+    init_jobmanager,
+    env_secrets,
+    mount_secrets,
+    persistent_volume_claims,
+    command,
+    hadoop_conf_mount,
+    flink_conf_mount,
+    pod_template_mount,
 ];
 
 /// Run the whole chain.
 pub fn jobmanager_pod(spec: &ClusterSpec) -> FlinkPod {
     let mut pod = FlinkPod::from_template(spec.jobmanager_pod_template.as_ref());
-    for (_, decorate) in DECORATORS {
+    for decorate in DECORATORS {
         decorate(spec, &mut pod);
     }
     pod

@@ -1,5 +1,6 @@
 //! Flink's REST API, typed: what `kubectl flink` asks a running JobManager
-//! (list, cancel, savepoint, stop, upload and run jars, shut down, readiness).
+//! (list, cancel, savepoint, stop, upload, run and delete jars, shut down,
+//! readiness).
 //!
 //! [`FlinkRest`] holds the endpoints and reduces Flink's error bodies to one
 //! line; [`Transport`] decides how requests travel: the API server's services
