@@ -639,13 +639,23 @@ async fn a_cluster_placed_by_the_conf_dir_is_found_again_by_stop() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wait_fails_fast_when_the_jobmanager_keeps_crashing() {
     let server = server().await;
-    server.fail_pod("default", "app=crash,component=jobmanager", PodFailure::CrashLoopBackOff);
+    server.fail_pod(
+        "default",
+        "app=crash,component=jobmanager",
+        PodFailure::CrashLoopBackOff,
+    );
     let home = Scratch::new("wait-crash");
     let began = Instant::now();
     let out = start(&server, &home, "crash", &["--wait", "--timeout", "2m"]);
-    assert!(began.elapsed() < Duration::from_secs(60), "fails fast, not at the timeout");
+    assert!(
+        began.elapsed() < Duration::from_secs(60),
+        "fails fast, not at the timeout"
+    );
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("cannot start (CrashLoopBackOff"), "{err}");
-    assert!(err.contains("kubectl flink cleanup crash"), "names how to remove it: {err}");
+    assert!(
+        err.contains("kubectl flink cleanup crash"),
+        "names how to remove it: {err}"
+    );
 }

@@ -111,8 +111,3 @@ pub struct JobRunArgs {
     )]
     pub args: Vec<String>,
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-}
