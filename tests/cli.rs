@@ -342,43 +342,34 @@ fn closed_stdout_is_not_an_error() {
 #[test]
 fn a_dry_run_survives_a_broken_kubeconfig() {
     let home = Scratch::new("broken-kubeconfig");
-    let broken = home.write("broken.yaml", "this: [is not a kubeconfig");
     let conf = golden_conf();
-    let out = command(home.path())
-        .env("KUBECONFIG", &broken)
-        .args([
-            "session",
-            "start",
-            "c1",
-            "--dry-run",
-            "-o",
-            "json",
-            "--flink-conf-dir",
-            &conf,
-        ])
-        .output()
-        .expect("run");
+    let dry_run_with = |kubeconfig: &std::path::Path| {
+        command(home.path())
+            .env("KUBECONFIG", kubeconfig)
+            .args([
+                "session",
+                "start",
+                "c1",
+                "--dry-run",
+                "-o",
+                "json",
+                "--flink-conf-dir",
+                &conf,
+            ])
+            .output()
+            .expect("run")
+    };
+    let out = dry_run_with(&home.write("broken.yaml", "this: [is not a kubeconfig"));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning")).collect();
+    assert_eq!(warnings.len(), 1, "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("the dry run uses namespace default"),
+        warnings[0].contains("the dry run uses namespace default"),
         "{}",
         stderr(&out)
     );
-    let missing = home.path().join("missing.yaml");
-    let out = command(home.path())
-        .env("KUBECONFIG", &missing)
-        .args([
-            "session",
-            "start",
-            "c1",
-            "--dry-run",
-            "-o",
-            "json",
-            "--flink-conf-dir",
-            &conf,
-        ])
-        .output()
-        .expect("run");
+    let out = dry_run_with(&home.path().join("missing.yaml"));
     assert_eq!(
         out.status.code(),
         Some(0),

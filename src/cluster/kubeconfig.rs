@@ -16,6 +16,24 @@ pub struct KubeconfigChoice {
 }
 
 impl KubeconfigChoice {
+    /// kubectl's `--kubeconfig` and `--context`, else Flink's
+    /// `kubernetes.config.file` and `kubernetes.context` from `conf`.
+    pub fn choose(
+        kubeconfig: Option<&std::path::Path>,
+        context: Option<&str>,
+        conf: &crate::config::Configuration,
+    ) -> KubeconfigChoice {
+        use crate::config::options::{CONFIG_FILE, CONTEXT};
+        KubeconfigChoice {
+            path: kubeconfig
+                .map(Into::into)
+                .or_else(|| conf.explicit_string(&CONFIG_FILE).map(Into::into)),
+            context: context
+                .map(str::to_string)
+                .or_else(|| conf.explicit_string(&CONTEXT)),
+        }
+    }
+
     /// Read the kubeconfig as kubectl does: `--kubeconfig` must exist; the
     /// files listed in `$KUBECONFIG` are merged, missing ones skipped; else
     /// `~/.kube/config`. `Ok(None)` when there is none (a dry run needs no

@@ -10,7 +10,6 @@ use crate::cluster::{client, deploy, wait};
 use crate::commands::target::ClusterTarget;
 use crate::config::loader::{self, ConfSource};
 use crate::config::options::EXECUTION_ATTACHED;
-use crate::config::options::{CONFIG_FILE, CONTEXT};
 use crate::error::{Error, Result};
 use crate::flink::local_files::{self, ClientEnvironment};
 use crate::flink::program::Program;
@@ -103,16 +102,11 @@ pub fn complete(
         program,
     };
     let conf = spec::effective_configuration(&request);
-    let kubeconfig = KubeconfigChoice {
-        path: global
-            .kubeconfig
-            .clone()
-            .or_else(|| conf.explicit_string(&CONFIG_FILE).map(Into::into)),
-        context: global
-            .context
-            .clone()
-            .or_else(|| conf.explicit_string(&CONTEXT)),
-    };
+    let kubeconfig = KubeconfigChoice::choose(
+        global.kubeconfig.as_deref(),
+        global.context.as_deref(),
+        &conf,
+    );
     let namespace_given =
         global.namespace.is_some() || conf.is_set(&crate::config::options::NAMESPACE);
     if !namespace_given {

@@ -6,7 +6,6 @@ use crate::cluster::client::{self, Connection};
 use crate::cluster::kubeconfig::KubeconfigChoice;
 use crate::config::Configuration;
 use crate::config::loader::{self, ConfSource, parse_dynamic_option};
-use crate::config::options::{CONFIG_FILE, CONTEXT};
 use crate::error::{Error, Result};
 use crate::flink::identity;
 
@@ -73,16 +72,11 @@ pub fn complete(global: &GlobalArgs, args: &TargetArgs) -> Result<TargetOptions>
     Ok(TargetOptions {
         cluster_id: id,
         namespace,
-        kubeconfig: KubeconfigChoice {
-            path: global
-                .kubeconfig
-                .clone()
-                .or_else(|| conf.explicit_string(&CONFIG_FILE).map(Into::into)),
-            context: global
-                .context
-                .clone()
-                .or_else(|| conf.explicit_string(&CONTEXT)),
-        },
+        kubeconfig: KubeconfigChoice::choose(
+            global.kubeconfig.as_deref(),
+            global.context.as_deref(),
+            &conf,
+        ),
     })
 }
 
