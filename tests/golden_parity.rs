@@ -7,9 +7,8 @@ use flink_kit::golden::{self, GoldenCase, Mode};
 use kubectl_flink::cli::app::AppCommand;
 use kubectl_flink::cli::session::SessionCommand;
 use kubectl_flink::cli::{Cli, Command};
-use kubectl_flink::commands::deploy::{self, Environment};
-use kubectl_flink::flink::program::Program;
-use kubectl_flink::flink::spec::DeploymentMode;
+use kubectl_flink::commands::deploy::Environment;
+use kubectl_flink::commands::{app_run, session_start};
 use kubectl_flink::render::RenderedCluster;
 use serde_json::Value;
 
@@ -38,36 +37,13 @@ fn render_case(case: &GoldenCase) -> Vec<Value> {
             let SessionCommand::Start(args) = s.command else {
                 unreachable!("golden cases start sessions")
             };
-            deploy::complete(
-                &cli.global,
-                &args.flink,
-                DeploymentMode::Session,
-                args.id.or(args.cluster_id),
-                None,
-                args.dry_run,
-                &env,
-            )
+            session_start::complete(&cli.global, &args, &env)
         }
         Command::App(a) => {
             let AppCommand::Run(args) = a.command else {
                 unreachable!("golden cases run applications")
             };
-            let program = Program {
-                jar_uri: args.jar,
-                entry_class: args.program.class,
-                parallelism: args.program.parallelism,
-                args: args.args,
-                ..Program::default()
-            };
-            deploy::complete(
-                &cli.global,
-                &args.flink,
-                DeploymentMode::Application,
-                args.cluster_id,
-                Some(program),
-                args.dry_run,
-                &env,
-            )
+            app_run::complete(&cli.global, &args, &env)
         }
         other => unreachable!("not a cluster-creating command: {other:?}"),
     }

@@ -832,7 +832,7 @@ fn a_large_jar_is_uploaded_over_a_port_forward_on_the_default_route() {
         "running it still uses the default route"
     );
     wait_tasks_running(flink.session, &job);
-    kubectl_flink(
+    succeed(
         home.path(),
         &[
             "--kubeconfig",
@@ -843,4 +843,5 @@ fn a_large_jar_is_uploaded_over_a_port_forward_on_the_default_route() {
             &job,
         ],
     );
+    wait_state(flink.session, &job, "CANCELED");
 }

@@ -363,14 +363,16 @@ async fn port_forward_serves_the_jobmanager_on_a_local_port() {
         .spawn()
         .expect("spawn port-forward");
     let stdout_pipe = child.stdout.take().expect("stdout");
-    let line = tokio::task::spawn_blocking(move || {
+    let reading = tokio::task::spawn_blocking(move || {
         let mut line = String::new();
         std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout_pipe), &mut line)
             .map(|_| line)
-    })
-    .await
-    .expect("join")
-    .expect("first line");
+    });
+    let Ok(read) = tokio::time::timeout(Duration::from_secs(30), reading).await else {
+        let _ = child.kill();
+        panic!("port-forward printed nothing within 30s");
+    };
+    let line = read.expect("join").expect("first line");
     let local = line
         .split_whitespace()
         .find_map(|w| w.strip_prefix("http://"))

@@ -15,9 +15,11 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Leftovers {
     pub deployment: Option<String>,
-    /// Objects owned by the Deployment (Services, ConfigMaps, pods).
+    /// Objects owned by the Deployment (Services, ConfigMaps, JobManager and
+    /// TaskManager pods), removed with it.
     pub owned: Vec<String>,
-    /// TaskManager pods and HA ConfigMaps, which nothing owns.
+    /// What nothing owns: HA ConfigMaps, and any pod or Service left from an
+    /// earlier Deployment of the same id.
     pub unowned: Vec<String>,
     /// `high-availability.storageDir`, if the cluster's configuration says so:
     /// HA data outside Kubernetes that only the user can remove.

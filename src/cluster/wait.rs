@@ -177,10 +177,10 @@ pub async fn until_ready(
             }
         }
         if best == Phase::Running
-            && matches!(
-                tokio::time::timeout_at(deadline.into(), rest.overview()).await,
-                Ok(Ok(_))
-            )
+            && rest
+                .overview_within(deadline.saturating_duration_since(Instant::now()))
+                .await
+                .is_ok()
         {
             best = Phase::RestUp;
         }
@@ -258,8 +258,11 @@ pub async fn until_job_running(
         Api::namespaced(client.clone(), namespace);
     let mut delay = Duration::from_millis(100);
     loop {
-        match tokio::time::timeout_at(deadline.into(), rest.jobs_overview()).await {
-            Ok(Ok(jobs)) => {
+        match rest
+            .jobs_overview_within(deadline.saturating_duration_since(Instant::now()))
+            .await
+        {
+            Ok(jobs) => {
                 if jobs.iter().any(|j| j.state.0 == "RUNNING") {
                     return Ok(JobOutcome::Running);
                 }

@@ -1,37 +1,50 @@
 //! `kubectl flink app run`: an application cluster, as
 //! `flink run --target kubernetes-application` creates it.
 
-use super::deploy::{self, Environment};
+use super::deploy::{self, DeployOptions, Environment};
 use crate::cli::GlobalArgs;
 use crate::cli::app::AppRunArgs;
 use crate::error::{Error, Result};
 use crate::flink::program::{self, Program};
 use crate::flink::spec::DeploymentMode;
 
-/// Run `kubectl flink app run`.
-pub fn run(global: &GlobalArgs, args: AppRunArgs) -> Result<()> {
+/// The job `app run` was asked to run, its jar URI checked.
+pub fn program(args: &AppRunArgs) -> Result<Program> {
     program::check_jar_uri(&args.jar).map_err(Error::Usage)?;
-    let wait = args.wait.clone();
-    let program = Program {
-        jar_uri: args.jar,
+    Ok(Program {
+        jar_uri: args.jar.clone(),
         claim_mode: args.program.claim_mode_name(),
-        entry_class: args.program.class,
+        entry_class: args.program.class.clone(),
         parallelism: args.program.parallelism,
-        args: args.args,
-        savepoint_path: args.program.from_savepoint,
+        args: args.args.clone(),
+        savepoint_path: args.program.from_savepoint.clone(),
         allow_non_restored_state: args.program.allow_non_restored_state,
         detached: args.detached,
-    };
+    })
+}
+
+/// Everything `app run` needs before talking to a cluster (used by the
+/// binary and by the parity tests, so both take the same path).
+pub fn complete(
+    global: &GlobalArgs,
+    args: &AppRunArgs,
+    env: &Environment,
+) -> Result<DeployOptions> {
     let mut options = deploy::complete(
         global,
         &args.flink,
         DeploymentMode::Application,
-        args.cluster_id,
-        Some(program),
+        args.cluster_id.clone(),
+        Some(program(args)?),
         args.dry_run,
-        &Environment::from_process(),
+        env,
     )?;
-    options.wait = wait.wait;
-    options.timeout = wait.timeout;
-    deploy::run(options)
+    options.wait = args.wait.wait;
+    options.timeout = args.wait.timeout;
+    Ok(options)
+}
+
+/// Run `kubectl flink app run`.
+pub fn run(global: &GlobalArgs, args: AppRunArgs) -> Result<()> {
+    deploy::run(complete(global, &args, &Environment::from_process())?)
 }

@@ -8,7 +8,7 @@ use crate::cluster::client;
 use crate::cluster::inventory::{self, ClusterSummary};
 use crate::cluster::kubeconfig::KubeconfigChoice;
 use crate::error::{Error, Result};
-use crate::output::table::{Table, age};
+use crate::output::table::{Table, human_duration};
 
 /// Run `kubectl flink get`.
 pub fn run(global: &GlobalArgs, args: GetArgs) -> Result<()> {
@@ -113,7 +113,8 @@ pub fn render(
                     c.rest_service_type
                         .clone()
                         .unwrap_or_else(|| "<none>".into()),
-                    c.age_seconds.map_or("<unknown>".to_string(), age),
+                    c.age_seconds
+                        .map_or("<unknown>".to_string(), human_duration),
                 ];
                 if all_namespaces {
                     row.insert(0, c.namespace.clone());

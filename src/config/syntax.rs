@@ -8,62 +8,84 @@
 
 use serde_json::Value;
 
-/// Split at `delimiter`, as Flink's `StructuredOptionsSplitter`: a part may
-/// be wholly quoted with `'…'` or `"…"` (a doubled quote stands for itself)
-/// to contain the delimiter; quotes elsewhere are an error.
+/// Split at `delimiter` exactly as Flink's `StructuredOptionsSplitter`:
+/// unquoted parts run to the next delimiter and are trimmed (quotes inside
+/// them are plain characters); a part may instead be wholly quoted with
+/// `'…'` or `"…"` (a doubled quote stands for itself, nothing but blanks may
+/// follow before the next delimiter); blanks between parts are skipped; two
+/// adjacent delimiters make an empty part, a leading or trailing one none.
 pub fn split_escaped(text: &str, delimiter: char) -> Result<Vec<String>, String> {
+    enum Token {
+        Quoted(String),
+        Unquoted(String),
+        Delimiter,
+    }
     let chars: Vec<char> = text.chars().collect();
-    let is_quote = |c: char| c == '\'' || c == '"';
-    let mut parts = Vec::new();
+    let mut tokens = Vec::new();
     let mut i = 0;
-    loop {
-        let mut part = String::new();
-        if let Some(&quote) = chars.get(i).filter(|c| is_quote(**c)) {
-            i += 1;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\'' || c == '"' {
+            let mut part = String::new();
+            let mut j = i + 1;
             loop {
-                match chars.get(i) {
-                    None => return Err(format!("the quote in '{text}' is not closed")),
-                    Some(&c) if c == quote && chars.get(i + 1) == Some(&quote) => {
-                        part.push(quote);
-                        i += 2;
+                match chars.get(j) {
+                    None => {
+                        return Err(format!(
+                            "the quote in '{text}' is not closed: close it, or double it ('') to mean the character itself"
+                        ));
                     }
-                    Some(&c) if c == quote => {
-                        i += 1;
-                        break;
-                    }
-                    Some(&c) => {
+                    Some(&q) if q == c && chars.get(j + 1) == Some(&c) => {
                         part.push(c);
-                        i += 1;
+                        j += 2;
+                    }
+                    Some(&q) if q == c => break,
+                    Some(&other) => {
+                        part.push(other);
+                        j += 1;
                     }
                 }
             }
-            parts.push(part);
-            match chars.get(i) {
-                None => return Ok(parts),
-                Some(&c) if c == delimiter => i += 1,
-                Some(_) => {
-                    return Err(format!(
-                        "'{text}': a closing quote must end its part (position {i})"
-                    ));
-                }
-            }
-        } else {
-            while let Some(&c) = chars.get(i).filter(|c| **c != delimiter) {
-                if is_quote(c) {
-                    return Err(format!(
-                        "'{text}': quote a whole part, not its middle (position {i})"
-                    ));
-                }
-                part.push(c);
-                i += 1;
-            }
-            parts.push(part);
-            if i >= chars.len() {
-                return Ok(parts);
-            }
+            tokens.push((i, Token::Quoted(part)));
+            i = j + 1;
+        } else if c == delimiter {
+            tokens.push((i, Token::Delimiter));
             i += 1;
+        } else if c.is_whitespace() {
+            i += 1;
+        } else {
+            let end = chars[i..]
+                .iter()
+                .position(|&d| d == delimiter)
+                .map_or(chars.len(), |p| i + p);
+            let part: String = chars[i..end].iter().collect();
+            tokens.push((i, Token::Unquoted(part.trim().to_string())));
+            i = end;
         }
     }
+    let mut parts = Vec::new();
+    for (index, (position, token)) in tokens.iter().enumerate() {
+        let next = tokens.get(index + 1).map(|(p, t)| (*p, t));
+        match token {
+            Token::Quoted(part) => {
+                if let Some((next_position, token)) = next
+                    && !matches!(token, Token::Delimiter)
+                {
+                    return Err(format!(
+                        "'{text}': after the quoted part at position {position} comes something else at position {next_position}: put '{delimiter}' between parts"
+                    ));
+                }
+                parts.push(part.clone());
+            }
+            Token::Unquoted(part) => parts.push(part.clone()),
+            Token::Delimiter => {
+                if matches!(next, Some((_, Token::Delimiter))) {
+                    parts.push(String::new());
+                }
+            }
+        }
+    }
+    Ok(parts)
 }
 
 /// A list of strings (`a;b;c`), empty parts dropped and parts trimmed.
@@ -85,7 +107,7 @@ pub fn parse_map(text: &str) -> Result<Vec<(String, String)>, String> {
         .map(|item| {
             let pair = split_escaped(&item, ':')?;
             match pair.as_slice() {
-                [k, v] => Ok((k.trim().to_string(), v.trim().to_string())),
+                [k, v] => Ok((k.clone(), v.clone())),
                 _ => Err(format!(
                     "'{item}' is not a key:value pair (quote values that contain ':' or ',')"
                 )),
@@ -172,6 +194,44 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn splitting_matches_flinks_structured_options_splitter() {
+        // Each right-hand side is what Flink 2.3.0's StructuredOptionsSplitter.splitEscaped
+        // returned for the left-hand side (run from the PyPI distribution's flink-dist).
+        let cases: &[(&str, char, &[&str])] = &[
+            ("A'B", ';', &["A'B"]),
+            ("a; 'b;c'", ';', &["a", "b;c"]),
+            ("'a' ;b", ';', &["a", "b"]),
+            (";a", ';', &["a"]),
+            ("a;;b", ';', &["a", "", "b"]),
+            ("a;b;", ';', &["a", "b"]),
+            ("a:1,", ',', &["a:1"]),
+            ("", ';', &[]),
+            ("  x  ;  y ", ';', &["x", "y"]),
+            ("' padded ';x", ';', &[" padded ", "x"]),
+        ];
+        for (text, delimiter, expected) in cases {
+            assert_eq!(
+                split_escaped(text, *delimiter).unwrap(),
+                *expected,
+                "{text:?}"
+            );
+        }
+        assert!(
+            split_escaped("'a'b", ';').is_err(),
+            "Flink: illegal quoting"
+        );
+        assert!(
+            split_escaped("'open", ',').is_err(),
+            "Flink: quoting not closed"
+        );
+        assert_eq!(
+            parse_map("a:1, b:2,").unwrap(),
+            vec![("a".into(), "1".into()), ("b".into(), "2".into())],
+            "a trailing comma is fine, as in Flink"
+        );
+    }
+
+    #[test]
     fn maps_lists_and_quotes() {
         assert_eq!(
             parse_map("a:1, b:2").unwrap(),
@@ -190,7 +250,7 @@ mod tests {
             split_escaped("\"AB'\"\"D;B\";C", ';').unwrap(),
             vec!["AB'\"D;B", "C"]
         );
-        assert!(split_escaped("A'B", ';').is_err());
+        assert!(split_escaped("'a'b", ';').is_err());
         assert_eq!(parse_list("a; b;;c").unwrap(), vec!["a", "b", "c"]);
         let lom = parse_list_of_maps("env:A,secret:s,key:k;env:B,secret:t,key:l").unwrap();
         assert_eq!(lom.len(), 2);

@@ -113,7 +113,11 @@ fn read_hadoop_conf(env: &ClientEnvironment) -> Result<Vec<(String, String)>, St
         .filter(|d| !d.trim().is_empty())
         .map(PathBuf::from)
         .or_else(|| {
-            let home = Path::new(env.hadoop_home.as_deref()?);
+            let home = Path::new(
+                env.hadoop_home
+                    .as_deref()
+                    .filter(|h| !h.trim().is_empty())?,
+            );
             [home.join("etc/hadoop"), home.join("conf")]
                 .into_iter()
                 .find(|d| d.is_dir())

@@ -84,8 +84,6 @@ pub struct ReleaseTraits {
     pub log_file_names: &'static [&'static str],
     /// Whether the JobManager pod gets the `user-artifacts-volume` (1.19+).
     pub user_artifacts_volume: bool,
-    /// Whether `config.yaml` is written as nested standard YAML (2.x).
-    pub nested_config: bool,
 }
 
 /// The releases kubectl-flink renders. Older releases are added as rows.
@@ -103,7 +101,6 @@ pub const RELEASES: &[ReleaseTraits] = &[ReleaseTraits {
         "log4j-cli.properties",
     ],
     user_artifacts_volume: true,
-    nested_config: true,
 }];
 
 #[cfg(test)]

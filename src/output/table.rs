@@ -64,15 +64,62 @@ impl Table {
     }
 }
 
-/// kubectl's age format: `42s`, `5m`, `3h`, `12d` (largest whole unit).
-pub fn age(seconds: i64) -> String {
-    let seconds = seconds.max(0);
-    match seconds {
-        0..=119 => format!("{seconds}s"),
-        120..=7199 => format!("{}m", seconds / 60),
-        7200..=172_799 => format!("{}h", seconds / 3600),
-        _ => format!("{}d", seconds / 86_400),
+/// Seconds as kubectl's `HumanDuration` shows ages: precise when short,
+/// coarser as it grows (`90s`, `5m3s`, `3h`, `2d4h`, `1y20d`).
+pub fn human_duration(seconds: i64) -> String {
+    if seconds < -1 {
+        return "<invalid>".to_string();
     }
+    if seconds < 0 {
+        return "0s".to_string();
+    }
+    if seconds < 60 * 2 {
+        return format!("{seconds}s");
+    }
+    let minutes = seconds / 60;
+    if minutes < 10 {
+        let s = seconds % 60;
+        return if s == 0 {
+            format!("{minutes}m")
+        } else {
+            format!("{minutes}m{s}s")
+        };
+    }
+    if minutes < 60 * 3 {
+        return format!("{minutes}m");
+    }
+    let hours = minutes / 60;
+    if hours < 8 {
+        let m = minutes % 60;
+        return if m == 0 {
+            format!("{hours}h")
+        } else {
+            format!("{hours}h{m}m")
+        };
+    }
+    if hours < 48 {
+        return format!("{hours}h");
+    }
+    if hours < 24 * 8 {
+        let h = hours % 24;
+        return if h == 0 {
+            format!("{}d", hours / 24)
+        } else {
+            format!("{}d{h}h", hours / 24)
+        };
+    }
+    if hours < 24 * 365 * 2 {
+        return format!("{}d", hours / 24);
+    }
+    if hours < 24 * 365 * 8 {
+        let days = (hours / 24) % 365;
+        return if days == 0 {
+            format!("{}y", hours / 24 / 365)
+        } else {
+            format!("{}y{days}d", hours / 24 / 365)
+        };
+    }
+    format!("{}y", hours / 24 / 365)
 }
 
 #[cfg(test)]
@@ -91,12 +138,25 @@ mod tests {
     }
 
     #[test]
-    fn ages_use_the_largest_whole_unit() {
-        assert_eq!(age(5), "5s");
-        assert_eq!(age(119), "119s");
-        assert_eq!(age(600), "10m");
-        assert_eq!(age(7200), "2h");
-        assert_eq!(age(3 * 86_400), "3d");
-        assert_eq!(age(-4), "0s");
+    fn durations_read_like_kubectl_ages() {
+        let cases = [
+            (-5, "<invalid>"),
+            (-1, "0s"),
+            (0, "0s"),
+            (119, "119s"),
+            (120, "2m"),
+            (303, "5m3s"),
+            (600, "10m"),
+            (3 * 3600, "3h"),
+            (3 * 3600 + 60 * 5, "3h5m"),
+            (30 * 3600, "30h"),
+            (2 * 86400 + 4 * 3600, "2d4h"),
+            (30 * 86400, "30d"),
+            (3 * 365 * 86400 + 20 * 86400, "3y20d"),
+            (9 * 365 * 86400, "9y"),
+        ];
+        for (seconds, shown) in cases {
+            assert_eq!(human_duration(seconds), shown, "{seconds}s");
+        }
     }
 }

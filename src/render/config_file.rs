@@ -10,11 +10,11 @@ use serde_json::{Map, Value};
 /// nested dump would fail — a key that is both a value and a prefix, such as
 /// legacy `high-availability` beside `high-availability.storageDir` — the
 /// key is written flat at the top level instead, which Flink reads the same.
-pub fn render_config_yaml(conf: &Configuration, nested: bool) -> Result<String, String> {
+pub fn render_config_yaml(conf: &Configuration) -> Result<String, String> {
     let mut root = Map::new();
     let mut flat = Vec::new();
     for (key, value) in conf.iter() {
-        if !nested || !insert_nested(&mut root, key, value) {
+        if !insert_nested(&mut root, key, value) {
             flat.push((key.clone(), value.clone()));
         }
     }
@@ -73,19 +73,16 @@ mod tests {
 
     #[test]
     fn nests_keys_and_keeps_types() {
-        let text = render_config_yaml(
-            &conf(&[
-                ("blob.server.port", json!("6124")),
-                ("taskmanager.numberOfTaskSlots", json!(1)),
-                (
-                    "pipeline.jars",
-                    json!(["local:///opt/flink/usrlib/job.jar"]),
-                ),
-                ("execution.attached", json!(true)),
-                ("$internal.application.main", json!("com.example.Job")),
-            ]),
-            true,
-        )
+        let text = render_config_yaml(&conf(&[
+            ("blob.server.port", json!("6124")),
+            ("taskmanager.numberOfTaskSlots", json!(1)),
+            (
+                "pipeline.jars",
+                json!(["local:///opt/flink/usrlib/job.jar"]),
+            ),
+            ("execution.attached", json!(true)),
+            ("$internal.application.main", json!("com.example.Job")),
+        ]))
         .unwrap();
         assert!(
             text.contains("blob:\n  server:\n    port: \"6124\"\n"),
@@ -105,30 +102,20 @@ mod tests {
     #[test]
     fn long_values_are_not_wrapped() {
         let long = "--add-opens=java.base/java.lang=ALL-UNNAMED ".repeat(10);
-        let text =
-            render_config_yaml(&conf(&[("env.java.opts.all", json!(long.trim()))]), true).unwrap();
+        let text = render_config_yaml(&conf(&[("env.java.opts.all", json!(long.trim()))])).unwrap();
         let line = text.lines().find(|l| l.contains("all:")).unwrap();
         assert!(line.ends_with("ALL-UNNAMED"), "{text}");
     }
 
     #[test]
     fn a_key_that_is_also_a_prefix_is_written_flat() {
-        let text = render_config_yaml(
-            &conf(&[
-                ("high-availability", json!("kubernetes")),
-                ("high-availability.storageDir", json!("s3://x")),
-            ]),
-            true,
-        )
+        let text = render_config_yaml(&conf(&[
+            ("high-availability", json!("kubernetes")),
+            ("high-availability.storageDir", json!("s3://x")),
+        ]))
         .unwrap();
         let parsed: Value = serde_saphyr::from_str(&text).unwrap();
         assert_eq!(parsed["high-availability"], json!("kubernetes"));
         assert_eq!(parsed["high-availability.storageDir"], json!("s3://x"));
-    }
-
-    #[test]
-    fn flat_rendering_for_legacy_releases() {
-        let text = render_config_yaml(&conf(&[("a.b", json!("1"))]), false).unwrap();
-        assert_eq!(text, "a.b: \"1\"\n");
     }
 }

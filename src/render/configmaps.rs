@@ -39,7 +39,7 @@ pub fn flink_config(spec: &ClusterSpec) -> Result<ConfigMap, String> {
     let mut data: BTreeMap<String, String> = spec.log_files.iter().cloned().collect();
     data.insert(
         spec.release.config_file_name.to_string(),
-        config_file::render_config_yaml(&spec.shipped_config, spec.release.nested_config)?,
+        config_file::render_config_yaml(&spec.shipped_config)?,
     );
     Ok(config_map(
         spec,

@@ -104,9 +104,14 @@ fn first_meaningful_line(text: &str) -> String {
         .lines()
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with("<Exception on server side"))
-        .unwrap_or_else(|| text.trim())
-        .trim_end_matches('>')
-        .trim();
+        .unwrap_or_else(|| text.trim());
+    // Flink closes its `<Exception on server side: …>` wrapper with a '>'
+    // at the very end; only then is a trailing '>' not part of the message.
+    if text.trim_start().starts_with("<Exception on server side") && text.trim_end().ends_with('>')
+    {
+        line = line.trim_end_matches('>');
+    }
+    let mut line = line.trim();
     while let Some(rest) = WRAPPER_EXCEPTIONS.iter().find_map(|w| line.strip_prefix(w)) {
         line = rest;
     }
@@ -121,10 +126,14 @@ pub fn failure_reason(cause: &Value) -> String {
     let first_line = cause
         .get("stack-trace")
         .and_then(Value::as_str)
-        .and_then(|trace| trace.lines().map(str::trim).find(|l| !l.is_empty()))
-        .unwrap_or("");
+        .map(first_meaningful_line)
+        .unwrap_or_default();
+    let first_line = first_line.as_str();
+    let wrapper = WRAPPER_EXCEPTIONS
+        .iter()
+        .any(|w| w.trim_end_matches(": ") == class);
     match (class.is_empty(), first_line.is_empty()) {
-        (_, false) if first_line.starts_with(class) => first_line.to_string(),
+        (_, false) if wrapper || first_line.starts_with(class) => first_line.to_string(),
         (false, false) => format!("{class}: {first_line}"),
         (false, true) => class.to_string(),
         (true, false) => first_line.to_string(),
@@ -184,7 +193,7 @@ mod tests {
         });
         assert_eq!(
             failure_reason(&cause),
-            "java.util.concurrent.CompletionException: org.apache.flink.runtime.messages.FlinkJobNotFoundException: Could not find Flink job (0123)"
+            "org.apache.flink.runtime.messages.FlinkJobNotFoundException: Could not find Flink job (0123)"
         );
         assert_eq!(
             failure_reason(&json!({"class": "x.Y", "stack-trace": "boom"})),
@@ -206,5 +215,22 @@ mod tests {
         assert!(!flink(404).is_transient());
         assert!(flink(404).is_not_found());
         assert!(!RestError::Forbidden("x".into()).is_transient());
+    }
+
+    #[test]
+    fn a_savepoint_failure_drops_wrapper_exceptions_and_keeps_generics() {
+        let cause = json!({
+            "class": "java.util.concurrent.CompletionException",
+            "stack-trace": "java.util.concurrent.CompletionException: java.util.concurrent.CompletionException: org.apache.flink.runtime.checkpoint.CheckpointException: Task not running\n\tat x"
+        });
+        assert_eq!(
+            failure_reason(&cause),
+            "org.apache.flink.runtime.checkpoint.CheckpointException: Task not running"
+        );
+        assert_eq!(
+            first_meaningful_line("java.lang.IllegalStateException: expected Map<String, String>"),
+            "java.lang.IllegalStateException: expected Map<String, String>",
+            "a '>' that belongs to the message stays"
+        );
     }
 }

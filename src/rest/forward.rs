@@ -166,7 +166,7 @@ pub async fn find_jobmanager(
     }
     choose_target(&list.items).ok_or_else(|| {
         RestError::NotReady(format!(
-            "no JobManager pod of {cluster_id} is Ready yet: wait with `kubectl flink session start … --wait`, or see `kubectl get pods -l app={cluster_id} -n {namespace}`"
+            "no JobManager pod of {cluster_id} is Ready yet: retry once `kubectl flink get {cluster_id} -n {namespace}` shows it ready, or see `kubectl get pods -l app={cluster_id},component=jobmanager -n {namespace}`"
         ))
     })
 }

@@ -34,11 +34,6 @@ impl JobState {
         matches!(self.0.as_str(), "FINISHED" | "CANCELED" | "FAILED")
     }
 
-    /// Accepted but not yet running (Flink's list shows these as "Scheduled").
-    pub fn is_scheduled(&self) -> bool {
-        matches!(self.0.as_str(), "CREATED" | "INITIALIZING")
-    }
-
     /// The state as Flink spells it, for tables and messages.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -318,8 +313,6 @@ mod tests {
         let state = |s: &str| JobState(s.to_string());
         assert!(state("CANCELED").is_globally_terminal());
         assert!(!state("SUSPENDED").is_globally_terminal());
-        assert!(state("INITIALIZING").is_scheduled());
-        assert!(!state("RESTARTING").is_scheduled());
     }
 
     #[test]
@@ -342,7 +335,7 @@ mod tests {
         assert_eq!(
             parse_savepoint_status(failed.to_string().as_bytes()),
             Ok(SavepointStatus::Failed {
-                reason: "java.util.concurrent.CompletionException: org.apache.flink.runtime.messages.FlinkJobNotFoundException: Could not find Flink job (0123)".into()
+                reason: "org.apache.flink.runtime.messages.FlinkJobNotFoundException: Could not find Flink job (0123)".into()
             })
         );
         assert!(parse_savepoint_status(br#"{"status":{"id":"COMPLETED"}}"#).is_err());
