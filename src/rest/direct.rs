@@ -10,8 +10,11 @@ use super::http1;
 /// Where to reach Flink's REST API directly.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DirectHttp {
-    /// `host:port` to connect to and send as `Host`.
+    /// `host:port` to connect to.
     authority: String,
+    /// The URL's authority as written, sent as `Host` (without a default
+    /// port, as curl and kubectl send it; ingress routers match it exactly).
+    host: String,
     /// Base path before Flink's paths, without a trailing slash (often empty).
     prefix: String,
 }
@@ -42,13 +45,14 @@ impl DirectHttp {
         let port = authority.port_u16().unwrap_or(80);
         Ok(Self {
             authority: format!("{}:{port}", authority.host()),
+            host: authority.as_str().to_string(),
             prefix: uri.path().trim_end_matches('/').to_string(),
         })
     }
 
     /// The address, for messages.
     pub fn describe(&self) -> String {
-        format!("http://{}{}", self.authority, self.prefix)
+        format!("http://{}{}", self.host, self.prefix)
     }
 
     /// Sends one request on a fresh connection.
@@ -57,7 +61,7 @@ impl DirectHttp {
         let stream = TcpStream::connect(&self.authority)
             .await
             .map_err(|e| RestError::Unreachable(format!("cannot connect to {describe}: {e}")))?;
-        http1::exchange(stream, &self.authority, &self.prefix, request, &describe).await
+        http1::exchange(stream, &self.host, &self.prefix, request, &describe).await
     }
 }
 
@@ -72,10 +76,14 @@ mod tests {
         assert_eq!(direct.prefix, "");
         let behind_proxy = DirectHttp::parse("http://flink.example.com/ns/session/").unwrap();
         assert_eq!(behind_proxy.authority, "flink.example.com:80");
+        assert_eq!(
+            behind_proxy.host, "flink.example.com",
+            "Host without the default port"
+        );
         assert_eq!(behind_proxy.prefix, "/ns/session");
         assert_eq!(
             behind_proxy.describe(),
-            "http://flink.example.com:80/ns/session"
+            "http://flink.example.com/ns/session"
         );
     }
 
