@@ -126,7 +126,9 @@ impl JobTarget {
                 format!("cluster {cluster} refused the request (HTTP {status}): {message}")
             }
             RestError::SavepointFailed { reason } => {
-                format!("the savepoint failed in cluster {cluster}: {reason}")
+                format!(
+                    "the savepoint failed in cluster {cluster}: {reason}: check that the job is RUNNING with `{list}` and the target directory is writable by Flink, then retry"
+                )
             }
             RestError::TimedOut(detail) => format!("{detail}: wait longer with --timeout"),
             RestError::BadResponse(detail) => format!(

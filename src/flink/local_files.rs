@@ -100,7 +100,7 @@ pub fn parse_pod_template(path: &str, text: &str) -> Result<Pod, String> {
         ));
     }
     serde_json::from_value(value)
-        .map_err(|e| format!("pod template {path} is not a valid Pod: {e}"))
+        .map_err(|e| format!("pod template {path} is not a valid Pod: {e}: fix the field it names (`kubectl explain pod.spec` shows the schema)"))
 }
 
 /// Flink's local Hadoop conf lookup: `HADOOP_CONF_DIR`, else
@@ -130,7 +130,12 @@ fn read_hadoop_conf(env: &ClientEnvironment) -> Result<Vec<(String, String)>, St
         let path = dir.join(name);
         if path.is_file() {
             let text = std::fs::read_to_string(&path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                .map_err(|e| {
+                    format!(
+                        "cannot read {}: {e}: make it readable, or unset HADOOP_CONF_DIR/HADOOP_HOME (or -Dkubernetes.decorator.hadoop-conf-mount.enabled=false)",
+                        path.display()
+                    )
+                })?;
             files.push((name.to_string(), text));
         }
     }
