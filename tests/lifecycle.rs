@@ -581,7 +581,7 @@ async fn cleanup_removes_the_ha_config_maps_flink_leaves_behind() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_cluster_placed_by_the_conf_dir_is_found_again_by_stop() {
+async fn a_cluster_placed_by_the_conf_dir_is_found_again_by_get_and_stop() {
     let server = server().await;
     server
         .create(
@@ -615,6 +615,13 @@ async fn a_cluster_placed_by_the_conf_dir_is_found_again_by_stop() {
         stdout(&out).contains("in namespace flinkns"),
         "{}",
         stdout(&out)
+    );
+    let out = with_conf(&["get", "-o", "name"]);
+    assert_eq!(
+        stdout(&out),
+        "deployment.apps/placed\n",
+        "get looks there too: {}",
+        stderr(&out)
     );
     let out = with_conf(&[
         "session",

@@ -20,15 +20,23 @@ pub fn run(global: &GlobalArgs, args: GetArgs) -> Result<()> {
             "-A and -n exclude each other: keep one".into(),
         ));
     }
-    let choice = KubeconfigChoice {
-        path: global.kubeconfig.clone(),
-        context: global.context.clone(),
-    };
+    let (conf, dynamic) = super::target::flink_options(None, &[])?;
+    let choice = KubeconfigChoice::choose(
+        global.kubeconfig.as_deref(),
+        global.context.as_deref(),
+        &conf,
+    );
+    let configured_namespace = crate::flink::identity::namespace(
+        global.namespace.as_deref(),
+        &dynamic,
+        &conf,
+        &mut Vec::new(),
+    )
+    .map_err(Error::Usage)?;
     block_on(async {
         let connection = client::connect(&choice).await?;
         let namespace = (!args.all_namespaces).then(|| {
-            global
-                .namespace
+            configured_namespace
                 .clone()
                 .unwrap_or_else(|| connection.context_namespace.clone())
         });

@@ -30,23 +30,7 @@ pub struct TargetOptions {
 /// `-D` options are read as `session start` reads them, so a cluster is
 /// found where it was created.
 pub fn complete(global: &GlobalArgs, args: &TargetArgs) -> Result<TargetOptions> {
-    let dynamic = args
-        .dynamic
-        .iter()
-        .map(|raw| parse_dynamic_option(raw))
-        .collect::<std::result::Result<Vec<_>, _>>()?;
-    let source = ConfSource::locate(
-        args.flink_conf_dir.as_deref(),
-        std::env::var("FLINK_CONF_DIR").ok().as_deref(),
-        std::env::var("FLINK_HOME").ok().as_deref(),
-    );
-    let mut conf = match source {
-        ConfSource::BuiltIn => Configuration::default(),
-        source => loader::load(source, &[])?.base,
-    };
-    for (key, value) in &dynamic {
-        conf.set_string(key.clone(), value.clone());
-    }
+    let (conf, dynamic) = flink_options(args.flink_conf_dir.as_deref(), &args.dynamic)?;
     let named = match (&args.id, &args.cluster_id) {
         (Some(positional), Some(option)) if positional != option => {
             return Err(Error::Usage(format!(
@@ -78,6 +62,32 @@ pub fn complete(global: &GlobalArgs, args: &TargetArgs) -> Result<TargetOptions>
             &conf,
         ),
     })
+}
+
+/// The user's Flink options for finding clusters: the conf dir (flag,
+/// `$FLINK_CONF_DIR`, `$FLINK_HOME/conf`; none is fine) with `-D` on top;
+/// also returns the parsed `-D` pairs.
+pub fn flink_options(
+    conf_dir: Option<&std::path::Path>,
+    raw_dynamic: &[String],
+) -> Result<(Configuration, Vec<(String, String)>)> {
+    let dynamic = raw_dynamic
+        .iter()
+        .map(|raw| parse_dynamic_option(raw))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let source = ConfSource::locate(
+        conf_dir,
+        std::env::var("FLINK_CONF_DIR").ok().as_deref(),
+        std::env::var("FLINK_HOME").ok().as_deref(),
+    );
+    let mut conf = match source {
+        ConfSource::BuiltIn => Configuration::default(),
+        source => loader::load(source, &[])?.base,
+    };
+    for (key, value) in &dynamic {
+        conf.set_string(key.clone(), value.clone());
+    }
+    Ok((conf, dynamic))
 }
 
 /// Connect and settle the namespace.
