@@ -100,18 +100,7 @@ fn savepoint_on_disk(printed: &str, under: &Path) -> PathBuf {
         1,
         "stdout is the location only: {printed:?}"
     );
-    let path = PathBuf::from(location.trim_start_matches("file:"));
-    assert!(
-        path.starts_with(under),
-        "{location} is not under {}",
-        under.display()
-    );
-    assert!(
-        path.join("_metadata").is_file(),
-        "no _metadata in {}",
-        path.display()
-    );
-    path
+    flink_kit::jobmanager::assert_savepoint_on_disk(location, under)
 }
 
 fn job_line<'a>(table: &'a str, job: &str) -> Option<&'a str> {

@@ -68,15 +68,7 @@ pub fn complete(
     env: &Environment,
 ) -> Result<DeployOptions> {
     if dry_run.is_some() {
-        match global.output {
-            None | Some(OutputFormat::Yaml) | Some(OutputFormat::Json) => {}
-            Some(other) => {
-                return Err(Error::Usage(format!(
-                    "-o {} does not apply to --dry-run: use -o yaml or -o json",
-                    format!("{other:?}").to_lowercase()
-                )));
-            }
-        }
+        objects::check_dry_run_format(global.output).map_err(Error::Usage)?;
     }
     let version: FlinkVersion = flink.flink_version.parse().map_err(Error::Usage)?;
     let release = version.traits().map_err(Error::Usage)?;
@@ -308,17 +300,14 @@ fn print_created(
 }
 
 fn print_objects(options: &DeployOptions) -> Result<()> {
-    let text = match options.output {
-        Some(OutputFormat::Json) => {
-            style::print_note(&format!(
-                "Note: {}.",
-                objects::owner_note(&options.spec.cluster_id)
-            ));
-            objects::to_json_list(&options.rendered)
-        }
-        _ => objects::to_yaml(&options.rendered),
+    if options.output == Some(OutputFormat::Json) {
+        style::print_note(&format!(
+            "Note: {}.",
+            objects::owner_note(&options.spec.cluster_id)
+        ));
     }
-    .map_err(Error::Failed)?;
+    let documents = objects::cluster_documents(&options.rendered).map_err(Error::Failed)?;
+    let text = objects::render(&documents, options.output).map_err(Error::Failed)?;
     crate::output::write_stdout(&format!("{}\n", text.trim_end()))
         .map_err(|e| Error::Failed(format!("cannot write the objects: {e}")))
 }

@@ -9,8 +9,8 @@ use crate::cluster::apply::apply;
 use crate::cluster::client;
 use crate::cluster::kubeconfig::KubeconfigChoice;
 use crate::error::{Error, Result};
+use crate::output::objects;
 use crate::render::rbac;
-use serde_json::{Value, json};
 
 /// Name of the Role granted to users with `--user`.
 pub const USER_ROLE: &str = "kubectl-flink-user";
@@ -76,33 +76,15 @@ pub fn run(global: &GlobalArgs, args: RbacSetupArgs) -> Result<()> {
     })
 }
 
-fn to_value<T: serde::Serialize>(object: &T) -> Result<Value> {
-    serde_json::to_value(object).map_err(|e| Error::Failed(e.to_string()))
+fn to_value<T: serde::Serialize>(object: &T) -> Result<objects::Document> {
+    serde_json::to_value(object)
+        .map(|value| (None, value))
+        .map_err(|e| Error::Failed(e.to_string()))
 }
 
-fn print_objects(objects: &[Value], output: Option<OutputFormat>) -> Result<()> {
-    let text = match output {
-        Some(OutputFormat::Json) => serde_json::to_string_pretty(
-            &json!({"apiVersion": "v1", "kind": "List", "metadata": {}, "items": objects}),
-        )
-        .map_err(|e| Error::Failed(e.to_string()))?,
-        None | Some(OutputFormat::Yaml) => {
-            let mut out = String::new();
-            for object in objects {
-                out.push_str("---\n");
-                out.push_str(
-                    &serde_saphyr::to_string(object).map_err(|e| Error::Failed(e.to_string()))?,
-                );
-            }
-            out
-        }
-        Some(other) => {
-            return Err(Error::Usage(format!(
-                "-o {} does not apply to --dry-run: use -o yaml or -o json",
-                format!("{other:?}").to_lowercase()
-            )));
-        }
-    };
+fn print_objects(documents: &[objects::Document], output: Option<OutputFormat>) -> Result<()> {
+    objects::check_dry_run_format(output).map_err(Error::Usage)?;
+    let text = objects::render(documents, output).map_err(Error::Failed)?;
     crate::output::write_stdout(&format!("{}\n", text.trim_end()))
         .map_err(|e| Error::Failed(format!("cannot write to stdout: {e}")))
 }

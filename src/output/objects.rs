@@ -1,8 +1,43 @@
-//! Printing rendered objects so that `kubectl apply -f -` accepts them:
-//! multi-document YAML, or a JSON `List`.
+//! Printing objects for `--dry-run=client` so that `kubectl apply -f -`
+//! accepts them: multi-document YAML (with comments where a field is filled
+//! in only at creation), or a JSON `List`. Every dry run goes through here.
 
+use crate::cli::OutputFormat;
 use crate::render::RenderedCluster;
 use serde_json::{Value, json};
+
+/// An object to print, with an optional comment above it in YAML.
+pub type Document = (Option<String>, Value);
+
+/// `-o` of a dry run: YAML (the default) or JSON; anything else is a usage
+/// error naming the formats that apply.
+pub fn check_dry_run_format(output: Option<OutputFormat>) -> Result<(), String> {
+    match output {
+        None | Some(OutputFormat::Yaml) | Some(OutputFormat::Json) => Ok(()),
+        Some(other) => Err(format!(
+            "-o {} does not apply to --dry-run: use -o yaml or -o json",
+            format!("{other:?}").to_lowercase()
+        )),
+    }
+}
+
+/// The documents in the requested format (JSON for `-o json`, else YAML).
+pub fn render(documents: &[Document], output: Option<OutputFormat>) -> Result<String, String> {
+    if output == Some(OutputFormat::Json) {
+        let items: Vec<&Value> = documents.iter().map(|(_, value)| value).collect();
+        let list = json!({"apiVersion": "v1", "kind": "List", "metadata": {}, "items": items});
+        return serde_json::to_string_pretty(&list).map_err(|e| e.to_string());
+    }
+    let mut out = String::new();
+    for (comment, value) in documents {
+        out.push_str("---\n");
+        if let Some(comment) = comment {
+            out.push_str(&format!("# {comment}\n"));
+        }
+        out.push_str(&serde_saphyr::to_string(value).map_err(|e| e.to_string())?);
+    }
+    Ok(out)
+}
 
 /// Text shown where owner references will go: they need the Deployment's
 /// uid, which exists only once the Deployment has been created.
@@ -12,37 +47,18 @@ pub fn owner_note(deployment: &str) -> String {
     )
 }
 
-/// Every object of the cluster as JSON values, in creation order.
-pub fn to_values(cluster: &RenderedCluster) -> Result<Vec<Value>, String> {
-    let mut values = vec![serde_json::to_value(&cluster.deployment).map_err(|e| e.to_string())?];
-    for object in &cluster.accompanying {
-        values.push(serde_json::to_value(object).map_err(|e| e.to_string())?);
-    }
-    Ok(values)
-}
-
-/// Multi-document YAML, the accompanying objects preceded by a comment
-/// saying how their owner references are filled in.
-pub fn to_yaml(cluster: &RenderedCluster) -> Result<String, String> {
+/// Every object of the cluster in creation order, the owned ones noted.
+pub fn cluster_documents(cluster: &RenderedCluster) -> Result<Vec<Document>, String> {
     let deployment = cluster.deployment.metadata.name.clone().unwrap_or_default();
-    let mut out = String::new();
-    for (index, value) in to_values(cluster)?.iter().enumerate() {
-        out.push_str("---\n");
-        if index > 0 {
-            out.push_str(&format!("# {}\n", owner_note(&deployment)));
-        }
-        out.push_str(&serde_saphyr::to_string(value).map_err(|e| e.to_string())?);
+    let mut documents = vec![(
+        None,
+        serde_json::to_value(&cluster.deployment).map_err(|e| e.to_string())?,
+    )];
+    for object in &cluster.accompanying {
+        documents.push((
+            Some(owner_note(&deployment)),
+            serde_json::to_value(object).map_err(|e| e.to_string())?,
+        ));
     }
-    Ok(out)
-}
-
-/// A `v1` `List`, as `kubectl get -o json` prints several objects.
-pub fn to_json_list(cluster: &RenderedCluster) -> Result<String, String> {
-    let list = json!({
-        "apiVersion": "v1",
-        "kind": "List",
-        "metadata": {},
-        "items": to_values(cluster)?,
-    });
-    serde_json::to_string_pretty(&list).map_err(|e| e.to_string())
+    Ok(documents)
 }

@@ -13,3 +13,20 @@ mod session;
 
 pub use application::StandaloneApplication;
 pub use session::StandaloneSession;
+
+/// The savepoint folder a Flink `file:` location names, checked (panicking,
+/// for tests) to lie under `under` and to hold its `_metadata`.
+pub fn assert_savepoint_on_disk(location: &str, under: &std::path::Path) -> std::path::PathBuf {
+    let path = std::path::PathBuf::from(location.trim().trim_start_matches("file:"));
+    assert!(
+        path.starts_with(under),
+        "{location} is not under {}",
+        under.display()
+    );
+    assert!(
+        path.join("_metadata").is_file(),
+        "no _metadata in {}",
+        path.display()
+    );
+    path
+}

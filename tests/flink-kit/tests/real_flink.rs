@@ -75,21 +75,10 @@ fn assert_failed(result: &Value, mentioning: &str) {
     );
 }
 
-/// The savepoint folder a `file:` location names, checked to exist with its `_metadata`.
+/// The savepoint folder of a completed savepoint poll, checked on disk.
 fn assert_savepoint_on_disk(result: &Value, under: &Path) -> PathBuf {
     let location = result["operation"]["location"].as_str().unwrap();
-    let path = PathBuf::from(location.trim_start_matches("file:"));
-    assert!(
-        path.starts_with(under),
-        "{location} is not under {}",
-        under.display()
-    );
-    assert!(
-        path.join("_metadata").is_file(),
-        "no _metadata in {}",
-        path.display()
-    );
-    path
+    flink_kit::jobmanager::assert_savepoint_on_disk(location, under)
 }
 
 fn job_state(client: &RestClient, job_id: &str) -> String {
