@@ -1,10 +1,9 @@
 //! The `kubectl-flink` binary: parse, run one command, exit with its code.
 
-use clap::Parser;
 use kubectl_flink::{cli::Cli, commands, output};
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = Cli::parse_argv(std::env::args_os().collect());
     output::style::init(cli.global.color);
     let code = match commands::run(cli) {
         Ok(()) => 0,

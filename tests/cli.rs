@@ -253,6 +253,13 @@ fn namespace_follows_kubectl_and_is_written_into_the_configuration() {
         shipped_config(&items, "c1")["jobmanager.rpc.address"],
         "c1.flinkns"
     );
+    // Every object names its namespace, so `| kubectl apply -f -` puts it
+    // where config.yaml says, not in the context's namespace.
+    for item in &items {
+        assert_eq!(item["metadata"]["namespace"], "flinkns", "{item}");
+    }
+    let yaml = stdout(&start(&home, &["c1", "-o", "yaml", "-n", "other"]));
+    assert_eq!(yaml.matches("\n  namespace: other\n").count(), 4, "{yaml}");
 
     assert_usage_error(
         &start(&home, &["c1", "-n", "a", "-Dkubernetes.namespace=b"]),
@@ -373,7 +380,12 @@ fn a_dry_run_survives_a_broken_kubeconfig() {
     assert_eq!(
         out.status.code(),
         Some(0),
-        "missing KUBECONFIG entries are skipped, as kubectl does"
+        "a dry run needs no cluster: {}",
+        stderr(&out)
     );
-    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("missing.yaml, which does not exist"),
+        "the namespace default is explained: {}",
+        stderr(&out)
+    );
 }

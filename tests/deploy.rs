@@ -258,3 +258,85 @@ async fn node_port_clusters_print_a_reachable_url() {
     let url = summary["webUrl"].as_str().expect("url");
     assert!(url.ends_with(&format!(":{node_port}")), "{url}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_flags_after_the_jar_are_refused_before_anything_is_created() {
+    let server = server().await;
+    let home = Scratch::new("deploy-misplaced");
+    let kubeconfig = server.kubeconfig_path().display().to_string();
+    let out = run(
+        home.path(),
+        &[
+            "--kubeconfig",
+            &kubeconfig,
+            "app",
+            "run",
+            "--cluster-id",
+            "x",
+            "local:///opt/flink/usrlib/job.jar",
+            "--input",
+            "a",
+            "--dry-run=client",
+            "-o",
+            "yaml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let message = stderr(&out);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(
+        message.contains("--dry-run comes after the jar") && message.contains("put -- before"),
+        "{message}"
+    );
+    assert!(
+        posts(&server).is_empty(),
+        "nothing may be created: {:?}",
+        posts(&server)
+    );
+
+    let out = run(
+        home.path(),
+        &[
+            "--kubeconfig",
+            &kubeconfig,
+            "session",
+            "run",
+            "s1",
+            "./job.jar",
+            "--input",
+            "a",
+            "-n",
+            "flink",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("-n comes after the jar"),
+        "{}",
+        stderr(&out)
+    );
+
+    // With `--`, the same words are the job's on purpose.
+    let out = run(
+        home.path(),
+        &[
+            "app",
+            "run",
+            "--cluster-id",
+            "x",
+            "--dry-run=client",
+            "-o",
+            "yaml",
+            "local:///opt/flink/usrlib/job.jar",
+            "--",
+            "--dry-run=client",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("- --dry-run=client"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(server.requests().is_empty());
+}

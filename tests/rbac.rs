@@ -62,6 +62,25 @@ fn dry_run_prints_the_account_role_and_binding() {
             "RoleBinding/kubectl-flink-user-alice"
         ]
     );
+    // Piped into `kubectl apply -f -` they land in the namespace asked for.
+    let out = run(
+        home.path(),
+        &[
+            "rbac-setup",
+            "--dry-run=client",
+            "-o",
+            "yaml",
+            "-n",
+            "team-a",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).matches("namespace: team-a").count(),
+        3,
+        "every object names its namespace: {}",
+        stdout(&out)
+    );
     let out = run(
         home.path(),
         &["rbac-setup", "--service-account", "Not_Valid", "--dry-run"],
@@ -76,7 +95,7 @@ async fn applied_rights_let_the_jobmanager_and_the_user_do_their_work() {
         .expect("server");
     let home = Scratch::new("rbac-live");
     let kubeconfig = server.kubeconfig_path().display().to_string();
-    for _ in 0..2 {
+    for action in ["created", "unchanged"] {
         let out = run(
             home.path(),
             &["--kubeconfig", &kubeconfig, "rbac-setup", "--user", "alice"],
@@ -87,12 +106,33 @@ async fn applied_rights_let_the_jobmanager_and_the_user_do_their_work() {
             "applying twice is fine: {}",
             stderr(&out)
         );
+        assert_eq!(
+            stdout(&out),
+            [
+                "serviceaccount/flink",
+                "role.rbac.authorization.k8s.io/flink",
+                "rolebinding.rbac.authorization.k8s.io/flink",
+                "role.rbac.authorization.k8s.io/kubectl-flink-user",
+                "rolebinding.rbac.authorization.k8s.io/kubectl-flink-user-alice",
+            ]
+            .map(|object| format!("{object} {action}\n"))
+            .concat(),
+            "kubectl's lines, the second run unchanged"
+        );
         assert!(
-            stdout(&out).contains("-Dkubernetes.service-account=flink"),
+            stderr(&out).contains("-Dkubernetes.service-account=flink"),
             "{}",
-            stdout(&out)
+            stderr(&out)
         );
     }
+    let out = run(
+        home.path(),
+        &["--kubeconfig", &kubeconfig, "rbac-setup", "-o", "name"],
+    );
+    assert_eq!(
+        stdout(&out),
+        "serviceaccount/flink\nrole.rbac.authorization.k8s.io/flink\nrolebinding.rbac.authorization.k8s.io/flink\n"
+    );
     let jobmanager = "system:serviceaccount:default:flink";
     assert_eq!(
         kubectl_can_i(&server, &home, "create", "pods", jobmanager),
@@ -117,5 +157,30 @@ async fn applied_rights_let_the_jobmanager_and_the_user_do_their_work() {
     assert_eq!(
         kubectl_can_i(&server, &home, "create", "deployments.apps", "bob"),
         "no"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_without_rights_is_told_who_can_run_it() {
+    let server = ApiServer::start(ServerOptions {
+        rbac_enforced: true,
+        ..Default::default()
+    })
+    .await
+    .expect("server");
+    let home = Scratch::new("rbac-forbidden");
+    let kubeconfig = home.path().join("bob.kubeconfig");
+    server
+        .write_kubeconfig(&kubeconfig, "bob", Some("default"))
+        .expect("a kubeconfig for bob");
+    let kubeconfig = kubeconfig.display().to_string();
+    let out = run(home.path(), &["--kubeconfig", &kubeconfig, "rbac-setup"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let message = stderr(&out);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(
+        message.contains("must be run by someone allowed to create Roles")
+            && !message.contains("--user <you>"),
+        "{message}"
     );
 }

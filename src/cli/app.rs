@@ -21,7 +21,10 @@ file system or web server the cluster can read (s3://…, hdfs://…, https://�
 Examples:
   kubectl flink app run --cluster-id wordcount local:///opt/flink/examples/streaming/WordCount.jar
   kubectl flink app run --cluster-id etl -c com.example.Etl -p 4 s3://jobs/etl.jar --date 2026-11-27
-  kubectl flink app run --cluster-id etl -s s3://savepoints/sp-1 local:///opt/flink/usrlib/etl.jar")]
+  kubectl flink app run --cluster-id etl -s s3://savepoints/sp-1 local:///opt/flink/usrlib/etl.jar
+
+From the jar on, everything is passed to the job's main(): put options before it. A kubectl-flink
+flag after the jar is refused; put -- before the job's arguments to pass such a flag on.")]
     Run(AppRunArgs),
     /// List the jobs of an application cluster (running and scheduled; -a for all)
     #[command(after_help = "\
@@ -70,4 +73,7 @@ pub struct AppRunArgs {
         allow_hyphen_values = true
     )]
     pub args: Vec<String>,
+    /// A `--` came before the job's arguments (set by [`super::Cli::parse_argv`]).
+    #[arg(skip)]
+    pub args_escaped: bool,
 }

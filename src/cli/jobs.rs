@@ -110,4 +110,7 @@ pub struct JobRunArgs {
         allow_hyphen_values = true
     )]
     pub args: Vec<String>,
+    /// A `--` came before the job's arguments (set by [`super::Cli::parse_argv`]).
+    #[arg(skip)]
+    pub args_escaped: bool,
 }

@@ -51,6 +51,27 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// Parse the command line (exiting with clap's message on bad input),
+    /// noting whether a `--` made the job's arguments explicit: clap drops
+    /// the `--` that ends its own flags, so it is counted here.
+    pub fn parse_argv(argv: Vec<std::ffi::OsString>) -> Cli {
+        let dashes = argv.iter().filter(|arg| *arg == "--").count();
+        let mut cli = Cli::parse_from(argv);
+        let escaped = |args: &[String]| dashes > args.iter().filter(|arg| *arg == "--").count();
+        match &mut cli.command {
+            Command::App(app::AppArgs {
+                command: app::AppCommand::Run(run),
+            }) => run.args_escaped = escaped(&run.args),
+            Command::Session(session::SessionArgs {
+                command: session::SessionCommand::Run(run),
+            }) => run.args_escaped = escaped(&run.args),
+            _ => {}
+        }
+        cli
+    }
+}
+
 /// Flags that mean what they mean to kubectl, accepted by every command.
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {

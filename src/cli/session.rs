@@ -39,7 +39,8 @@ Examples:
   kubectl flink session run my-session -c com.example.Etl -p 4 ./target/etl.jar --date 2026-11-27
   kubectl flink session run my-session -s s3://savepoints/sp-1 --allow-non-restored-state ./etl.jar
 
-From the job's first argument on, everything is passed to the job's main(): put options before it.")]
+From the jar on, everything is passed to the job's main(): put options before it. A kubectl-flink
+flag after the jar is refused; put -- before the job's arguments to pass such a flag on.")]
     Run(super::jobs::JobRunArgs),
     /// List the jobs of a session cluster (running and scheduled; -a for all)
     #[command(after_help = "\

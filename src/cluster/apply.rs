@@ -2,8 +2,8 @@
 //! updating objects idempotently, so commands like `rbac-setup` can be run
 //! again safely.
 
-use super::errors::api_failure;
-use crate::error::{Error, Result};
+use super::changes::{Action, Change, ObjectRef};
+use super::errors::ApiCallError;
 use kube::api::{Api, Patch, PatchParams};
 use kube::core::NamespaceResourceScope;
 use serde::Serialize;
@@ -13,8 +13,14 @@ use std::fmt::Debug;
 /// Field manager name recorded in `managedFields`.
 pub const FIELD_MANAGER: &str = "kubectl-flink";
 
-/// Apply one namespaced object; returns `kind/name` for reporting.
-pub async fn apply<K>(client: &kube::Client, namespace: &str, object: &K) -> Result<String>
+/// Apply one namespaced object; says, as `kubectl apply` does, whether it
+/// was created, changed, or already as asked (the resourceVersion stays the
+/// same when server-side apply changes nothing), and returns it as stored.
+pub async fn apply<K>(
+    client: &kube::Client,
+    namespace: &str,
+    object: &K,
+) -> Result<(Change, K), ApiCallError>
 where
     K: kube::Resource<Scope = NamespaceResourceScope, DynamicType = ()>
         + Serialize
@@ -22,19 +28,35 @@ where
         + Clone
         + Debug,
 {
-    let name = object
-        .meta()
-        .name
-        .clone()
-        .ok_or_else(|| Error::Failed("an object to apply has no name".into()))?;
-    let kind = K::kind(&()).to_lowercase();
+    let name = object.meta().name.clone().unwrap_or_default();
+    let reference = ObjectRef::of::<K>(&name);
+    let failed = |verb: &str, source: kube::Error| ApiCallError {
+        what: format!("{verb} {} {name}", K::kind(&())),
+        namespace: namespace.to_string(),
+        source,
+    };
     let api: Api<K> = Api::namespaced(client.clone(), namespace);
-    api.patch(
-        &name,
-        &PatchParams::apply(FIELD_MANAGER).force(),
-        &Patch::Apply(object),
-    )
-    .await
-    .map_err(|e| api_failure(&format!("apply {kind} {name}"), namespace, &e))?;
-    Ok(format!("{kind}/{name}"))
+    let before = api.get_opt(&name).await.map_err(|e| failed("get", e))?;
+    let applied = api
+        .patch(
+            &name,
+            &PatchParams::apply(FIELD_MANAGER).force(),
+            &Patch::Apply(object),
+        )
+        .await
+        .map_err(|e| failed("apply", e))?;
+    let action = match before {
+        None => Action::Created,
+        Some(before) if before.meta().resource_version == applied.meta().resource_version => {
+            Action::Unchanged
+        }
+        Some(_) => Action::Configured,
+    };
+    Ok((
+        Change {
+            object: reference,
+            action,
+        },
+        applied,
+    ))
 }

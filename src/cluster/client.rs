@@ -5,7 +5,7 @@
 
 use super::kubeconfig::KubeconfigChoice;
 use crate::error::{Error, Result};
-use kube::config::{Config, KubeConfigOptions};
+use kube::config::{Config, KubeConfigOptions, KubeconfigError, LoadDataError};
 
 /// A client and the namespace commands act in when `-n` is not given.
 #[derive(Clone)]
@@ -29,15 +29,20 @@ pub async fn connect(choice: &KubeconfigChoice) -> Result<Connection> {
     };
     let kubeconfig = choice.read().map_err(Error::Usage)?;
     let config = match kubeconfig {
-        Some(kubeconfig) => Config::from_custom_kubeconfig(kubeconfig, &options)
-            .await
-            .map_err(|e| kubeconfig_error(&e.to_string()))?,
+        Some(kubeconfig) => {
+            // A missing context reads the same for every verb.
+            choice.context_namespace(&kubeconfig).map_err(Error::Usage)?;
+            Config::from_custom_kubeconfig(kubeconfig, &options)
+                .await
+                .map_err(|e| kubeconfig_error(&e))?
+        }
         None => Config::incluster().map_err(|_| {
             Error::Usage(
-                "no Kubernetes cluster configured: set KUBECONFIG or pass --kubeconfig (or use --dry-run=client to only print the objects)".into(),
+                "no Kubernetes cluster configured: no kubeconfig at ~/.kube/config and KUBECONFIG is not set: pass --kubeconfig or set KUBECONFIG (or use --dry-run=client to only print the objects)".into(),
             )
         })?,
     };
+    super::errors::record_api_server(&config.cluster_url.to_string());
     let context_namespace = config.default_namespace.clone();
     let mut rest_config = config.clone();
     rest_config.default_retry = false;
@@ -52,8 +57,43 @@ pub async fn connect(choice: &KubeconfigChoice) -> Result<Connection> {
     })
 }
 
-fn kubeconfig_error(detail: &str) -> Error {
-    Error::Usage(format!(
-        "cannot use the kubeconfig: {detail}: check --context and `kubectl config get-contexts`"
-    ))
+/// What is wrong in the kubeconfig, naming the entry or file to fix.
+fn kubeconfig_error(error: &KubeconfigError) -> Error {
+    let data = |what: &str, error: &LoadDataError| match error {
+        LoadDataError::ReadFile(io, path) => format!(
+            "cannot read the {what} file {} named in the kubeconfig: {io}: fix the path in the kubeconfig",
+            path.display()
+        ),
+        LoadDataError::DecodeBase64(e) => {
+            format!(
+                "the kubeconfig's {what} data is not valid base64 ({e}): fix it in the kubeconfig"
+            )
+        }
+        LoadDataError::NoBase64DataOrFile => {
+            format!("the kubeconfig names no {what}: add it to the kubeconfig")
+        }
+    };
+    Error::Usage(match error {
+        KubeconfigError::LoadCertificateAuthority(e) => data("certificate-authority", e),
+        KubeconfigError::LoadClientCertificate(e) => data("client-certificate", e),
+        KubeconfigError::LoadClientKey(e) => data("client-key", e),
+        KubeconfigError::ParseCertificates(e) => format!(
+            "a certificate in the kubeconfig is not valid PEM ({e}): fix certificate-authority(-data) or client-certificate(-data)"
+        ),
+        KubeconfigError::CurrentContextNotSet => {
+            "the kubeconfig has no current-context: pass --context (list them with `kubectl config get-contexts`)".into()
+        }
+        KubeconfigError::LoadContext(name) | KubeconfigError::LoadClusterOfContext(name) => {
+            format!(
+                "context or cluster \"{name}\" is not in the kubeconfig: list contexts with `kubectl config get-contexts`"
+            )
+        }
+        KubeconfigError::MissingClusterUrl => {
+            "the kubeconfig's cluster has no server address: set its server".into()
+        }
+        KubeconfigError::ParseClusterUrl(e) => {
+            format!("the kubeconfig's server address is not a URL ({e}): fix its server")
+        }
+        other => format!("cannot use the kubeconfig: {other}: fix the kubeconfig"),
+    })
 }

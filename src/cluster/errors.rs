@@ -10,11 +10,129 @@ pub fn status_code(error: &kube::Error) -> Option<u16> {
     }
 }
 
-/// The server's own message, or the transport failure.
+/// The server's own message (its HTTP status when the body said nothing),
+/// or what went wrong on the way to it.
 pub fn reason(error: &kube::Error) -> String {
     match error {
+        kube::Error::Api(status) if status.message.trim().is_empty() => {
+            let reason = if status.reason.trim().is_empty() {
+                http::StatusCode::from_u16(status.code)
+                    .ok()
+                    .and_then(|code| code.canonical_reason())
+                    .unwrap_or("no reason given")
+                    .to_string()
+            } else {
+                status.reason.clone()
+            };
+            format!("HTTP {} {reason}", status.code)
+        }
         kube::Error::Api(status) => status.message.clone(),
-        other => other.to_string(),
+        other => transport_reason(other),
+    }
+}
+
+/// The API server kubectl-flink talks to, recorded once when connecting,
+/// so that connection failures anywhere can name it as kubectl does.
+static API_SERVER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Record the API server's URL for error messages (first call wins: a
+/// process talks to one API server).
+pub fn record_api_server(url: &str) {
+    let _ = API_SERVER.set(url.trim_end_matches('/').to_string());
+}
+
+/// `the Kubernetes API server <url>`, or without the URL when unknown.
+pub fn api_server() -> String {
+    match API_SERVER.get() {
+        Some(url) => format!("the Kubernetes API server {url}"),
+        None => "the Kubernetes API server".to_string(),
+    }
+}
+
+/// Why a request never got an answer, in kubectl's terms: which
+/// certificate check failed, or that the connection was refused or timed out.
+pub fn transport_reason(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(error) = current {
+        if let Some(io) = error.downcast_ref::<std::io::Error>() {
+            if let Some(tls) = io
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            {
+                return tls_reason(tls);
+            }
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => {
+                    return "connection refused: is the server running, and is the kubeconfig's server address right?".into();
+                }
+                std::io::ErrorKind::TimedOut => {
+                    return "the connection timed out: check the server address and your network"
+                        .into();
+                }
+                _ => {}
+            }
+        }
+        if let Some(tls) = error.downcast_ref::<rustls::Error>() {
+            return tls_reason(tls);
+        }
+        current = error.source();
+    }
+    // The innermost message says most (kube wraps it in "ServiceError: …").
+    let mut innermost = error.to_string();
+    let mut next = error.source();
+    while let Some(error) = next {
+        innermost = error.to_string();
+        next = error.source();
+    }
+    innermost
+}
+
+fn tls_reason(error: &rustls::Error) -> String {
+    use rustls::CertificateError as Cert;
+    let rustls::Error::InvalidCertificate(cert) = error else {
+        return format!("TLS handshake failed: {error}");
+    };
+    let ca = "fix certificate-authority(-data) of the cluster in the kubeconfig";
+    match cert {
+        Cert::UnknownIssuer | Cert::BadSignature => format!(
+            "x509: certificate signed by unknown authority (the server's certificate is not signed by the kubeconfig's CA): {ca}"
+        ),
+        Cert::NotValidForNameContext { expected, presented } => format!(
+            "x509: certificate is valid for {}, not {}: use one of those names in the server address, or set tls-server-name in the kubeconfig",
+            presented.join(", "),
+            expected.to_str()
+        ),
+        Cert::NotValidForName => "x509: the certificate is not valid for the server's name: use a name it is valid for, or set tls-server-name in the kubeconfig".into(),
+        Cert::Expired | Cert::ExpiredContext { .. } => {
+            "x509: the server's certificate has expired: renew it (check also this machine's clock)".into()
+        }
+        Cert::NotValidYet | Cert::NotValidYetContext { .. } => {
+            "x509: the server's certificate is not valid yet: check this machine's clock".into()
+        }
+        other => format!("x509: the server's certificate was refused ({other:?}): {ca}"),
+    }
+}
+
+/// A failed API call, kept typed so a verb can decide on the status (e.g.
+/// `rbac-setup` words a 403 differently) before it becomes a message.
+#[derive(Debug)]
+pub struct ApiCallError {
+    /// What was attempted, e.g. "apply Role flink".
+    pub what: String,
+    pub namespace: String,
+    pub source: kube::Error,
+}
+
+impl ApiCallError {
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<u16> {
+        status_code(&self.source)
+    }
+}
+
+impl From<ApiCallError> for Error {
+    fn from(error: ApiCallError) -> Error {
+        api_failure(&error.what, &error.namespace, &error.source)
     }
 }
 
@@ -42,7 +160,8 @@ pub fn api_failure(what: &str, namespace: &str, error: &kube::Error) -> Error {
             reason(error)
         )),
         None => Error::Failed(format!(
-            "cannot reach the Kubernetes API server to {what}: {}: check the cluster with `kubectl cluster-info`",
+            "cannot reach {} to {what}: {}",
+            api_server(),
             reason(error)
         )),
     }

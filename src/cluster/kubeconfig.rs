@@ -55,6 +55,13 @@ impl KubeconfigChoice {
                     .collect()
             })
             .unwrap_or_default();
+        if !listed.is_empty() && !listed.iter().any(|p| p.is_file()) {
+            let names: Vec<String> = listed.iter().map(|p| p.display().to_string()).collect();
+            return Err(format!(
+                "KUBECONFIG is set to {}, which does not exist: fix KUBECONFIG or pass --kubeconfig",
+                names.join(":")
+            ));
+        }
         let candidates = if listed.is_empty() {
             dirs::home_dir()
                 .map(|h| vec![h.join(".kube").join("config")])
@@ -93,6 +100,16 @@ impl KubeconfigChoice {
             .ok()
             .map(|n| n.trim().to_string())
             .filter(|n| !n.is_empty())
+    }
+
+    /// The namespace kubectl would default to with this choice: the
+    /// context's, else (in a pod without a kubeconfig) the service
+    /// account's; `Ok(None)` means `default`.
+    pub fn default_namespace(&self) -> Result<Option<String>, String> {
+        match self.read()? {
+            Some(config) => self.context_namespace(&config),
+            None => Ok(Self::in_cluster_namespace()),
+        }
     }
 
     /// The namespace of the chosen context, if it sets one.

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod apply;
+pub mod changes;
 pub mod cleanup;
 pub mod client;
 pub mod deploy;

@@ -4,12 +4,16 @@
 use super::deploy::{self, DeployOptions, Environment};
 use crate::cli::GlobalArgs;
 use crate::cli::app::AppRunArgs;
+use crate::cli::program::{misplaced_flag, misplaced_flag_message};
 use crate::error::{Error, Result};
 use crate::flink::program::{self, Program};
 use crate::flink::spec::DeploymentMode;
 
 /// The job `app run` was asked to run, its jar URI checked.
 pub fn program(args: &AppRunArgs) -> Result<Program> {
+    if let Some(flag) = misplaced_flag(&["app", "run"], &args.args, args.args_escaped) {
+        return Err(Error::Usage(misplaced_flag_message(&flag)));
+    }
     program::check_jar_uri(&args.jar).map_err(Error::Usage)?;
     Ok(Program {
         jar_uri: args.jar.clone(),

@@ -102,11 +102,8 @@ pub fn complete(
     let namespace_given =
         global.namespace.is_some() || conf.is_set(&crate::config::options::NAMESPACE);
     if !namespace_given {
-        request.context_namespace = match kubeconfig.read() {
-            Ok(Some(config)) => kubeconfig
-                .context_namespace(&config)
-                .map_err(Error::Usage)?,
-            Ok(None) => KubeconfigChoice::in_cluster_namespace(),
+        request.context_namespace = match kubeconfig.default_namespace() {
+            Ok(namespace) => namespace,
             Err(e) if dry_run.is_some() => {
                 style::print_warning(&format!("{e}; the dry run uses namespace default"));
                 None
@@ -307,7 +304,8 @@ fn print_objects(options: &DeployOptions) -> Result<()> {
         ));
     }
     let documents = objects::cluster_documents(&options.rendered).map_err(Error::Failed)?;
-    let text = objects::render(&documents, options.output).map_err(Error::Failed)?;
+    let text = objects::render(&documents, &options.spec.namespace, options.output)
+        .map_err(Error::Failed)?;
     crate::output::write_stdout(&format!("{}\n", text.trim_end()))
         .map_err(|e| Error::Failed(format!("cannot write the objects: {e}")))
 }

@@ -18,6 +18,7 @@ use crate::cli::jobs::{
     JobCancelArgs, JobListArgs, JobRunArgs, JobSavepointArgs, RestRouteArgs, SavepointFormatArg,
     Via,
 };
+use crate::cli::program::{misplaced_flag, misplaced_flag_message};
 use crate::cli::target::TargetArgs;
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::config::loader::parse_dynamic_option;
@@ -508,6 +509,9 @@ pub fn complete_run(global: &GlobalArgs, args: &JobRunArgs) -> Result<RunOptions
     // Arguments the cluster-id shift moved out of the jar slot stay in order.
     let mut program_args = extra;
     program_args.extend(args.args.iter().cloned());
+    if let Some(flag) = misplaced_flag(&["session", "run"], &program_args, args.args_escaped) {
+        return Err(Error::Usage(misplaced_flag_message(&flag)));
+    }
     Ok(RunOptions {
         target,
         jar,
@@ -526,37 +530,7 @@ pub fn complete_run(global: &GlobalArgs, args: &JobRunArgs) -> Result<RunOptions
 /// `kubectl flink session run`
 pub fn run(global: &GlobalArgs, args: JobRunArgs) -> Result<()> {
     let options = complete_run(global, &args)?;
-    for flag in misplaced_flags(&options.request.program_args_list) {
-        style::print_warning(&format!(
-            "{flag} comes after the job's first argument, so it is passed to the job's main(): put kubectl-flink options before the job's arguments"
-        ));
-    }
     block_on(run_jar(options))
-}
-
-/// kubectl-flink's own long options found among the program arguments:
-/// almost surely meant for kubectl-flink (from the job's first argument on,
-/// everything is the program's, as in `flink run`).
-pub fn misplaced_flags(program_args: &[String]) -> Vec<&str> {
-    const OWN_FLAGS: [&str; 12] = [
-        "--rest-url",
-        "--via",
-        "--kubeconfig",
-        "--context",
-        "--namespace",
-        "--cluster-id",
-        "--class",
-        "--parallelism",
-        "--from-savepoint",
-        "--allow-non-restored-state",
-        "--claim-mode",
-        "--output",
-    ];
-    program_args
-        .iter()
-        .map(|arg| arg.split('=').next().unwrap_or(arg))
-        .filter(|flag| OWN_FLAGS.contains(flag))
-        .collect()
 }
 
 async fn run_jar(options: RunOptions) -> Result<()> {
@@ -774,15 +748,6 @@ mod tests {
         assert_eq!(options.target.cluster_id(), "c1");
         assert_eq!(options.jar, PathBuf::from("job.jar"));
         assert_eq!(options.request.program_args_list, ["in", "out"]);
-    }
-
-    #[test]
-    fn kubectl_flink_flags_after_the_jar_are_flagged() {
-        let args: Vec<String> = ["--input", "x", "--rest-url=http://h", "--via", "proxy"]
-            .map(String::from)
-            .to_vec();
-        assert_eq!(misplaced_flags(&args), ["--rest-url", "--via"]);
-        assert!(misplaced_flags(&["-p".to_string(), "4".to_string()]).is_empty());
     }
 
     #[test]

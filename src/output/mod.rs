@@ -1,5 +1,6 @@
 //! What users see: objects as YAML or JSON, and styled messages on stderr.
 
+pub mod changes;
 pub mod objects;
 pub mod style;
 pub mod table;

@@ -21,15 +21,27 @@ pub fn check_dry_run_format(output: Option<OutputFormat>) -> Result<(), String> 
     }
 }
 
-/// The documents in the requested format (JSON for `-o json`, else YAML).
-pub fn render(documents: &[Document], output: Option<OutputFormat>) -> Result<String, String> {
+/// The documents in the requested format (JSON for `-o json`, else YAML),
+/// each with the namespace it is meant for in `metadata.namespace`, as
+/// `kubectl create --dry-run=client -n X -o yaml` writes it: piped into
+/// `kubectl apply -f -` they land where the cluster's configuration says,
+/// not in the current context's namespace.
+pub fn render(
+    documents: &[Document],
+    namespace: &str,
+    output: Option<OutputFormat>,
+) -> Result<String, String> {
+    let documents: Vec<Document> = documents
+        .iter()
+        .map(|(comment, value)| (comment.clone(), in_namespace(value, namespace)))
+        .collect();
     if output == Some(OutputFormat::Json) {
         let items: Vec<&Value> = documents.iter().map(|(_, value)| value).collect();
         let list = json!({"apiVersion": "v1", "kind": "List", "metadata": {}, "items": items});
         return serde_json::to_string_pretty(&list).map_err(|e| e.to_string());
     }
     let mut out = String::new();
-    for (comment, value) in documents {
+    for (comment, value) in &documents {
         out.push_str("---\n");
         if let Some(comment) = comment {
             out.push_str(&format!("# {comment}\n"));
@@ -37,6 +49,14 @@ pub fn render(documents: &[Document], output: Option<OutputFormat>) -> Result<St
         out.push_str(&serde_saphyr::to_string(value).map_err(|e| e.to_string())?);
     }
     Ok(out)
+}
+
+fn in_namespace(value: &Value, namespace: &str) -> Value {
+    let mut value = value.clone();
+    if let Some(metadata) = value.get_mut("metadata").and_then(Value::as_object_mut) {
+        metadata.insert("namespace".into(), Value::String(namespace.to_string()));
+    }
+    value
 }
 
 /// Text shown where owner references will go: they need the Deployment's
