@@ -199,6 +199,7 @@ pub fn resolve(
 
     conf.validate()?;
     let memory = jobmanager_process_memory(&conf)?;
+    warnings.extend(super::memory::memory_warnings(&conf));
 
     if let Some(program) = &request.program {
         write_program(&mut conf, program);
