@@ -15,6 +15,10 @@ pub enum Error {
     /// The work failed (cluster, network, I/O). Exit code 1.
     #[error("{0}")]
     Failed(String),
+    /// The user declined at a prompt: not an error, but nothing was done.
+    /// Exit code 1, printed without `error:`, as kubectl's "aborted".
+    #[error("{0}")]
+    Aborted(String),
 }
 
 impl Error {
@@ -22,7 +26,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Usage(_) => 2,
-            Error::Failed(_) => 1,
+            Error::Failed(_) | Error::Aborted(_) => 1,
         }
     }
 }

@@ -8,7 +8,10 @@ fn main() {
     let code = match commands::run(cli) {
         Ok(()) => 0,
         Err(error) => {
-            output::style::print_error(&error.to_string());
+            match &error {
+                kubectl_flink::error::Error::Aborted(message) => eprintln!("{message}"),
+                other => output::style::print_error(&other.to_string()),
+            }
             error.exit_code()
         }
     };

@@ -471,7 +471,12 @@ fn usage_mistakes_and_unreachable_clusters_fail_without_flink() {
         line.contains("cannot reach the JobManager of cluster c1"),
         "{line}"
     );
-    assert!(line.contains("--rest-url"), "{line}");
+    assert!(
+        line.contains(&format!(
+            "check that {url} is the JobManager's REST address"
+        )) && !line.contains("try --via forward or --rest-url"),
+        "a route already tried is not suggested again: {line}"
+    );
 }
 
 /// The pod and Service a native session would have, for the test API server

@@ -92,7 +92,7 @@ async fn stop_deletes_the_deployment_when_flink_cannot_be_reached() {
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).contains("Flink cluster s1 stopped in namespace default."));
+    assert!(stdout(&out).contains("Flink session cluster s1 stopped in namespace default."));
     assert!(
         stderr(&out).contains("deleted the Deployment instead"),
         "{}",
@@ -504,7 +504,7 @@ async fn session_start_attached_opens_the_console() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("Flink cluster att2 stopped"),
+        stdout(&out).contains("Flink session cluster att2 stopped"),
         "{}",
         stdout(&out)
     );
@@ -529,16 +529,19 @@ async fn cleanup_removes_the_ha_config_maps_flink_leaves_behind() {
                 "v1",
                 "configmaps",
                 Some("default"),
-                serde_json::json!({"metadata": {"name": name, "labels": {"type": "flink-native-kubernetes", "app": "ha1"}}}),
+                serde_json::json!({"metadata": {"name": name, "labels": {"type": "flink-native-kubernetes", "app": "ha1", "configmap-type": "high-availability"}}}),
             )
             .expect("an HA ConfigMap as the JobManager makes it");
     }
     let listed = flink(&server, &home, &["cleanup", "ha1", "--dry-run=client"]);
     assert_eq!(listed.status.code(), Some(0), "{}", stderr(&listed));
     let listing = stdout(&listed);
-    assert!(listing.starts_with("deployment/ha1\n"), "{listing}");
     assert!(
-        listing.contains("configmap/ha1-cluster-config-map"),
+        listing.starts_with("deployment.apps/ha1 deleted (dry run)\n"),
+        "kubectl's spelling, Deployment first: {listing}"
+    );
+    assert!(
+        listing.contains("configmap/ha1-cluster-config-map deleted (dry run)"),
         "{listing}"
     );
     assert!(
@@ -571,13 +574,21 @@ async fn cleanup_removes_the_ha_config_maps_flink_leaves_behind() {
         leftovers(&server, "ha1")
     );
 
-    let again = flink(&server, &home, &["cleanup", "ha1", "--yes"]);
-    assert_eq!(again.status.code(), Some(0));
     assert!(
-        stdout(&again).contains("Nothing of Flink cluster ha1 is left"),
+        stdout(&out).contains("configmap/ha1-cluster-config-map deleted\n"),
         "{}",
-        stdout(&again)
+        stdout(&out)
     );
+    let again = flink(&server, &home, &["cleanup", "ha1", "--yes", "-o", "name"]);
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(stdout(&again), "", "nothing to name");
+    assert!(
+        stderr(&again).contains("Nothing of Flink cluster ha1 is left"),
+        "{}",
+        stderr(&again)
+    );
+    let json = flink(&server, &home, &["cleanup", "ha1", "-o", "json"]);
+    assert_eq!(json.status.code(), Some(2), "-o json does not apply");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -666,5 +677,166 @@ async fn wait_fails_fast_when_the_jobmanager_keeps_crashing() {
     assert!(
         err.contains("kubectl flink cleanup crash"),
         "names how to remove it: {err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_applied_from_a_dry_run_is_stopped_completely() {
+    let server = server().await;
+    let home = Scratch::new("stop-applied");
+    let conf = golden_conf();
+    let out = flink(
+        &server,
+        &home,
+        &[
+            "session",
+            "start",
+            "dr1",
+            "--flink-conf-dir",
+            &conf,
+            "--dry-run=client",
+            "-o",
+            "yaml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // `kubectl apply -f -` creates the objects without owner references.
+    let mut apply = std::process::Command::new("kubectl")
+        .args([
+            "--kubeconfig",
+            &server.kubeconfig_path().display().to_string(),
+            "apply",
+            "-f",
+            "-",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kubectl (CI=true requires it)");
+    apply
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&out.stdout)
+        .expect("write the objects");
+    let applied = apply.wait_with_output().expect("kubectl apply");
+    assert!(applied.status.success(), "{}", stderr(&applied));
+    assert!(
+        leftovers(&server, "dr1").len() >= 4,
+        "{:?}",
+        leftovers(&server, "dr1")
+    );
+
+    let out = flink(
+        &server,
+        &home,
+        &[
+            "session",
+            "stop",
+            "dr1",
+            "--grace-period",
+            "1s",
+            "--timeout",
+            "60s",
+            "-o",
+            "name",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        leftovers(&server, "dr1").is_empty(),
+        "stop finds the cluster's objects by label and name, not only by owner: {:?}",
+        leftovers(&server, "dr1")
+    );
+    let names = stdout(&out);
+    for object in [
+        "deployment.apps/dr1",
+        "service/dr1-rest",
+        "configmap/flink-config-dr1",
+    ] {
+        assert!(names.lines().any(|l| l == object), "{object} in {names}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn app_stop_stops_an_application_cluster_and_names_its_mode() {
+    let server = server().await;
+    let home = Scratch::new("app-stop");
+    let conf = golden_conf();
+    let out = flink(
+        &server,
+        &home,
+        &[
+            "app",
+            "run",
+            "--cluster-id",
+            "ap1",
+            "--flink-conf-dir",
+            &conf,
+            "local:///opt/flink/usrlib/job.jar",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = flink(
+        &server,
+        &home,
+        &[
+            "app",
+            "stop",
+            "ap1",
+            "--grace-period",
+            "1s",
+            "--timeout",
+            "60s",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Flink application cluster ap1 stopped"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        leftovers(&server, "ap1").is_empty(),
+        "{:?}",
+        leftovers(&server, "ap1")
+    );
+    let out = flink(&server, &home, &["app", "stop", "ap1", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(2), "-o json does not apply to stop");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_wait_shows_progress_and_says_how_to_wait_again() {
+    let server = server().await;
+    let home = Scratch::new("session-wait");
+    assert_eq!(start(&server, &home, "w1", &[]).status.code(), Some(0));
+    // No JobManager answers behind this pod: the wait runs out.
+    let out = flink(
+        &server,
+        &home,
+        &["session", "wait", "w1", "--timeout", "2s"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("… Flink cluster w1: JobManager running")),
+        "one progress line per change on a pipe: {err}"
+    );
+    let kubeconfig = server.kubeconfig_path().display().to_string();
+    assert!(
+        err.contains("it exists and keeps starting")
+            && err.contains(&format!(
+                "wait again with `kubectl flink session wait w1 -n default --kubeconfig {kubeconfig}`"
+            )),
+        "the suggested command talks to the same cluster: {err}"
+    );
+    let out = flink(&server, &home, &["session", "wait", "nosuch"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("Flink cluster nosuch not found in namespace default"),
+        "{}",
+        stderr(&out)
     );
 }

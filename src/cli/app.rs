@@ -26,6 +26,21 @@ Examples:
 From the jar on, everything is passed to the job's main(): put options before it. A kubectl-flink
 flag after the jar is refused; put -- before the job's arguments to pass such a flag on.")]
     Run(AppRunArgs),
+    /// Wait until an application cluster's job runs (after a run without --wait, or one that timed out)
+    #[command(after_help = "\
+Examples:
+  kubectl flink app wait my-app
+  kubectl flink app wait my-app --timeout 10m")]
+    Wait(super::session::ClusterWaitArgs),
+    /// Stop an application cluster gracefully (Flink's DELETE /cluster: the job is cancelled), then wait until it is gone
+    #[command(after_help = "\
+To keep the job's state, take a savepoint first: `kubectl flink app savepoint my-app JOB --stop`
+(the cluster then removes itself).
+
+Examples:
+  kubectl flink app stop my-app
+  kubectl flink app stop my-app -n flink --timeout 5m")]
+    Stop(super::session::SessionStopArgs),
     /// List the jobs of an application cluster (running and scheduled; -a for all)
     #[command(after_help = "\
 Examples:

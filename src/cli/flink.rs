@@ -26,6 +26,6 @@ pub struct FlinkConfigArgs {
 /// `--dry-run`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DryRun {
-    /// Print the objects instead of creating them; no cluster needed
+    /// Only print what would be done; nothing is changed in the cluster
     Client,
 }

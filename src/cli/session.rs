@@ -28,6 +28,12 @@ Examples:
   kubectl flink session stop my-session
   kubectl flink session stop my-session -n flink --timeout 5m")]
     Stop(SessionStopArgs),
+    /// Wait until a session cluster's REST API answers (after a start without --wait, or one that timed out)
+    #[command(after_help = "\
+Examples:
+  kubectl flink session wait my-session
+  kubectl flink session wait my-session --timeout 10m")]
+    Wait(ClusterWaitArgs),
     /// Attach a console to a running session cluster (help, stop, quit; Ctrl-D detaches)
     #[command(after_help = "\
 Commands are read from stdin, so this also works in scripts:
@@ -105,6 +111,16 @@ pub struct SessionStopArgs {
     /// How long the JobManager gets to remove its own Deployment before kubectl-flink deletes it
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = super::duration::parse_duration)]
     pub grace_period: std::time::Duration,
+}
+
+/// `session wait` / `app wait`: which cluster, and for how long.
+#[derive(Debug, Args)]
+pub struct ClusterWaitArgs {
+    #[command(flatten)]
+    pub target: super::target::TargetArgs,
+    /// How long to wait: seconds, or with a unit (90s, 5m, 1h30m)
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = super::duration::parse_duration)]
+    pub timeout: std::time::Duration,
 }
 
 /// `kubectl flink session attach`: which cluster.

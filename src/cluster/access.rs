@@ -40,17 +40,17 @@ impl WebAccess {
 
 /// Work out the access for the created REST Service.
 pub async fn web_access(
-    client: &kube::Client,
+    connection: &super::client::Connection,
     spec: &ClusterSpec,
     rest: Option<&Service>,
 ) -> WebAccess {
     let scheme = "http";
     let service = crate::render::services::rest_service_name(&spec.cluster_id);
     let port_forward = || WebAccess::PortForward {
-        command: format!(
-            "kubectl flink port-forward {} -n {}",
+        command: connection.suggest.flink(&format!(
+            "port-forward {} -n {}",
             spec.cluster_id, spec.namespace
-        ),
+        )),
         url: format!("{scheme}://localhost:8081"),
     };
     match spec.exposed_type {
@@ -79,7 +79,7 @@ pub async fn web_access(
             let Some(node_port) = node_port else {
                 return port_forward();
             };
-            match node_address(client, &spec.node_port_address_type).await {
+            match node_address(&connection.client, &spec.node_port_address_type).await {
                 Some(address) => WebAccess::Url(format!("{scheme}://{address}:{node_port}")),
                 None => WebAccess::Pending(format!(
                     "node port {node_port} on any node with an {} address (listing nodes was not possible)",
@@ -114,16 +114,16 @@ async fn node_address(client: &kube::Client, address_type: &str) -> Option<Strin
 
 /// Poll the REST Service until the load balancer has an address, up to `timeout`.
 pub async fn wait_for_load_balancer(
-    client: &kube::Client,
+    connection: &super::client::Connection,
     spec: &ClusterSpec,
     timeout: std::time::Duration,
 ) -> WebAccess {
-    let services: Api<Service> = Api::namespaced(client.clone(), &spec.namespace);
+    let services: Api<Service> = Api::namespaced(connection.client.clone(), &spec.namespace);
     let name = crate::render::services::rest_service_name(&spec.cluster_id);
     let deadline = std::time::Instant::now() + timeout;
     loop {
         let service = services.get_opt(&name).await.ok().flatten();
-        let access = web_access(client, spec, service.as_ref()).await;
+        let access = web_access(connection, spec, service.as_ref()).await;
         if !matches!(access, WebAccess::Pending(_)) || std::time::Instant::now() >= deadline {
             return access;
         }

@@ -26,6 +26,13 @@ impl ObjectRef {
     }
 }
 
+impl ObjectRef {
+    /// This is an object of kind `K`.
+    pub fn is<K: kube::Resource<DynamicType = ()>>(&self) -> bool {
+        self.kind == ObjectRef::of::<K>("").kind
+    }
+}
+
 impl std::fmt::Display for ObjectRef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}/{}", self.kind, self.name)

@@ -1,26 +1,40 @@
-//! Removing everything a cluster left behind: the Deployment and all it
-//! owns, TaskManager pods, and the HA ConfigMaps the JobManager created
-//! without owner references (Flink keeps them on purpose so a redeploy with
-//! the same id resumes its jobs — reference §6.2–6.3).
+//! Finding and removing what a cluster consists of or left behind: the
+//! Deployment and all it owns, TaskManager pods, objects that lost their
+//! owner (applied from a `--dry-run`, or left by an earlier Deployment of the
+//! same id), and the HA ConfigMaps the JobManager created without owner
+//! references (Flink keeps them on purpose so a redeploy with the same id
+//! resumes its jobs — reference §6.2–6.3). Objects are found by the
+//! cluster's labels and by the names Flink gives them.
 
+use super::changes::ObjectRef;
 use super::errors::{api_failure, status_code};
 use crate::error::Result;
+use crate::render::configmaps::{
+    flink_config_map_name, hadoop_config_map_name, pod_template_config_map_name,
+};
 use crate::render::labels::TYPE_VALUE;
+use crate::render::services::rest_service_name;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Service};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, DeleteParams, ListParams};
 use std::time::{Duration, Instant};
 
-/// What a cluster left in a namespace, as `kind/name`.
+/// The label Flink puts on its HA ConfigMaps.
+const HA_CONFIGMAP_TYPE: (&str, &str) = ("configmap-type", "high-availability");
+
+/// What a cluster has in a namespace.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Leftovers {
-    pub deployment: Option<String>,
+    pub deployment: Option<ObjectRef>,
     /// Objects owned by the Deployment (Services, ConfigMaps, JobManager and
     /// TaskManager pods), removed with it.
-    pub owned: Vec<String>,
-    /// What nothing owns: HA ConfigMaps, and any pod or Service left from an
-    /// earlier Deployment of the same id.
-    pub unowned: Vec<String>,
+    pub owned: Vec<ObjectRef>,
+    /// Objects of the cluster that nothing owns (applied from a dry run, or
+    /// left from an earlier Deployment of the same id).
+    pub unowned: Vec<ObjectRef>,
+    /// HA ConfigMaps, which Flink keeps on purpose.
+    pub high_availability: Vec<ObjectRef>,
     /// `high-availability.storageDir`, if the cluster's configuration says so:
     /// HA data outside Kubernetes that only the user can remove.
     pub ha_storage_dir: Option<String>,
@@ -29,64 +43,84 @@ pub struct Leftovers {
 impl Leftovers {
     /// Nothing of the cluster is left.
     pub fn is_empty(&self) -> bool {
-        self.deployment.is_none() && self.owned.is_empty() && self.unowned.is_empty()
+        self.all().is_empty()
     }
 
     /// Every object, Deployment first.
-    pub fn all(&self) -> Vec<String> {
+    pub fn all(&self) -> Vec<ObjectRef> {
         self.deployment
             .iter()
+            .chain(&self.owned)
+            .chain(&self.unowned)
+            .chain(&self.high_availability)
             .cloned()
-            .chain(self.owned.iter().cloned())
-            .chain(self.unowned.iter().cloned())
             .collect()
     }
 }
 
-/// Find what cluster `id` left in `namespace`.
+/// Find what cluster `id` has in `namespace`: by its labels, and by the
+/// names Flink gives its objects (in case labels were edited away).
 pub async fn find(client: &kube::Client, namespace: &str, id: &str) -> Result<Leftovers> {
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), namespace);
-    let deployment = deployments
-        .get_opt(id)
-        .await
-        .map_err(|e| api_failure(&format!("get Deployment {id}"), namespace, &e))?;
-    let uid = deployment.as_ref().and_then(|d| d.metadata.uid.clone());
-    let params = ListParams::default().labels(&format!("type={TYPE_VALUE},app={id}"));
     let services = Api::<Service>::namespaced(client.clone(), namespace);
     let configmaps = Api::<ConfigMap>::namespaced(client.clone(), namespace);
     let pods = Api::<Pod>::namespaced(client.clone(), namespace);
-    let (services, configmaps, pods) = tokio::join!(
+    let params = ListParams::default().labels(&format!("type={TYPE_VALUE},app={id}"));
+    let (deployment, service_list, configmap_list, pod_list) = tokio::join!(
+        deployments.get_opt(id),
         services.list(&params),
         configmaps.list(&params),
         pods.list(&params)
     );
-    let services = services.map_err(|e| api_failure("list Services", namespace, &e))?;
-    let configmaps = configmaps.map_err(|e| api_failure("list ConfigMaps", namespace, &e))?;
-    let pods = pods.map_err(|e| api_failure("list pods", namespace, &e))?;
+    let deployment =
+        deployment.map_err(|e| api_failure(&format!("get Deployment {id}"), namespace, &e))?;
+    let mut service_items = service_list
+        .map_err(|e| api_failure("list Services", namespace, &e))?
+        .items;
+    let mut configmap_items = configmap_list
+        .map_err(|e| api_failure("list ConfigMaps", namespace, &e))?
+        .items;
+    let pod_items = pod_list
+        .map_err(|e| api_failure("list pods", namespace, &e))?
+        .items;
+    let service_names = [id.to_string(), rest_service_name(id)];
+    let configmap_names = [
+        flink_config_map_name(id),
+        pod_template_config_map_name(id),
+        hadoop_config_map_name(id),
+    ];
+    let (by_name_services, by_name_configmaps) = tokio::join!(
+        get_missing(&services, &service_items, &service_names),
+        get_missing(&configmaps, &configmap_items, &configmap_names)
+    );
+    service_items.extend(by_name_services.map_err(|e| api_failure("get Service", namespace, &e))?);
+    configmap_items
+        .extend(by_name_configmaps.map_err(|e| api_failure("get ConfigMap", namespace, &e))?);
 
+    let uid = deployment.as_ref().and_then(|d| d.metadata.uid.clone());
+    let owned = |meta: &ObjectMeta| {
+        uid.as_ref().is_some_and(|uid| {
+            meta.owner_references
+                .iter()
+                .flatten()
+                .any(|r| &r.uid == uid)
+        })
+    };
     let mut leftovers = Leftovers {
-        deployment: deployment.map(|_| format!("deployment/{id}")),
+        deployment: deployment.map(|_| ObjectRef::of::<Deployment>(id)),
         ..Leftovers::default()
     };
-    let owned_by_deployment =
-        |refs: &Option<Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference>>| {
-            uid.as_ref()
-                .is_some_and(|uid| refs.iter().flatten().any(|r| &r.uid == uid))
-        };
-    for service in &services.items {
-        let name = format!(
-            "service/{}",
-            service.metadata.name.clone().unwrap_or_default()
-        );
-        if owned_by_deployment(&service.metadata.owner_references) {
-            leftovers.owned.push(name);
+    for service in &service_items {
+        let object = ObjectRef::of::<Service>(&name(&service.metadata));
+        if owned(&service.metadata) {
+            leftovers.owned.push(object);
         } else {
-            leftovers.unowned.push(name);
+            leftovers.unowned.push(object);
         }
     }
-    for configmap in &configmaps.items {
-        let name = configmap.metadata.name.clone().unwrap_or_default();
-        if name == format!("flink-config-{id}") {
+    for configmap in &configmap_items {
+        let name = name(&configmap.metadata);
+        if name == flink_config_map_name(id) {
             leftovers.ha_storage_dir = configmap
                 .data
                 .as_ref()
@@ -94,19 +128,26 @@ pub async fn find(client: &kube::Client, namespace: &str, id: &str) -> Result<Le
                 .and_then(|text| crate::config::loader::parse_config_yaml(text, "config.yaml").ok())
                 .and_then(|conf| conf.get_raw_string("high-availability.storageDir"));
         }
-        let entry = format!("configmap/{name}");
-        if owned_by_deployment(&configmap.metadata.owner_references) {
-            leftovers.owned.push(entry);
+        let object = ObjectRef::of::<ConfigMap>(&name);
+        let high_availability = configmap
+            .metadata
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(HA_CONFIGMAP_TYPE.0))
+            .is_some_and(|v| v == HA_CONFIGMAP_TYPE.1);
+        if owned(&configmap.metadata) {
+            leftovers.owned.push(object);
+        } else if high_availability {
+            leftovers.high_availability.push(object);
         } else {
-            leftovers.unowned.push(entry);
+            leftovers.unowned.push(object);
         }
     }
-    for pod in pods
-        .items
+    for pod in pod_items
         .iter()
         .filter(|p| p.metadata.deletion_timestamp.is_none())
     {
-        let name = format!("pod/{}", pod.metadata.name.clone().unwrap_or_default());
+        let object = ObjectRef::of::<Pod>(&name(&pod.metadata));
         let jobmanager = pod
             .metadata
             .labels
@@ -114,78 +155,122 @@ pub async fn find(client: &kube::Client, namespace: &str, id: &str) -> Result<Le
             .and_then(|l| l.get("component"))
             .map(String::as_str)
             == Some("jobmanager");
-        if owned_by_deployment(&pod.metadata.owner_references) || jobmanager && uid.is_some() {
-            leftovers.owned.push(name);
+        // JobManager pods belong to the Deployment through its ReplicaSet.
+        if owned(&pod.metadata) || jobmanager && uid.is_some() {
+            leftovers.owned.push(object);
         } else {
-            leftovers.unowned.push(name);
+            leftovers.unowned.push(object);
         }
     }
     Ok(leftovers)
 }
 
-/// Delete the leftovers: the Deployment in the foreground (waiting, up to
-/// `timeout`, until what it owns is gone), then what nothing owns.
-pub async fn remove(
+fn name(meta: &ObjectMeta) -> String {
+    meta.name.clone().unwrap_or_default()
+}
+
+/// The objects named `names` that a label search did not return (their
+/// labels were removed): fetched one by one, missing ones skipped. An object
+/// whose `type` label says it belongs to something else is left out.
+async fn get_missing<K>(
+    api: &Api<K>,
+    found: &[K],
+    names: &[String],
+) -> std::result::Result<Vec<K>, kube::Error>
+where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    let missing: Vec<&String> = names
+        .iter()
+        .filter(|n| !found.iter().any(|k| k.meta().name.as_ref() == Some(*n)))
+        .collect();
+    let fetched = futures::future::join_all(missing.iter().map(|n| api.get_opt(n))).await;
+    let mut objects = Vec::new();
+    for object in fetched {
+        if let Some(object) = object? {
+            let foreign = object
+                .meta()
+                .labels
+                .as_ref()
+                .and_then(|l| l.get("type"))
+                .is_some_and(|t| t != TYPE_VALUE);
+            if !foreign {
+                objects.push(object);
+            }
+        }
+    }
+    Ok(objects)
+}
+
+/// Delete the Deployment in the foreground (waiting, up to `timeout`, until
+/// what it owns is gone).
+pub async fn remove_deployment(
     client: &kube::Client,
     namespace: &str,
     id: &str,
-    leftovers: &Leftovers,
     timeout: Duration,
 ) -> Result<()> {
     let deadline = Instant::now() + timeout;
-    if leftovers.deployment.is_some() {
-        let deployments: Api<Deployment> = Api::namespaced(client.clone(), namespace);
-        match deployments.delete(id, &DeleteParams::foreground()).await {
-            Ok(_) => {}
-            Err(e) if status_code(&e) == Some(404) => {}
-            Err(e) => {
-                return Err(api_failure(
-                    &format!("delete Deployment {id}"),
-                    namespace,
-                    &e,
-                ));
-            }
-        }
-        let mut delay = Duration::from_millis(50);
-        while deployments
-            .get_opt(id)
-            .await
-            .map_err(|e| api_failure(&format!("get Deployment {id}"), namespace, &e))?
-            .is_some()
-        {
-            if Instant::now() >= deadline {
-                return Err(crate::error::Error::Failed(format!(
-                    "Deployment {id} is still being deleted after {}s: check `kubectl get deployment {id} -n {namespace}`, then run cleanup again",
-                    timeout.as_secs()
-                )));
-            }
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(Duration::from_millis(500));
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), namespace);
+    match deployments.delete(id, &DeleteParams::foreground()).await {
+        Ok(_) => {}
+        Err(e) if status_code(&e) == Some(404) => return Ok(()),
+        Err(e) => {
+            return Err(api_failure(
+                &format!("delete Deployment {id}"),
+                namespace,
+                &e,
+            ));
         }
     }
-    for entry in &leftovers.unowned {
-        let Some((kind, name)) = entry.split_once('/') else {
+    let gone = super::wait::poll_until(deadline, || async {
+        deployments
+            .get_opt(id)
+            .await
+            .map(|d| d.is_none())
+            .map_err(|e| api_failure(&format!("get Deployment {id}"), namespace, &e))
+    })
+    .await?;
+    if !gone {
+        return Err(crate::error::Error::Failed(format!(
+            "Deployment {id} is still being deleted after {}s: check `kubectl get deployment {id} -n {namespace}`, then run cleanup again",
+            timeout.as_secs()
+        )));
+    }
+    Ok(())
+}
+
+/// Delete `objects` (Services, ConfigMaps, pods); ones already gone are fine.
+pub async fn remove_objects(
+    client: &kube::Client,
+    namespace: &str,
+    objects: &[ObjectRef],
+) -> Result<()> {
+    let params = DeleteParams::background();
+    for object in objects {
+        let name = object.name.as_str();
+        let result = if object.is::<ConfigMap>() {
+            Api::<ConfigMap>::namespaced(client.clone(), namespace)
+                .delete(name, &params)
+                .await
+                .map(drop)
+        } else if object.is::<Service>() {
+            Api::<Service>::namespaced(client.clone(), namespace)
+                .delete(name, &params)
+                .await
+                .map(drop)
+        } else if object.is::<Pod>() {
+            Api::<Pod>::namespaced(client.clone(), namespace)
+                .delete(name, &params)
+                .await
+                .map(drop)
+        } else {
             continue;
-        };
-        let params = DeleteParams::background();
-        let result = match kind {
-            "configmap" => Api::<ConfigMap>::namespaced(client.clone(), namespace)
-                .delete(name, &params)
-                .await
-                .map(drop),
-            "service" => Api::<Service>::namespaced(client.clone(), namespace)
-                .delete(name, &params)
-                .await
-                .map(drop),
-            _ => Api::<Pod>::namespaced(client.clone(), namespace)
-                .delete(name, &params)
-                .await
-                .map(drop),
         };
         match result {
             Ok(()) => {}
             Err(e) if status_code(&e) == Some(404) => {}
-            Err(e) => return Err(api_failure(&format!("delete {kind} {name}"), namespace, &e)),
+            Err(e) => return Err(api_failure(&format!("delete {object}"), namespace, &e)),
         }
     }
     Ok(())

@@ -18,6 +18,64 @@ pub struct Connection {
     pub rest_client: kube::Client,
     /// The context's namespace, else `default` (what kubectl uses).
     pub context_namespace: String,
+    /// For the commands we suggest: the user's connection flags.
+    pub suggest: Suggest,
+}
+
+/// An existing cluster, named and reachable.
+#[derive(Clone)]
+pub struct ClusterTarget {
+    pub cluster_id: String,
+    pub namespace: String,
+    pub connection: Connection,
+}
+
+/// Commands to suggest in messages, carrying the connection flags the user
+/// gave (`--kubeconfig`, `--context`), so that a suggested next step talks
+/// to the same cluster when pasted.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Suggest {
+    flags: String,
+}
+
+impl Suggest {
+    /// The flags that reproduce `choice`.
+    pub fn new(choice: &KubeconfigChoice) -> Suggest {
+        let mut flags = String::new();
+        if let Some(path) = &choice.path {
+            flags.push_str(&format!(
+                " --kubeconfig {}",
+                shell_word(&path.display().to_string())
+            ));
+        }
+        if let Some(context) = &choice.context {
+            flags.push_str(&format!(" --context {}", shell_word(context)));
+        }
+        Suggest { flags }
+    }
+
+    /// `kubectl flink <args>` with the connection flags.
+    pub fn flink(&self, args: &str) -> String {
+        format!("kubectl flink {args}{}", self.flags)
+    }
+
+    /// `kubectl <args>` with the connection flags.
+    pub fn kubectl(&self, args: &str) -> String {
+        format!("kubectl {args}{}", self.flags)
+    }
+}
+
+/// A word as a POSIX shell reads it back: quoted only when needed.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+%".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 /// Connect as kubectl would; errors name what to fix.
@@ -54,6 +112,7 @@ pub async fn connect(choice: &KubeconfigChoice) -> Result<Connection> {
         client: build(config)?,
         rest_client: build(rest_config)?,
         context_namespace,
+        suggest: Suggest::new(choice),
     })
 }
 
@@ -96,4 +155,22 @@ fn kubeconfig_error(error: &KubeconfigError) -> Error {
         }
         other => format!("cannot use the kubeconfig: {other}: fix the kubeconfig"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggested_commands_carry_the_connection_flags() {
+        let choice = KubeconfigChoice {
+            path: Some("/home/me/my clusters/kc".into()),
+            context: Some("prod".into()),
+        };
+        assert_eq!(
+            Suggest::new(&choice).flink("port-forward c1 -n ns"),
+            "kubectl flink port-forward c1 -n ns --kubeconfig '/home/me/my clusters/kc' --context prod"
+        );
+        assert_eq!(Suggest::default().kubectl("get pods"), "kubectl get pods");
+    }
 }

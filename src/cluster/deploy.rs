@@ -19,10 +19,12 @@ pub struct CreatedCluster {
 
 /// Create every object of `cluster` in `namespace`.
 pub async fn create(
-    client: &kube::Client,
+    connection: &super::client::Connection,
     namespace: &str,
     cluster: &RenderedCluster,
 ) -> Result<CreatedCluster> {
+    let client = &connection.client;
+    let suggest = &connection.suggest;
     let name = cluster.deployment.metadata.name.clone().unwrap_or_default();
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), namespace);
     let created = match deployments
@@ -32,7 +34,9 @@ pub async fn create(
         Ok(created) => created,
         Err(e) if status_code(&e) == Some(409) => {
             return Err(Error::Failed(format!(
-                "Flink cluster {name} already exists in namespace {namespace}: use it (`kubectl flink session attach {name} -n {namespace}`), remove it (`kubectl flink cleanup {name} -n {namespace}`), or choose another cluster id"
+                "Flink cluster {name} already exists in namespace {namespace}: use it (`{}`), remove it (`{}`), or choose another cluster id",
+                suggest.flink(&format!("get {name} -n {namespace}")),
+                suggest.flink(&format!("cleanup {name} -n {namespace}"))
             )));
         }
         Err(e) => {

@@ -15,7 +15,10 @@ pub fn status_code(error: &kube::Error) -> Option<u16> {
 pub fn reason(error: &kube::Error) -> String {
     match error {
         kube::Error::Api(status) if status.message.trim().is_empty() => {
-            let reason = if status.reason.trim().is_empty() {
+            // kube's placeholder for a body that was not a Status says nothing.
+            let reason = if status.reason.trim().is_empty()
+                || status.reason == "Failed to parse error data"
+            {
                 http::StatusCode::from_u16(status.code)
                     .ok()
                     .and_then(|code| code.canonical_reason())
@@ -53,37 +56,34 @@ pub fn api_server() -> String {
 /// certificate check failed, or that the connection was refused or timed out.
 pub fn transport_reason(error: &(dyn std::error::Error + 'static)) -> String {
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    let mut innermost = error.to_string();
     while let Some(error) = current {
-        if let Some(io) = error.downcast_ref::<std::io::Error>() {
-            if let Some(tls) = io
-                .get_ref()
-                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-            {
-                return tls_reason(tls);
-            }
-            match io.kind() {
-                std::io::ErrorKind::ConnectionRefused => {
-                    return "connection refused: is the server running, and is the kubeconfig's server address right?".into();
-                }
-                std::io::ErrorKind::TimedOut => {
-                    return "the connection timed out: check the server address and your network"
-                        .into();
-                }
-                _ => {}
-            }
-        }
+        innermost = error.to_string();
         if let Some(tls) = error.downcast_ref::<rustls::Error>() {
             return tls_reason(tls);
         }
-        current = error.source();
+        let Some(io) = error.downcast_ref::<std::io::Error>() else {
+            current = error.source();
+            continue;
+        };
+        match io.kind() {
+            std::io::ErrorKind::ConnectionRefused => {
+                return "connection refused: is the server running, and is the kubeconfig's server address right?".into();
+            }
+            std::io::ErrorKind::TimedOut => {
+                return "the connection timed out: check the server address and your network"
+                    .into();
+            }
+            // An io::Error hides what it wraps from `source()`.
+            _ => {
+                current = match io.get_ref() {
+                    Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+                    None => error.source(),
+                }
+            }
+        }
     }
     // The innermost message says most (kube wraps it in "ServiceError: …").
-    let mut innermost = error.to_string();
-    let mut next = error.source();
-    while let Some(error) = next {
-        innermost = error.to_string();
-        next = error.source();
-    }
     innermost
 }
 
@@ -164,5 +164,19 @@ pub fn api_failure(what: &str, namespace: &str, error: &kube::Error) -> Error {
             api_server(),
             reason(error)
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_error_body_still_gives_a_reason() {
+        let status = kube::core::Status::failure("", "Failed to parse error data").with_code(404);
+        assert_eq!(
+            reason(&kube::Error::Api(status.boxed())),
+            "HTTP 404 Not Found"
+        );
     }
 }

@@ -4,6 +4,7 @@
 
 use super::errors::{api_failure, api_failure_cluster_wide};
 use crate::error::Result;
+use crate::flink::spec::DeploymentMode;
 use crate::render::labels::TYPE_VALUE;
 use crate::rest::{FlinkRest, Transport};
 use k8s_openapi::api::apps::v1::Deployment;
@@ -33,6 +34,57 @@ pub struct ClusterSummary {
     pub created: Option<String>,
     #[serde(skip)]
     pub age_seconds: Option<i64>,
+}
+
+/// The cluster's mode as Flink wrote it into the JobManager's entrypoint
+/// arguments (`kubernetes-jobmanager.sh kubernetes-application|session`).
+pub fn cluster_mode(deployment: &Deployment) -> DeploymentMode {
+    let application = deployment
+        .spec
+        .as_ref()
+        .and_then(|s| s.template.spec.as_ref())
+        .and_then(|s| {
+            s.containers
+                .iter()
+                .find(|c| c.name == crate::render::pod::MAIN_CONTAINER_NAME)
+        })
+        .and_then(|c| c.args.as_ref())
+        .is_some_and(|args| args.iter().any(|a| a.contains("kubernetes-application")));
+    if application {
+        DeploymentMode::Application
+    } else {
+        DeploymentMode::Session
+    }
+}
+
+/// The cluster's JobManager Deployment; a cluster that is not there is an
+/// error naming where it was looked for and how to list the others.
+pub async fn require_cluster(target: &super::client::ClusterTarget) -> Result<Deployment> {
+    let deployments: Api<Deployment> =
+        Api::namespaced(target.connection.client.clone(), &target.namespace);
+    match deployments.get_opt(&target.cluster_id).await {
+        Ok(Some(deployment)) => Ok(deployment),
+        Ok(None) => Err(not_found(target)),
+        Err(e) => Err(api_failure(
+            &format!("get Deployment {}", target.cluster_id),
+            &target.namespace,
+            &e,
+        )),
+    }
+}
+
+/// "Flink cluster x not found in namespace y", with the command listing
+/// the clusters there.
+pub fn not_found(target: &super::client::ClusterTarget) -> crate::error::Error {
+    crate::error::Error::Failed(format!(
+        "Flink cluster {} not found in namespace {}: list clusters with `{}`",
+        target.cluster_id,
+        target.namespace,
+        target
+            .connection
+            .suggest
+            .flink(&format!("get -n {}", target.namespace))
+    ))
 }
 
 /// How long `get` waits for each cluster's REST API before showing "?".
@@ -121,14 +173,9 @@ pub async fn list_clusters(
                         .iter()
                         .find(|c| c.name == crate::render::pod::MAIN_CONTAINER_NAME)
                 });
-            let args = container
-                .and_then(|c| c.args.as_ref())
-                .map(|a| a.join(" "))
-                .unwrap_or_default();
-            let mode = if args.contains("kubernetes-application") {
-                "application"
-            } else {
-                "session"
+            let mode = match cluster_mode(d) {
+                DeploymentMode::Application => "application",
+                DeploymentMode::Session => "session",
             };
             let key = (ns.clone(), name.clone());
             Some(ClusterSummary {

@@ -2,15 +2,21 @@
 //! JobManager cancel jobs, clean its HA data and delete its own Deployment.
 //! When the REST API cannot be reached, or the JobManager does not remove
 //! its Deployment in time, the Deployment is deleted instead. Either way
-//! this waits until the Deployment and everything it owns are gone.
+//! this waits until the Deployment and everything it owns are gone, then
+//! removes the cluster's objects that nothing owned (applied from a dry run).
 
+use super::changes::ObjectRef;
+use super::cleanup::{self, Leftovers};
+use super::client::ClusterTarget;
 use super::deploy::delete_deployment;
-use super::errors::{api_failure, status_code};
+use super::errors::api_failure;
+use super::inventory;
+use super::wait::poll_until;
 use crate::error::{Error, Result};
+use crate::flink::spec::DeploymentMode;
 use crate::rest::FlinkRest;
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{ConfigMap, Pod, Service};
-use kube::api::{Api, ListParams};
+use kube::api::Api;
 use std::time::{Duration, Instant};
 
 /// How the cluster was stopped.
@@ -25,36 +31,48 @@ pub enum Stopped {
     Deleted { rest_error: String },
 }
 
+/// What a stop did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StopReport {
+    pub how: Stopped,
+    /// The cluster's mode, as Flink wrote it.
+    pub mode: DeploymentMode,
+    /// Every object of the cluster that is gone now, Deployment first.
+    pub removed: Vec<ObjectRef>,
+    /// HA ConfigMaps left in place (only when Flink did not shut down itself).
+    pub kept: Vec<ObjectRef>,
+}
+
 /// How long Flink gets to answer `DELETE /cluster`.
 const SHUTDOWN_REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// Stop cluster `id`; `grace` is how long the JobManager gets to remove its
+/// Stop `target`; `grace` is how long the JobManager gets to remove its
 /// own Deployment, `timeout` bounds the whole stop.
 pub async fn stop(
-    client: &kube::Client,
-    namespace: &str,
-    id: &str,
+    target: &ClusterTarget,
     rest: &FlinkRest,
     grace: Duration,
     timeout: Duration,
-) -> Result<Stopped> {
+) -> Result<StopReport> {
     let deadline = Instant::now() + timeout;
-    let deployments: Api<Deployment> = Api::namespaced(client.clone(), namespace);
-    let deployment = match deployments.get(id).await {
-        Ok(d) => d,
-        Err(e) if status_code(&e) == Some(404) => {
-            return Err(Error::Failed(format!(
-                "Flink cluster {id} not found in namespace {namespace}: list clusters with `kubectl flink get`"
-            )));
-        }
-        Err(e) => return Err(api_failure(&format!("get Deployment {id}"), namespace, &e)),
-    };
+    let client = &target.connection.client;
+    let (namespace, id) = (target.namespace.as_str(), target.cluster_id.as_str());
+    let deployment = inventory::require_cluster(target).await?;
+    let mode = inventory::cluster_mode(&deployment);
     let uid = deployment.metadata.uid.clone().unwrap_or_default();
+    let leftovers = cleanup::find(client, namespace, id).await?;
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), namespace);
+    let deployment_gone = || async {
+        deployments
+            .get_opt(id)
+            .await
+            .map(|d| d.is_none_or(|d| d.metadata.uid.as_deref() != Some(uid.as_str())))
+            .map_err(|e| api_failure(&format!("get Deployment {id}"), namespace, &e))
+    };
     let shutdown = tokio::time::timeout(SHUTDOWN_REQUEST_TIMEOUT, rest.shutdown_cluster()).await;
-    let outcome = match shutdown {
+    let how = match shutdown {
         Ok(Ok(())) => {
-            let grace_deadline = Instant::now() + grace;
-            if wait_gone(&deployments, namespace, id, grace_deadline.min(deadline)).await? {
+            if poll_until((Instant::now() + grace).min(deadline), deployment_gone).await? {
                 Stopped::Graceful
             } else {
                 delete_deployment(client, namespace, id).await?;
@@ -74,93 +92,51 @@ pub async fn stop(
             }
         }
     };
-    if !wait_gone(&deployments, namespace, id, deadline).await? {
-        return Err(timeout_error(id, namespace, timeout));
+    if !poll_until(deadline, deployment_gone).await? {
+        return Err(timeout_error(target, timeout));
     }
-    wait_owned_gone(client, namespace, id, &uid, deadline)
-        .await?
-        .then_some(outcome)
-        .ok_or_else(|| timeout_error(id, namespace, timeout))
+    let owned_gone = || async {
+        let now = cleanup::find(client, namespace, id).await?.all();
+        Ok(leftovers.owned.iter().all(|o| !now.contains(o)))
+    };
+    if !poll_until(deadline, owned_gone).await? {
+        return Err(timeout_error(target, timeout));
+    }
+    cleanup::remove_objects(client, namespace, &leftovers.unowned).await?;
+    let graceful = !matches!(how, Stopped::Deleted { .. });
+    Ok(report(how, mode, leftovers, graceful))
 }
 
-fn timeout_error(id: &str, namespace: &str, timeout: Duration) -> Error {
+fn report(how: Stopped, mode: DeploymentMode, leftovers: Leftovers, graceful: bool) -> StopReport {
+    let mut removed: Vec<ObjectRef> = leftovers
+        .deployment
+        .into_iter()
+        .chain(leftovers.owned)
+        .chain(leftovers.unowned)
+        .collect();
+    let kept = if graceful {
+        // Flink removes its HA data when it shuts down itself.
+        removed.extend(leftovers.high_availability);
+        Vec::new()
+    } else {
+        leftovers.high_availability
+    };
+    StopReport {
+        how,
+        mode,
+        removed,
+        kept,
+    }
+}
+
+fn timeout_error(target: &ClusterTarget, timeout: Duration) -> Error {
+    let (id, namespace) = (&target.cluster_id, &target.namespace);
     Error::Failed(format!(
-        "Flink cluster {id} is not gone after {}s: see `kubectl get all -l app={id} -n {namespace}`, or wait longer with --timeout",
-        timeout.as_secs()
+        "Flink cluster {id} is not gone after {}s: see `{}`, or wait longer with --timeout",
+        timeout.as_secs(),
+        target
+            .connection
+            .suggest
+            .kubectl(&format!("get all -l app={id} -n {namespace}"))
     ))
-}
-
-/// Poll until the Deployment is gone; false when `deadline` passed first.
-async fn wait_gone(
-    deployments: &Api<Deployment>,
-    namespace: &str,
-    id: &str,
-    deadline: Instant,
-) -> Result<bool> {
-    let mut delay = Duration::from_millis(50);
-    loop {
-        match deployments.get_opt(id).await {
-            Ok(None) => return Ok(true),
-            Ok(Some(_)) => {}
-            Err(e) => {
-                return Err(api_failure(&format!("get Deployment {id}"), namespace, &e));
-            }
-        }
-        if Instant::now() >= deadline {
-            return Ok(false);
-        }
-        tokio::time::sleep(delay.min(deadline.saturating_duration_since(Instant::now()))).await;
-        delay = (delay * 2).min(Duration::from_millis(500));
-    }
-}
-
-/// Poll until nothing owned by the Deployment `uid` is left.
-async fn wait_owned_gone(
-    client: &kube::Client,
-    namespace: &str,
-    id: &str,
-    uid: &str,
-    deadline: Instant,
-) -> Result<bool> {
-    let params = ListParams::default().labels(&format!("app={id}"));
-    let owned_by = |refs: &Option<
-        Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference>,
-    >| { refs.iter().flatten().any(|r| r.uid == uid) };
-    let services_api = Api::<Service>::namespaced(client.clone(), namespace);
-    let configmaps_api = Api::<ConfigMap>::namespaced(client.clone(), namespace);
-    let pods_api = Api::<Pod>::namespaced(client.clone(), namespace);
-    let mut delay = Duration::from_millis(50);
-    loop {
-        let (services, configmaps, pods) = tokio::join!(
-            services_api.list(&params),
-            configmaps_api.list(&params),
-            pods_api.list(&params)
-        );
-        let left = services
-            .map_err(|e| api_failure("list Services", namespace, &e))?
-            .items
-            .iter()
-            .filter(|s| owned_by(&s.metadata.owner_references))
-            .count()
-            + configmaps
-                .map_err(|e| api_failure("list ConfigMaps", namespace, &e))?
-                .items
-                .iter()
-                .filter(|c| owned_by(&c.metadata.owner_references))
-                .count()
-            + pods
-                .map_err(|e| api_failure("list pods", namespace, &e))?
-                .items
-                .iter()
-                .filter(|p| p.metadata.deletion_timestamp.is_none())
-                .count();
-        if left == 0 {
-            return Ok(true);
-        }
-        if Instant::now() >= deadline {
-            return Ok(false);
-        }
-        tokio::time::sleep(delay.min(deadline.saturating_duration_since(Instant::now()))).await;
-        delay = (delay * 2).min(Duration::from_millis(500));
-    }
 }

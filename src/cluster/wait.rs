@@ -3,8 +3,10 @@
 //! failing fast, with the pod's events, when the pod cannot get there
 //! (ImagePullBackOff, CrashLoopBackOff, Unschedulable, OOMKilled).
 
+use super::client::ClusterTarget;
 use super::errors::api_failure;
 use crate::error::{Error, Result};
+use crate::flink::spec::DeploymentMode;
 use crate::rest::FlinkRest;
 use k8s_openapi::api::core::v1::{Event, Pod};
 use kube::api::{Api, ListParams};
@@ -33,6 +35,78 @@ impl Phase {
             Phase::Running => "JobManager running, waiting for its REST API",
             Phase::RestUp => "REST API up",
         }
+    }
+}
+
+/// What a wait reports as it goes: the phase, and the JobManager pod's
+/// state in kubectl's words (`Pending`, `ContainerCreating`, restarts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    pub phase: Phase,
+    pub pod_state: Option<String>,
+}
+
+impl Progress {
+    /// One line: the phase, then the pod's state.
+    pub fn describe(&self) -> String {
+        match &self.pod_state {
+            Some(state) => format!("{} ({state})", self.phase.describe()),
+            None => self.phase.describe().to_string(),
+        }
+    }
+}
+
+/// `session` or `app`: the command group that waits for, stops or cleans a cluster of `mode`.
+pub fn command_group(mode: DeploymentMode) -> &'static str {
+    match mode {
+        DeploymentMode::Session => "session",
+        DeploymentMode::Application => "app",
+    }
+}
+
+/// A pod's state as `kubectl get pods` shows it: name, the container's
+/// waiting reason or the pod phase, and restarts.
+pub fn pod_state(pod: &Pod) -> String {
+    let name = pod.metadata.name.as_deref().unwrap_or("pod");
+    let status = pod.status.as_ref();
+    let containers = status.and_then(|s| s.container_statuses.as_ref());
+    let waiting = containers
+        .into_iter()
+        .flatten()
+        .find_map(|c| c.state.as_ref()?.waiting.as_ref()?.reason.clone());
+    let phase = status
+        .and_then(|s| s.phase.clone())
+        .unwrap_or_else(|| "Pending".into());
+    let restarts: i32 = containers
+        .into_iter()
+        .flatten()
+        .map(|c| c.restart_count)
+        .sum();
+    let mut state = format!("pod {name}: {}", waiting.unwrap_or(phase));
+    if restarts > 0 {
+        state.push_str(&format!(", {restarts} restarts"));
+    }
+    state
+}
+
+/// Poll `done` with a growing delay (50 ms up to 500 ms) until it says
+/// true, or `deadline` passes (then false) — the one polling loop for
+/// "until it is gone" waits.
+pub async fn poll_until<F, Fut>(deadline: Instant, mut done: F) -> Result<bool>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<bool>>,
+{
+    let mut delay = Duration::from_millis(50);
+    loop {
+        if done().await? {
+            return Ok(true);
+        }
+        if Instant::now() >= deadline {
+            return Ok(false);
+        }
+        tokio::time::sleep(delay.min(deadline.saturating_duration_since(Instant::now()))).await;
+        delay = (delay * 2).min(Duration::from_millis(500));
     }
 }
 
@@ -133,21 +207,23 @@ pub fn assess(pod: &Pod) -> std::result::Result<Phase, PodProblem> {
     })
 }
 
-/// Wait until the cluster's REST API answers, reporting each new phase.
+/// Wait until the cluster's REST API answers, reporting each change of
+/// phase or pod state. On timeout the cluster is left as it is (it was
+/// created and keeps starting) and the error says how to wait again.
 pub async fn until_ready(
-    client: &kube::Client,
-    namespace: &str,
-    cluster_id: &str,
+    target: &ClusterTarget,
+    mode: DeploymentMode,
     rest: &FlinkRest,
     timeout: Duration,
-    mut on_phase: impl FnMut(Phase),
+    mut on_progress: impl FnMut(&Progress),
 ) -> Result<()> {
-    let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    let (namespace, cluster_id) = (target.namespace.as_str(), target.cluster_id.as_str());
+    let pods: Api<Pod> = Api::namespaced(target.connection.client.clone(), namespace);
     let selector = ListParams::default().labels(&crate::rest::label_selector(
         &crate::render::labels::jobmanager_selector(cluster_id),
     ));
     let deadline = Instant::now() + timeout;
-    let mut phase = None;
+    let mut last: Option<Progress> = None;
     let mut delay = Duration::from_millis(100);
     let mut first_seen: HashMap<(String, String), Instant> = HashMap::new();
     loop {
@@ -156,23 +232,30 @@ pub async fn until_ready(
             .await
             .map_err(|e| api_failure("list the JobManager pods", namespace, &e))?;
         let mut best = Phase::Scheduling;
+        let mut best_pod: Option<&Pod> = None;
         for pod in list
             .items
             .iter()
             .filter(|p| p.metadata.deletion_timestamp.is_none())
         {
             match assess(pod) {
-                Ok(p) => best = best.max(p),
+                Ok(p) => {
+                    if best_pod.is_none() || p > best {
+                        best_pod = Some(pod);
+                    }
+                    best = best.max(p);
+                }
                 Err(problem) if problem.may_pass => {
+                    best_pod = best_pod.or(Some(pod));
                     let since = *first_seen
                         .entry((problem.pod.clone(), problem.reason.clone()))
                         .or_insert_with(Instant::now);
                     if since.elapsed() >= PERSISTENT_AFTER {
-                        return Err(pod_failure(client, namespace, cluster_id, &problem).await);
+                        return Err(pod_failure(target, &problem).await);
                     }
                 }
                 Err(problem) => {
-                    return Err(pod_failure(client, namespace, cluster_id, &problem).await);
+                    return Err(pod_failure(target, &problem).await);
                 }
             }
         }
@@ -184,18 +267,30 @@ pub async fn until_ready(
         {
             best = Phase::RestUp;
         }
-        if phase != Some(best) {
-            phase = Some(best);
-            on_phase(best);
+        let progress = Progress {
+            phase: best,
+            pod_state: best_pod.map(pod_state),
+        };
+        if last.as_ref() != Some(&progress) {
+            on_progress(&progress);
+            last = Some(progress);
         }
         if best == Phase::RestUp {
             return Ok(());
         }
         if Instant::now() >= deadline {
+            let suggest = &target.connection.suggest;
             return Err(Error::Failed(format!(
-                "Flink cluster {cluster_id} is not ready after {}s (still {}): look at `kubectl describe pods -l app={cluster_id},component=jobmanager -n {namespace}`, or wait longer with --timeout",
+                "Flink cluster {cluster_id} is not ready after {}s (still {}); it exists and keeps starting: wait again with `{}`, or look at `{}`",
                 timeout.as_secs(),
-                best.describe()
+                best.describe(),
+                suggest.flink(&format!(
+                    "{} wait {cluster_id} -n {namespace}",
+                    command_group(mode)
+                )),
+                suggest.kubectl(&format!(
+                    "describe pods -l app={cluster_id},component=jobmanager -n {namespace}"
+                ))
             )));
         }
         tokio::time::sleep(delay.min(deadline.saturating_duration_since(Instant::now()))).await;
@@ -205,13 +300,10 @@ pub async fn until_ready(
 
 /// An error naming the problem, with the pod's recent warning events on
 /// stderr before it.
-async fn pod_failure(
-    client: &kube::Client,
-    namespace: &str,
-    cluster_id: &str,
-    problem: &PodProblem,
-) -> Error {
-    let events: Api<Event> = Api::namespaced(client.clone(), namespace);
+async fn pod_failure(target: &ClusterTarget, problem: &PodProblem) -> Error {
+    let (namespace, cluster_id) = (target.namespace.as_str(), target.cluster_id.as_str());
+    let suggest = &target.connection.suggest;
+    let events: Api<Event> = Api::namespaced(target.connection.client.clone(), namespace);
     let params = ListParams::default().fields(&format!("involvedObject.name={}", problem.pod));
     if let Ok(list) = events.list(&params).await {
         for event in list.items.iter().rev().take(5).rev() {
@@ -230,8 +322,10 @@ async fn pod_failure(
         format!(": {}", problem.message)
     };
     Error::Failed(format!(
-        "the JobManager of Flink cluster {cluster_id} cannot start ({}{detail}); the cluster is left as it is for inspection: `kubectl describe pod {} -n {namespace}`, remove it with `kubectl flink cleanup {cluster_id} -n {namespace} --yes`",
-        problem.reason, problem.pod
+        "the JobManager of Flink cluster {cluster_id} cannot start ({}{detail}); the cluster is left as it is for inspection: `{}`, remove it with `{}`",
+        problem.reason,
+        suggest.kubectl(&format!("describe pod {} -n {namespace}", problem.pod)),
+        suggest.flink(&format!("cleanup {cluster_id} -n {namespace} --yes"))
     ))
 }
 
@@ -247,15 +341,15 @@ pub enum JobOutcome {
 /// job that fails or is cancelled first, or a cluster that disappears
 /// without a finished job, is an error.
 pub async fn until_job_running(
-    client: &kube::Client,
-    namespace: &str,
+    target: &ClusterTarget,
     rest: &FlinkRest,
-    cluster_id: &str,
     timeout: Duration,
 ) -> Result<JobOutcome> {
+    let (namespace, cluster_id) = (target.namespace.as_str(), target.cluster_id.as_str());
+    let suggest = &target.connection.suggest;
     let deadline = Instant::now() + timeout;
     let deployments: Api<k8s_openapi::api::apps::v1::Deployment> =
-        Api::namespaced(client.clone(), namespace);
+        Api::namespaced(target.connection.client.clone(), namespace);
     let mut delay = Duration::from_millis(100);
     loop {
         match rest
@@ -271,8 +365,10 @@ pub async fn until_job_running(
                 }
                 if let Some(job) = jobs.iter().find(|j| j.state.is_globally_terminal()) {
                     return Err(Error::Failed(format!(
-                        "the job {} of application cluster {cluster_id} ended as {} before running: see `kubectl logs deployment/{cluster_id} -n {namespace}`",
-                        job.id, job.state.0
+                        "the job {} of application cluster {cluster_id} ended as {} before running: see `{}`",
+                        job.id,
+                        job.state.0,
+                        suggest.kubectl(&format!("logs deployment/{cluster_id} -n {namespace}"))
                     )));
                 }
             }
@@ -293,8 +389,10 @@ pub async fn until_job_running(
         }
         if Instant::now() >= deadline {
             return Err(Error::Failed(format!(
-                "the job of application cluster {cluster_id} is not running after {}s: see `kubectl logs deployment/{cluster_id} -n {namespace}`, or wait longer with --timeout",
-                timeout.as_secs()
+                "the job of application cluster {cluster_id} is not running after {}s; the cluster keeps starting it: wait again with `{}`, or see `{}`",
+                timeout.as_secs(),
+                suggest.flink(&format!("app wait {cluster_id} -n {namespace}")),
+                suggest.kubectl(&format!("logs deployment/{cluster_id} -n {namespace}"))
             )));
         }
         tokio::time::sleep(delay.min(deadline.saturating_duration_since(Instant::now()))).await;

@@ -9,8 +9,7 @@ use super::target::{self, ClusterTarget};
 use crate::cli::GlobalArgs;
 use crate::cli::session::SessionAttachArgs;
 use crate::error::{Error, Result};
-use k8s_openapi::api::apps::v1::Deployment;
-use kube::api::Api;
+use crate::flink::spec::DeploymentMode;
 use std::io::IsTerminal;
 use std::time::Duration;
 use tokio::io::AsyncBufReadExt;
@@ -27,34 +26,23 @@ pub fn run(global: &GlobalArgs, args: SessionAttachArgs) -> Result<()> {
     let options = target::complete(global, &args.target)?;
     block_on(async {
         let target = target::connect(options).await?;
-        let deployments: Api<Deployment> =
-            Api::namespaced(target.connection.client.clone(), &target.namespace);
-        match deployments.get_opt(&target.cluster_id).await {
-            Ok(Some(_)) => {}
-            Ok(None) => {
-                return Err(Error::Failed(format!(
-                    "Flink cluster {} not found in namespace {}: list clusters with `kubectl flink get`",
-                    target.cluster_id, target.namespace
-                )));
-            }
-            Err(e) => {
-                return Err(crate::cluster::errors::api_failure(
-                    &format!("get Deployment {}", target.cluster_id),
-                    &target.namespace,
-                    &e,
-                ));
-            }
-        }
-        console(&target).await
+        let deployment = crate::cluster::inventory::require_cluster(&target).await?;
+        console(
+            &target,
+            crate::cluster::inventory::cluster_mode(&deployment),
+        )
+        .await
     })
 }
 
 /// Read console commands until `stop`, `quit` or end of input.
-pub async fn console(target: &ClusterTarget) -> Result<()> {
+pub async fn console(target: &ClusterTarget, mode: DeploymentMode) -> Result<()> {
     let interactive = std::io::stdin().is_terminal();
     eprintln!(
-        "Attached to Flink session cluster {} in namespace {}. Type help for commands; quit or Ctrl-D detaches.",
-        target.cluster_id, target.namespace
+        "Attached to Flink {} cluster {} in namespace {}. Type help for commands; quit or Ctrl-D detaches.",
+        super::deploy::mode_word(mode),
+        target.cluster_id,
+        target.namespace
     );
     let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     loop {
@@ -79,7 +67,9 @@ pub async fn console(target: &ClusterTarget) -> Result<()> {
                 eprintln!("Detached; the cluster keeps running.");
                 return Ok(());
             }
-            "stop" => return super::stop::stop_cluster(target, STOP_GRACE, STOP_TIMEOUT).await,
+            "stop" => {
+                return super::stop::stop_cluster(target, STOP_GRACE, STOP_TIMEOUT, None).await;
+            }
             other => eprintln!("Unknown command '{other}'. Showing help:\n{HELP}"),
         }
     }

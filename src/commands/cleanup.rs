@@ -5,13 +5,15 @@ use super::block_on;
 use super::target;
 use crate::cli::GlobalArgs;
 use crate::cli::cleanup::CleanupArgs;
+use crate::cluster::changes::{Action, Change, ObjectRef};
 use crate::cluster::cleanup;
 use crate::error::{Error, Result};
-use crate::output::style;
+use crate::output::{changes, style};
 use std::io::{BufRead, IsTerminal, Write};
 
 /// Run `kubectl flink cleanup`.
 pub fn run(global: &GlobalArgs, args: CleanupArgs) -> Result<()> {
+    changes::check_format("cleanup", global.output).map_err(Error::Usage)?;
     let options = target::complete(global, &args.target)?;
     block_on(async {
         let target = target::connect(options).await?;
@@ -19,31 +21,50 @@ pub fn run(global: &GlobalArgs, args: CleanupArgs) -> Result<()> {
         let (namespace, id) = (&target.namespace, &target.cluster_id);
         let leftovers = cleanup::find(client, namespace, id).await?;
         if leftovers.is_empty() {
-            return print(&format!(
-                "Nothing of Flink cluster {id} is left in namespace {namespace}.\n"
+            style::print_note(&format!(
+                "Nothing of Flink cluster {id} is left in namespace {namespace}."
             ));
+            return Ok(());
         }
-        let listing: String = leftovers.all().iter().map(|o| format!("{o}\n")).collect();
+        let objects = leftovers.all();
+        let deleted = |objects: &[ObjectRef]| -> Vec<Change> {
+            objects
+                .iter()
+                .map(|object| Change {
+                    object: object.clone(),
+                    action: Action::Deleted,
+                })
+                .collect()
+        };
         if args.dry_run.is_some() {
-            return print(&listing);
+            return print(&changes::render(&deleted(&objects), global.output, true));
         }
-        if !args.yes && !confirm(id, namespace, &leftovers.all())? {
-            return Err(Error::Failed("nothing was deleted".into()));
+        if !args.yes {
+            confirm(id, namespace, &objects)?;
         }
-        cleanup::remove(client, namespace, id, &leftovers, args.timeout).await?;
+        if leftovers.deployment.is_some() {
+            cleanup::remove_deployment(client, namespace, id, args.timeout).await?;
+        }
+        let unowned: Vec<ObjectRef> = leftovers
+            .unowned
+            .iter()
+            .chain(&leftovers.high_availability)
+            .cloned()
+            .collect();
+        cleanup::remove_objects(client, namespace, &unowned).await?;
+        print(&changes::render(&deleted(&objects), global.output, false))?;
         if let Some(dir) = &leftovers.ha_storage_dir {
             style::print_note(&format!(
                 "HA data outside Kubernetes is not touched: remove {dir}/{id} (and the job result store there) yourself if you no longer need it."
             ));
         }
-        print(&format!(
-            "{listing}Flink cluster {id} cleaned up in namespace {namespace}.\n"
-        ))
+        Ok(())
     })
 }
 
-/// Ask on a terminal; without one, `--yes` is required.
-fn confirm(id: &str, namespace: &str, objects: &[String]) -> Result<bool> {
+/// Ask on a terminal; without one, `--yes` is required. Declining is the
+/// user's choice, not a failure: it ends quietly with exit code 1.
+fn confirm(id: &str, namespace: &str, objects: &[ObjectRef]) -> Result<()> {
     if !std::io::stdin().is_terminal() {
         return Err(Error::Usage(format!(
             "cleanup deletes {} objects of {id} in namespace {namespace}: add --yes to confirm (or --dry-run=client to list them)",
@@ -61,7 +82,11 @@ fn confirm(id: &str, namespace: &str, objects: &[String]) -> Result<bool> {
         .lock()
         .read_line(&mut answer)
         .map_err(|e| Error::Failed(format!("cannot read the answer: {e}")))?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(())
+    } else {
+        Err(Error::Aborted("aborted: nothing was deleted".into()))
+    }
 }
 
 fn print(text: &str) -> Result<()> {

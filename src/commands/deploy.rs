@@ -6,7 +6,7 @@ use crate::cli::flink::{DryRun, FlinkConfigArgs};
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::cluster::access::{self, WebAccess};
 use crate::cluster::kubeconfig::KubeconfigChoice;
-use crate::cluster::{client, deploy, wait};
+use crate::cluster::{client, deploy};
 use crate::commands::target::ClusterTarget;
 use crate::config::loader::{self, ConfSource};
 use crate::config::options::EXECUTION_ATTACHED;
@@ -20,7 +20,6 @@ use crate::output::{objects, style};
 use crate::render::services::rest_service_name;
 use crate::render::{self, RenderedCluster};
 use crate::rest::{FlinkRest, Transport};
-use std::io::IsTerminal;
 
 /// A cluster ready to be printed or created.
 #[derive(Debug)]
@@ -174,12 +173,24 @@ pub fn run(options: DeployOptions) -> Result<()> {
 async fn create_live(options: &DeployOptions) -> Result<()> {
     let connection = client::connect(&options.kubeconfig).await?;
     let spec = &options.spec;
-    let created = deploy::create(&connection.client, &spec.namespace, &options.rendered).await?;
+    let created = deploy::create(&connection, &spec.namespace, &options.rendered).await?;
     // Creation listened for Ctrl-C (to roll back); from here on it should
     // simply end the command again, leaving the cluster running.
-    tokio::spawn(async {
+    let (id, ns) = (&spec.cluster_id, &spec.namespace);
+    let interrupted = format!(
+        "interrupted: Flink cluster {id} was created in namespace {ns} and keeps starting (nothing is rolled back once creation succeeded): wait for it with `{}`, or remove it with `{}`",
+        connection.suggest.flink(&format!(
+            "{} wait {id} -n {ns}",
+            crate::cluster::wait::command_group(spec.mode)
+        )),
+        connection
+            .suggest
+            .flink(&format!("cleanup {id} -n {ns} --yes")),
+    );
+    tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             eprintln!();
+            style::print_warning(&interrupted);
             std::process::exit(130);
         }
     });
@@ -188,7 +199,7 @@ async fn create_live(options: &DeployOptions) -> Result<()> {
         .services
         .iter()
         .find(|s| s.metadata.name.as_deref() == Some(rest_name.as_str()));
-    let mut access = access::web_access(&connection.client, spec, rest).await;
+    let mut access = access::web_access(&connection, spec, rest).await;
     let attached = options.attached
         || (spec.mode == DeploymentMode::Session
             && spec
@@ -206,58 +217,21 @@ async fn create_live(options: &DeployOptions) -> Result<()> {
         &spec.cluster_id,
     ));
     if options.wait {
-        wait_for_cluster(&target, spec, &rest, options.timeout).await?;
+        super::wait::until_ready(&target, spec.mode, &rest, options.timeout).await?;
         if let (WebAccess::Pending(_), ExposedType::LoadBalancer) = (&access, spec.exposed_type) {
-            access =
-                access::wait_for_load_balancer(&connection.client, spec, options.timeout).await;
+            access = access::wait_for_load_balancer(&connection, spec, options.timeout).await;
         }
     }
     print_created(spec, &access, options.output)?;
     if attached {
-        super::attach::console(&target).await?;
+        super::attach::console(&target, spec.mode).await?;
     }
     Ok(())
 }
 
-/// `--wait`: phases on a terminal, then for applications the job running.
-async fn wait_for_cluster(
-    target: &ClusterTarget,
-    spec: &ClusterSpec,
-    rest: &FlinkRest,
-    timeout: std::time::Duration,
-) -> Result<()> {
-    let started = std::time::Instant::now();
-    let show = std::io::stderr().is_terminal();
-    wait::until_ready(
-        &target.connection.client,
-        &target.namespace,
-        &target.cluster_id,
-        rest,
-        timeout,
-        |phase| {
-            if show {
-                style::print_note(&format!("… {}", phase.describe()));
-            }
-        },
-    )
-    .await?;
-    if spec.mode == DeploymentMode::Application {
-        let left = timeout.saturating_sub(started.elapsed());
-        let client = &target.connection.client;
-        if wait::until_job_running(client, &target.namespace, rest, &target.cluster_id, left)
-            .await?
-            == wait::JobOutcome::Finished
-        {
-            style::print_note(
-                "The job has already finished; the application cluster removes itself.",
-            );
-        }
-    }
-    Ok(())
-}
-
-fn mode_name(spec: &ClusterSpec) -> &'static str {
-    match spec.mode {
+/// `session` or `application`, as messages name a cluster's mode.
+pub fn mode_word(mode: DeploymentMode) -> &'static str {
+    match mode {
         DeploymentMode::Session => "session",
         DeploymentMode::Application => "application",
     }
@@ -271,7 +245,7 @@ fn print_created(
     let summary = serde_json::json!({
         "clusterId": spec.cluster_id,
         "namespace": spec.namespace,
-        "mode": mode_name(spec),
+        "mode": mode_word(spec.mode),
         "restService": rest_service_name(&spec.cluster_id),
         "webUrl": access.url(),
         "webAccess": access.describe(),
@@ -286,7 +260,7 @@ fn print_created(
         Some(OutputFormat::Name) => format!("deployment.apps/{}", spec.cluster_id),
         _ => format!(
             "Flink {} cluster {} created in namespace {}.\n{}",
-            mode_name(spec),
+            mode_word(spec.mode),
             spec.cluster_id,
             spec.namespace,
             access.describe()

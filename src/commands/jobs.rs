@@ -22,6 +22,7 @@ use crate::cli::program::{misplaced_flag, misplaced_flag_message};
 use crate::cli::target::TargetArgs;
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::config::loader::parse_dynamic_option;
+use crate::config::options::CLUSTER_ID;
 use crate::error::{Error, Result};
 use crate::output::{one_line, style, write_stdout};
 use crate::rest::{
@@ -117,9 +118,24 @@ impl JobTarget {
             RestError::ClusterNotFound(line) => format!("{line}, or pick the namespace with -n"),
             // Already a whole line naming `--wait`: another route would not help.
             RestError::NotReady(line) => line,
-            RestError::Unreachable(detail) => format!(
-                "cannot reach the JobManager of cluster {cluster}: {detail}: check that it runs with `kubectl flink get {cluster}`, or try --via forward or --rest-url"
-            ),
+            RestError::ApiServerUnreachable(line) => line,
+            RestError::Unreachable(detail) => {
+                // Suggest only the routes not tried yet.
+                let next = match &self.route {
+                    Route::Kubernetes(None) => {
+                        format!(
+                            "check that it runs with `kubectl flink get {cluster}`, or try --via forward or --rest-url"
+                        )
+                    }
+                    Route::Kubernetes(Some(_)) => format!(
+                        "check that it runs with `kubectl flink get {cluster}`, or port-forward yourself and pass --rest-url"
+                    ),
+                    Route::Url(url) => format!(
+                        "check that {url} is the JobManager's REST address (is your port-forward still running?)"
+                    ),
+                };
+                format!("cannot reach the JobManager of cluster {cluster}: {detail}: {next}")
+            }
             RestError::Forbidden(detail) => format!(
                 "not allowed to reach the JobManager of cluster {cluster}: {detail}: ask for services/proxy or pods/portforward access, or port-forward yourself and pass --rest-url"
             ),
@@ -152,9 +168,10 @@ fn complete_target(
 ) -> Result<(JobTarget, Vec<String>)> {
     let mut args = args.clone();
     let named_elsewhere = args.cluster_id.is_some()
-        || args.dynamic.iter().any(|raw| {
-            parse_dynamic_option(raw).is_ok_and(|(key, _)| key == "kubernetes.cluster-id")
-        });
+        || args
+            .dynamic
+            .iter()
+            .any(|raw| parse_dynamic_option(raw).is_ok_and(|(key, _)| key == CLUSTER_ID.key));
     let mut own: Vec<String> = positionals.into_iter().flatten().collect();
     if named_elsewhere && let Some(first) = args.id.take() {
         own.insert(0, first);
@@ -487,6 +504,24 @@ pub struct RunOptions {
 
 /// Flags to run options: a local `.jar` and the body of Flink's run request.
 pub fn complete_run(global: &GlobalArgs, args: &JobRunArgs) -> Result<RunOptions> {
+    let only_a_jar = args.jar.is_none()
+        && args.target.cluster_id.is_none()
+        && !args
+            .target
+            .dynamic
+            .iter()
+            .any(|raw| parse_dynamic_option(raw).is_ok_and(|(key, _)| key == CLUSTER_ID.key))
+        && args
+            .target
+            .id
+            .as_deref()
+            .is_some_and(|id| id.ends_with(".jar"));
+    if only_a_jar {
+        return Err(Error::Usage(format!(
+            "the cluster id is missing: `kubectl flink session run CLUSTER_ID {}` (see `kubectl flink get` for the clusters in a namespace)",
+            args.target.id.as_deref().unwrap_or_default()
+        )));
+    }
     let (target, mut extra) = complete_target(
         global,
         &args.target,
@@ -824,6 +859,66 @@ mod tests {
                 .failure(RestError::ClusterNotFound(missing.into()))
                 .to_string(),
             format!("{missing}, or pick the namespace with -n")
+        );
+    }
+
+    #[test]
+    fn unreachable_suggests_only_the_routes_not_tried() {
+        let suggestion = |argv: &[&str]| {
+            let (global, SessionCommand::List(args)) = parse(argv) else {
+                panic!("not list");
+            };
+            let target = complete_list(&global, &args, ClusterKind::Session)
+                .unwrap()
+                .target;
+            target
+                .failure(RestError::Unreachable("refused".into()))
+                .to_string()
+        };
+        assert!(suggestion(&["session", "list", "c1"]).contains("try --via forward or --rest-url"));
+        let forward = suggestion(&["session", "list", "c1", "--via", "forward"]);
+        assert!(!forward.contains("--via forward"), "{forward}");
+        let url = suggestion(&[
+            "session",
+            "list",
+            "c1",
+            "--rest-url",
+            "http://localhost:8081",
+        ]);
+        assert!(
+            !url.contains("--rest-url")
+                && !url.contains("--via")
+                && url.contains("http://localhost:8081"),
+            "{url}"
+        );
+        // The API server down is not blamed on the JobManager.
+        let (global, SessionCommand::List(args)) = parse(&["session", "list", "c1"]) else {
+            panic!("not list");
+        };
+        let target = complete_list(&global, &args, ClusterKind::Session)
+            .unwrap()
+            .target;
+        let down = "cannot reach the Kubernetes API server https://127.0.0.1:1: connection refused";
+        assert_eq!(
+            target
+                .failure(RestError::ApiServerUnreachable(down.into()))
+                .to_string(),
+            down
+        );
+    }
+
+    #[test]
+    fn run_with_only_a_jar_says_the_cluster_id_is_missing() {
+        let (global, SessionCommand::Run(args)) = parse(&["session", "run", "./job.jar"]) else {
+            panic!("not run");
+        };
+        let Err(error) = complete_run(&global, &args) else {
+            panic!("a jar alone is refused");
+        };
+        assert_eq!(error.exit_code(), 2);
+        assert!(
+            error.to_string().starts_with("the cluster id is missing"),
+            "{error}"
         );
     }
 }

@@ -13,17 +13,20 @@ pub mod session_start;
 pub mod stop;
 pub mod target;
 pub mod version;
+pub mod wait;
 
 use crate::cli::{Cli, Command, app::AppCommand, session::SessionCommand};
 use crate::error::Result;
+use crate::flink::spec::DeploymentMode;
 
 /// Run the command the user asked for.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Session(session) => match session.command {
             SessionCommand::Start(args) => session_start::run(&cli.global, args),
-            SessionCommand::Stop(args) => stop::run(&cli.global, args),
+            SessionCommand::Stop(args) => stop::run(&cli.global, args, DeploymentMode::Session),
             SessionCommand::Attach(args) => attach::run(&cli.global, args),
+            SessionCommand::Wait(args) => wait::run(&cli.global, args, DeploymentMode::Session),
             SessionCommand::Run(args) => jobs::run(&cli.global, args),
             SessionCommand::List(args) => jobs::list(&cli.global, args, jobs::ClusterKind::Session),
             SessionCommand::Cancel(args) => {
@@ -35,6 +38,8 @@ pub fn run(cli: Cli) -> Result<()> {
         },
         Command::App(app) => match app.command {
             AppCommand::Run(args) => app_run::run(&cli.global, args),
+            AppCommand::Wait(args) => wait::run(&cli.global, args, DeploymentMode::Application),
+            AppCommand::Stop(args) => stop::run(&cli.global, args, DeploymentMode::Application),
             AppCommand::List(args) => jobs::list(&cli.global, args, jobs::ClusterKind::Application),
             AppCommand::Cancel(args) => {
                 jobs::cancel(&cli.global, args, jobs::ClusterKind::Application)

@@ -2,20 +2,14 @@
 
 use crate::cli::GlobalArgs;
 use crate::cli::target::TargetArgs;
-use crate::cluster::client::{self, Connection};
+use crate::cluster::client;
 use crate::cluster::kubeconfig::KubeconfigChoice;
 use crate::config::Configuration;
 use crate::config::loader::{self, ConfSource, parse_dynamic_option};
 use crate::error::{Error, Result};
 use crate::flink::identity;
 
-/// An existing cluster, named and reachable.
-#[derive(Clone)]
-pub struct ClusterTarget {
-    pub cluster_id: String,
-    pub namespace: String,
-    pub connection: Connection,
-}
+pub use crate::cluster::client::ClusterTarget;
 
 /// The id and namespace options before connecting (pure, for tests).
 #[derive(Debug, Clone, PartialEq)]

@@ -2,6 +2,7 @@
 
 pub mod changes;
 pub mod objects;
+pub mod progress;
 pub mod style;
 pub mod table;
 

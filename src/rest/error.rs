@@ -11,6 +11,10 @@ pub enum RestError {
     /// not reach the Service, a request timed out.
     #[error("{0}")]
     Unreachable(String),
+    /// The Kubernetes API server itself did not answer (down, TLS refused):
+    /// a whole line naming it, so nobody blames the JobManager.
+    #[error("{0}")]
+    ApiServerUnreachable(String),
     /// The cluster has no REST Service (proxy) or no JobManager pod (forward):
     /// it does not exist in that namespace. The text is a whole line that
     /// names the fix, so every command can show it as it is.
@@ -46,6 +50,25 @@ pub enum RestError {
 }
 
 impl RestError {
+    /// A request the kube client could not deliver: the API server's
+    /// transport failure as [`RestError::ApiServerUnreachable`], anything
+    /// else through `other`.
+    pub fn from_kube(
+        error: &kube::Error,
+        other: impl FnOnce(&kube::Error) -> RestError,
+    ) -> RestError {
+        match error {
+            kube::Error::HyperError(_) | kube::Error::Service(_) => {
+                RestError::ApiServerUnreachable(format!(
+                    "cannot reach {}: {}",
+                    crate::cluster::errors::api_server(),
+                    crate::cluster::errors::transport_reason(error)
+                ))
+            }
+            other_error => other(other_error),
+        }
+    }
+
     /// True when Flink itself answered 404 (unknown job, trigger or path).
     pub fn is_not_found(&self) -> bool {
         matches!(self, RestError::Flink { status: 404, .. })

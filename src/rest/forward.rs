@@ -219,7 +219,9 @@ fn forward_error(what: &str, error: &kube::Error) -> RestError {
         kube::Error::Api(status) if status.code == 403 => {
             RestError::Forbidden(format!("{what}: {}", status.message))
         }
-        other => RestError::Unreachable(format!("{what}: {other}")),
+        other => RestError::from_kube(other, |other| {
+            RestError::Unreachable(format!("{what}: {other}"))
+        }),
     }
 }
 

@@ -44,11 +44,11 @@ impl ServiceProxy {
         let http_request: http::Request<Body> = request
             .to_http(&uri, None)
             .map_err(RestError::Unreachable)?;
-        let response = self
-            .client
-            .send(http_request)
-            .await
-            .map_err(|e| RestError::Unreachable(format!("{}: {e}", self.describe())))?;
+        let response = self.client.send(http_request).await.map_err(|e| {
+            RestError::from_kube(&e, |e| {
+                RestError::Unreachable(format!("{}: {e}", self.describe()))
+            })
+        })?;
         // The proxy route buffers the body: it has all been sent once the
         // answer arrives.
         if let (Some(progress), Some((_, bytes))) = (&request.progress, &request.body) {
