@@ -141,12 +141,20 @@ fn build_all() -> Result<Binaries, String> {
         .write(true)
         .open(&lock_path)
         .map_err(|e| format!("kube-kit: opening {}: {e}", lock_path.display()))?;
-    eprintln!(
-        "kube-kit: waiting for the build lock {} (another test process may be building)",
-        lock_path.display()
-    );
-    lock.lock()
-        .map_err(|e| format!("kube-kit: locking {}: {e}", lock_path.display()))?;
+    match lock.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            eprintln!(
+                "kube-kit: another test process is building the control plane; waiting for {}",
+                lock_path.display()
+            );
+            lock.lock()
+                .map_err(|e| format!("kube-kit: locking {}: {e}", lock_path.display()))?;
+        }
+        Err(fs::TryLockError::Error(e)) => {
+            return Err(format!("kube-kit: locking {}: {e}", lock_path.display()));
+        }
+    }
     // Someone else may have built while we waited.
     if all_current(&binaries) {
         return Ok(binaries);
@@ -227,7 +235,7 @@ impl Go {
             .env("GOMODCACHE", &self.mod_cache)
             .env("GOCACHE", &self.build_cache)
             .env("GOTOOLCHAIN", "local")
-            .env("GOFLAGS", "-mod=mod")
+            .env("GOFLAGS", "-mod=mod -buildvcs=false")
             .env("CGO_ENABLED", "0")
             .env("GOWORK", "off")
             .env_remove("GOBIN")
@@ -263,9 +271,14 @@ fn run_logged(mut cmd: Command, log: &Path, what: &str) -> Result<String, String
     if out.status.success() {
         Ok(stdout)
     } else {
+        // `go mod download -json` reports in the JSON's "Error" field, on stdout.
+        let json_error = serde_json::from_str::<serde_json::Value>(&stdout)
+            .ok()
+            .and_then(|v| v["Error"].as_str().map(|e| format!("go: {e}\n")))
+            .unwrap_or_default();
         Err(format!(
             "kube-kit: {what} failed: {} (full output: {})",
-            summarize_go_error(&stderr),
+            summarize_go_error(&format!("{json_error}{stderr}")),
             log.display()
         ))
     }
@@ -274,6 +287,7 @@ fn run_logged(mut cmd: Command, log: &Path, what: &str) -> Result<String, String
 /// The one line of Go's output that says what went wrong, e.g. the module the proxy refused.
 pub(crate) fn summarize_go_error(stderr: &str) -> String {
     const TELLING: &[&str] = &[
+        "403 Forbidden",
         "404 Not Found",
         "410 Gone",
         "unknown revision",
@@ -301,7 +315,8 @@ pub(crate) fn summarize_go_error(stderr: &str) -> String {
             .find(|w| w.contains('@') && !w.contains("://"));
         return match refused {
             Some(module)
-                if line.contains("404")
+                if line.contains("403")
+                    || line.contains("404")
                     || line.contains("410")
                     || line.contains("unknown revision")
                     || line.contains("invalid version")
@@ -633,5 +648,12 @@ mod tests {
         );
         assert!(!line.contains('\n'));
         assert_eq!(summarize_go_error(""), "no output");
+        // What the proxy answers for a version it does not serve.
+        let stderr = "go: sigs.k8s.io/kwok/cmd/kwok@v0.9.9: sigs.k8s.io/kwok/cmd/kwok@v0.9.9: reading https://proxy.example/sigs.k8s.io/kwok/cmd/kwok/@v/v0.9.9.info: 403 Forbidden\n\tserver response: This module version is not available.\n";
+        let line = summarize_go_error(stderr);
+        assert!(
+            line.starts_with("the Go module proxy refused sigs.k8s.io/kwok/cmd/kwok@v0.9.9: "),
+            "{line}"
+        );
     }
 }

@@ -796,6 +796,12 @@ impl ControlPlane {
         self.kwok_addr
     }
 
+    /// The control plane's private folder (certificates, etcd data, kubeconfigs, logs); removed
+    /// when the `ControlPlane` is dropped or, for [`ControlPlane::shared`], when the process exits.
+    pub fn root_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
     /// The components' logs (`etcd.log`, `kube-apiserver.log`, …).
     pub fn log_dir(&self) -> PathBuf {
         self.dir.path().join("logs")

@@ -58,12 +58,12 @@ impl Reaper {
             .map_err(|e| format!("kube-kit: telling the reaper about {pgid}: {e}"))
     }
 
-    /// Lets the reaper finish (after the caller killed everything itself) without waiting.
+    /// Stops the reaper after the caller killed every group and cleaned up itself.
     pub(crate) fn close(&mut self) {
         self.stdin = None;
-        // It exits after its `sleep 1`; reap it from a thread so Drop does not wait.
         if let Some(mut child) = self.child.take() {
-            thread::spawn(move || child.wait());
+            let _ = child.kill();
+            let _ = child.wait();
         }
     }
 }

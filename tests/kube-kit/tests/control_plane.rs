@@ -517,3 +517,38 @@ fn a_namespace_port_forward_reaches_every_pod_of_the_namespace() {
         assert_eq!(reply, "pong: hi");
     });
 }
+
+/// Processes whose command line mentions `needle` (the control plane's folder is in every
+/// component's flags).
+fn processes_mentioning(needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(raw) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let cmdline = String::from_utf8_lossy(&raw).replace('\0', " ");
+        if cmdline.contains(needle) {
+            found.push(cmdline);
+        }
+    }
+    found
+}
+
+#[test]
+fn dropping_a_control_plane_kills_its_processes_and_removes_its_folder() {
+    // Builds (or fails in CI) like every other test; then a private control plane.
+    if require_control_plane().is_none() {
+        return;
+    }
+    let cp = ControlPlane::start().unwrap();
+    let root = cp.root_dir().to_path_buf();
+    let needle = root.display().to_string();
+    let port: u16 = cp.server_url().rsplit(':').next().unwrap().parse().unwrap();
+    assert!(processes_mentioning(&needle).len() >= 5);
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+    drop(cp);
+    assert!(!root.exists(), "{} is left behind", root.display());
+    let left = processes_mentioning(&needle);
+    assert!(left.is_empty(), "still running: {left:?}");
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+}
