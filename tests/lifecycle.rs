@@ -241,11 +241,41 @@ async fn get_lists_clusters_by_their_labels() {
         "{table}"
     );
 
+    // One name: the cluster itself, as `kubectl get NAME -o json` prints one object.
     let out = flink(&server, &home, &["get", "g1", "-o", "json"]);
-    let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
-    assert_eq!(list["items"][0]["mode"], "session");
-    assert_eq!(list["items"][0]["jobmanagersReady"], 1);
+    let cluster: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(cluster["name"], "g1");
+    assert_eq!(cluster["mode"], "session");
+    assert_eq!(cluster["jobmanagersReady"], 1);
+    assert!(
+        cluster["restError"].as_str().is_some_and(|r| !r.is_empty()),
+        "why RUNNING JOBS is unknown: {cluster}"
+    );
+    // Several names, or none: a List, the same in JSON and YAML.
+    let out = flink(&server, &home, &["get", "g1", "g2", "-o", "yaml"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("apiVersion: v1") && text.contains("kind: List") && text.contains("name: g2"),
+        "{text}"
+    );
+    let out = flink(&server, &home, &["get", "g1", "-v"]);
+    assert!(
+        stderr(&out).contains("g1: running jobs unknown:"),
+        "-v explains the ?: {}",
+        stderr(&out)
+    );
+    let out = flink(&server, &home, &["get", "g1", "nope", "-o", "name"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a missing name fails the command"
+    );
+    assert_eq!(
+        stdout(&out),
+        "deployment.apps/g1\n",
+        "after printing what was found"
+    );
+    assert!(stderr(&out).contains("nope not found"), "{}", stderr(&out));
 
     let out = flink(&server, &home, &["get", "-o", "name"]);
     assert_eq!(stdout(&out), "deployment.apps/g1\ndeployment.apps/g2\n");
@@ -284,9 +314,9 @@ async fn a_real_jobmanager_is_waited_for_listed_and_stopped_gracefully() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 
     let out = flink(&server, &home, &["get", "real", "-o", "json"]);
-    let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(list["items"][0]["runningJobs"], 0, "{list}");
-    assert_eq!(list["items"][0]["flinkVersion"], "2.3.0");
+    let cluster: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(cluster["runningJobs"], 0, "{cluster}");
+    assert_eq!(cluster["flinkVersion"], "2.3.0");
 
     let out = flink(
         &server,
@@ -335,26 +365,19 @@ fn http_backend(body: &'static str) -> std::net::SocketAddr {
     addr
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn port_forward_serves_the_jobmanager_on_a_local_port() {
-    let server = server().await;
-    let backend = http_backend("{\"flink-version\":\"2.3.0\"}");
-    server.attach_backend("default", "app=pf1,component=jobmanager", 8081, backend);
-    let home = Scratch::new("port-forward");
-    let out = start(&server, &home, "pf1", &[]);
-    assert!(
-        stdout(&out).contains("kubectl flink port-forward pf1 -n default"),
-        "{}",
-        stdout(&out)
-    );
-
+/// `kubectl flink port-forward ID --port 0` running, and its local address.
+async fn spawn_port_forward(
+    server: &ApiServer,
+    home: &Scratch,
+    id: &str,
+) -> (std::process::Child, String) {
     let kubeconfig = server.kubeconfig_path().display().to_string();
     let mut child = command(home.path())
         .args([
             "--kubeconfig",
             &kubeconfig,
             "port-forward",
-            "pf1",
+            id,
             "--port",
             "0",
         ])
@@ -378,6 +401,49 @@ async fn port_forward_serves_the_jobmanager_on_a_local_port() {
         .find_map(|w| w.strip_prefix("http://"))
         .unwrap_or_else(|| panic!("no local address in {line:?}"))
         .to_string();
+    (child, local)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn port_forward_says_why_a_connection_failed() {
+    let server = server().await;
+    let home = Scratch::new("port-forward-refused");
+    assert_eq!(start(&server, &home, "pf2", &[]).status.code(), Some(0));
+    // The pod is Ready but nothing listens on its REST port.
+    let (mut child, local) = spawn_port_forward(&server, &home, "pf2").await;
+    tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(&local).expect("connect");
+        let _ = stream.write_all(b"GET /overview HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        let mut answer = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stream, &mut answer);
+    })
+    .await
+    .expect("join");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let _ = child.kill();
+    let output = child.wait_with_output().expect("wait");
+    let err = stderr(&output);
+    assert!(
+        err.lines()
+            .any(|l| l.contains("connection to pod pf2-") && l.contains("failed:")),
+        "one line per failed connection, with the reason: {err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn port_forward_serves_the_jobmanager_on_a_local_port() {
+    let server = server().await;
+    let backend = http_backend("{\"flink-version\":\"2.3.0\"}");
+    server.attach_backend("default", "app=pf1,component=jobmanager", 8081, backend);
+    let home = Scratch::new("port-forward");
+    let out = start(&server, &home, "pf1", &[]);
+    assert!(
+        stdout(&out).contains("kubectl flink port-forward pf1 -n default"),
+        "{}",
+        stdout(&out)
+    );
+
+    let (mut child, local) = spawn_port_forward(&server, &home, "pf1").await;
     let answer = tokio::task::spawn_blocking(move || {
         let mut stream =
             std::net::TcpStream::connect(&local).expect("connect to the forwarded port");
@@ -836,6 +902,28 @@ async fn session_wait_shows_progress_and_says_how_to_wait_again() {
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("Flink cluster nosuch not found in namespace default"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_survives_a_broken_config_yaml_it_does_not_need() {
+    let server = server().await;
+    let home = Scratch::new("get-broken-conf");
+    let conf = home.write("conf/config.yaml", "this: [is not yaml\n");
+    let out = command(home.path())
+        .env("FLINK_CONF_DIR", conf.parent().expect("conf dir"))
+        .args([
+            "--kubeconfig",
+            &server.kubeconfig_path().display().to_string(),
+            "get",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("it is ignored here"),
         "{}",
         stderr(&out)
     );

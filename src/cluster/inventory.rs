@@ -28,6 +28,9 @@ pub struct ClusterSummary {
     /// Running jobs per Flink's REST API; None when it did not answer.
     pub running_jobs: Option<u32>,
     pub flink_version: Option<String>,
+    /// Why the running jobs are unknown, when the REST API did not answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rest_error: Option<String>,
     /// The REST Service's type (ClusterIP, NodePort, LoadBalancer).
     pub rest_service_type: Option<String>,
     pub image: Option<String>,
@@ -91,13 +94,13 @@ pub fn not_found(target: &super::client::ClusterTarget) -> crate::error::Error {
 pub const REST_PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// List the Flink clusters in `namespace` (all namespaces when None),
-/// optionally only the one called `only`; `rest_client` probes Flink's REST
-/// API (see [`super::client::Connection::rest_client`]).
+/// only those named in `only` when it is not empty; `rest_client` probes
+/// Flink's REST API (see [`super::client::Connection::rest_client`]).
 pub async fn list_clusters(
     client: &kube::Client,
     rest_client: &kube::Client,
     namespace: Option<&str>,
-    only: Option<&str>,
+    only: &[String],
 ) -> Result<Vec<ClusterSummary>> {
     let api = |c: &kube::Client| -> (Api<Deployment>, Api<Pod>, Api<Service>) {
         match namespace {
@@ -114,7 +117,11 @@ pub async fn list_clusters(
         }
     };
     let (deployments, pods, services) = api(client);
-    let app = only.map(|id| format!(",app={id}")).unwrap_or_default();
+    let app = if only.is_empty() {
+        String::new()
+    } else {
+        format!(",app in ({})", only.join(","))
+    };
     let jm = ListParams::default().labels(&format!("type={TYPE_VALUE},component=jobmanager{app}"));
     let tm = ListParams::default().labels(&format!("type={TYPE_VALUE},component=taskmanager{app}"));
     let svc = ListParams::default().labels(&format!("type={TYPE_VALUE}{app}"));
@@ -189,6 +196,7 @@ pub async fn list_clusters(
                 taskmanagers: taskmanagers.get(&key).copied().unwrap_or(0),
                 running_jobs: None,
                 flink_version: None,
+                rest_error: None,
                 rest_service_type: rest_types.get(&key).cloned(),
                 image: container.and_then(|c| c.image.clone()),
                 created: d
@@ -217,19 +225,26 @@ pub async fn list_clusters(
         let ready = s.jobmanagers_ready > 0;
         async move {
             if !ready {
-                return None;
+                return Err("no JobManager is ready".to_string());
             }
-            tokio::time::timeout(REST_PROBE_TIMEOUT, rest.overview())
-                .await
-                .ok()?
-                .ok()
+            match tokio::time::timeout(REST_PROBE_TIMEOUT, rest.overview()).await {
+                Ok(Ok(overview)) => Ok(overview),
+                Ok(Err(e)) => Err(crate::output::one_line(&e.to_string())),
+                Err(_) => Err(format!(
+                    "Flink's REST API gave no answer within {}s",
+                    REST_PROBE_TIMEOUT.as_secs()
+                )),
+            }
         }
     });
     let overviews = futures::future::join_all(probes).await;
     for (summary, overview) in summaries.iter_mut().zip(overviews) {
-        if let Some(overview) = overview {
-            summary.running_jobs = Some(overview.jobs_running);
-            summary.flink_version = Some(overview.flink_version);
+        match overview {
+            Ok(overview) => {
+                summary.running_jobs = Some(overview.jobs_running);
+                summary.flink_version = Some(overview.flink_version);
+            }
+            Err(reason) => summary.rest_error = Some(reason),
         }
     }
     Ok(summaries)

@@ -90,9 +90,24 @@ async fn forward_one(
             "port-forward to pod {pod}:{port} gave no stream"
         )));
     };
+    let error = forwarder.take_error(port);
     let copied = tokio::io::copy_bidirectional(&mut local, &mut upstream).await;
     drop(upstream);
+    // The pod side reports on its error stream why a connection failed
+    // (e.g. nothing listens on the port yet): say it instead of going quiet.
+    let reported = match error {
+        Some(error) => tokio::time::timeout(std::time::Duration::from_millis(500), error)
+            .await
+            .ok()
+            .flatten(),
+        None => None,
+    };
     forwarder.abort();
+    if let Some(reason) = reported.filter(|r| !r.trim().is_empty()) {
+        return Err(Error::Failed(crate::output::one_line(&format!(
+            "connection to pod {pod}:{port} failed: {reason}: is the JobManager up? (see `kubectl flink get {cluster_id} -n {namespace}`)"
+        ))));
+    }
     copied
         .map(drop)
         .map_err(|e| Error::Failed(format!("connection to pod {pod}:{port} ended: {e}")))

@@ -12,7 +12,7 @@ use crate::output::table::{Table, human_duration};
 
 /// Run `kubectl flink get`.
 pub fn run(global: &GlobalArgs, args: GetArgs) -> Result<()> {
-    if let Some(id) = &args.id {
+    for id in &args.ids {
         crate::flink::cluster_id::validate(id).map_err(Error::Usage)?;
     }
     if args.all_namespaces && global.namespace.is_some() {
@@ -20,7 +20,8 @@ pub fn run(global: &GlobalArgs, args: GetArgs) -> Result<()> {
             "-A and -n exclude each other: keep one".into(),
         ));
     }
-    let (conf, dynamic) = super::target::flink_options(None, &[])?;
+    let (conf, dynamic) =
+        super::target::flink_options(args.flink_conf_dir.as_deref(), &args.dynamic)?;
     let choice = KubeconfigChoice::choose(
         global.kubeconfig.as_deref(),
         global.context.as_deref(),
@@ -44,44 +45,75 @@ pub fn run(global: &GlobalArgs, args: GetArgs) -> Result<()> {
             &connection.client,
             &connection.rest_client,
             namespace.as_deref(),
-            args.id.as_deref(),
+            &args.ids,
         )
         .await?;
-        if let (Some(id), true) = (&args.id, clusters.is_empty()) {
+        if global.verbose > 0 {
+            for cluster in &clusters {
+                if let Some(reason) = &cluster.rest_error {
+                    crate::output::style::print_note(&format!(
+                        "{}: running jobs unknown: {reason}",
+                        cluster.name
+                    ));
+                }
+            }
+        }
+        let missing: Vec<&String> = args
+            .ids
+            .iter()
+            .filter(|id| !clusters.iter().any(|c| &c.name == *id))
+            .collect();
+        // As kubectl does: the clusters found are printed, the missing ones
+        // are an error after them.
+        if !(missing.len() == args.ids.len() && !args.ids.is_empty()) {
+            let text = render(
+                &clusters,
+                global.output,
+                args.all_namespaces,
+                namespace.as_deref(),
+                args.ids.len() == 1,
+            )?;
+            crate::output::write_stdout(&text)
+                .map_err(|e| Error::Failed(format!("cannot write to stdout: {e}")))?;
+        }
+        if !missing.is_empty() {
+            let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
+            let ns = namespace.as_deref().unwrap_or("any namespace");
             return Err(Error::Failed(format!(
-                "Flink cluster {id} not found in namespace {}: list them with `kubectl flink get`",
-                namespace.as_deref().unwrap_or("any namespace")
+                "Flink cluster{} {} not found in namespace {ns}: list them with `{}`",
+                if names.len() > 1 { "s" } else { "" },
+                names.join(", "),
+                connection.suggest.flink(&match &namespace {
+                    Some(ns) => format!("get -n {ns}"),
+                    None => "get -A".to_string(),
+                })
             )));
         }
-        let text = render(
-            &clusters,
-            global.output,
-            args.all_namespaces,
-            namespace.as_deref(),
-        )?;
-        crate::output::write_stdout(&text)
-            .map_err(|e| Error::Failed(format!("cannot write to stdout: {e}")))
+        Ok(())
     })
 }
 
 /// The output for `clusters` in the requested format.
+/// `single`: one cluster was asked for by name, so JSON and YAML show it
+/// alone, as `kubectl get NAME -o yaml` shows one object; otherwise a `List`.
 pub fn render(
     clusters: &[ClusterSummary],
     output: Option<OutputFormat>,
     all_namespaces: bool,
     namespace: Option<&str>,
+    single: bool,
 ) -> Result<String> {
     let fail = |e: String| Error::Failed(format!("cannot format the clusters: {e}"));
+    let document = || match (single, clusters.first()) {
+        (true, Some(cluster)) => serde_json::to_value(cluster).unwrap_or_default(),
+        _ => serde_json::json!({"apiVersion": "v1", "kind": "List", "items": clusters}),
+    };
     match output {
-        Some(OutputFormat::Json) => {
-            let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": clusters});
-            serde_json::to_string_pretty(&list)
-                .map(|t| t + "\n")
-                .map_err(|e| fail(e.to_string()))
-        }
+        Some(OutputFormat::Json) => serde_json::to_string_pretty(&document())
+            .map(|t| t + "\n")
+            .map_err(|e| fail(e.to_string())),
         Some(OutputFormat::Yaml) => {
-            serde_saphyr::to_string(&serde_json::json!({"items": clusters}))
-                .map_err(|e| fail(e.to_string()))
+            serde_saphyr::to_string(&document()).map_err(|e| fail(e.to_string()))
         }
         Some(OutputFormat::Name) => Ok(clusters
             .iter()

@@ -76,7 +76,19 @@ pub fn flink_options(
     );
     let mut conf = match source {
         ConfSource::BuiltIn => Configuration::default(),
-        source => loader::load(source, &[])?.base,
+        // A conf dir named on the command line must be right; one found
+        // through $FLINK_CONF_DIR or $FLINK_HOME only may say where the
+        // cluster is, so a broken one is reported and left aside.
+        source @ ConfSource::Flag(_) => loader::load(source, &[])?.base,
+        source => match loader::load(source, &[]) {
+            Ok(loaded) => loaded.base,
+            Err(e) => {
+                crate::output::style::print_warning(&format!(
+                    "{e}; it is ignored here, so the namespace comes from -n, -D or the context"
+                ));
+                Configuration::default()
+            }
+        },
     };
     for (key, value) in &dynamic {
         conf.set_string(key.clone(), value.clone());

@@ -110,7 +110,23 @@ pub fn flink_error_message(body: &[u8]) -> Option<String> {
         .iter()
         .find(|e| !GENERIC_ERRORS.contains(&e.trim()))
         .or(errors.first())?;
-    Some(first_meaningful_line(chosen))
+    let message = first_meaningful_line(chosen);
+    // "Could not execute application." says little: the last "Caused by"
+    // of the trace is the root cause the user needs.
+    Some(match root_cause(chosen) {
+        Some(cause) if !message.contains(&cause) => format!("{message} (root cause: {cause})"),
+        _ => message,
+    })
+}
+
+/// The last `Caused by: …` line of a Java stack trace.
+fn root_cause(trace: &str) -> Option<String> {
+    trace
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("Caused by: "))
+        .map(|cause| cause.trim().trim_end_matches('>').trim().to_string())
+        .filter(|cause| !cause.is_empty())
+        .last()
 }
 
 /// Exception classes that only wrap the real reason in Flink's answers.
@@ -195,6 +211,21 @@ mod tests {
         assert_eq!(
             flink_error_message(body).as_deref(),
             Some("Only Jar files are allowed.")
+        );
+    }
+
+    #[test]
+    fn a_failed_run_names_flinks_root_cause() {
+        let body = serde_json::to_vec(&json!({"errors": [
+            "Internal server error.",
+            "<Exception on server side:\norg.apache.flink.client.program.ProgramInvocationException: Could not execute application.\n\tat x\nCaused by: org.apache.flink.client.program.ProgramInvocationException: The main method caused an error: boom\n\tat y\nCaused by: java.lang.IllegalArgumentException: --input is required\n\tat z\n\nEnd of exception on server side>"
+        ]}))
+        .unwrap();
+        assert_eq!(
+            flink_error_message(&body).as_deref(),
+            Some(
+                "org.apache.flink.client.program.ProgramInvocationException: Could not execute application. (root cause: java.lang.IllegalArgumentException: --input is required)"
+            )
         );
     }
 
