@@ -65,7 +65,7 @@ pub fn run(global: &GlobalArgs, args: GetArgs) -> Result<()> {
             .collect();
         // As kubectl does: the clusters found are printed, the missing ones
         // are an error after them.
-        if !(missing.len() == args.ids.len() && !args.ids.is_empty()) {
+        if args.ids.is_empty() || missing.len() != args.ids.len() {
             let text = render(
                 &clusters,
                 global.output,

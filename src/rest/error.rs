@@ -123,10 +123,10 @@ pub fn flink_error_message(body: &[u8]) -> Option<String> {
 fn root_cause(trace: &str) -> Option<String> {
     trace
         .lines()
+        .rev()
         .filter_map(|l| l.trim().strip_prefix("Caused by: "))
         .map(|cause| cause.trim().trim_end_matches('>').trim().to_string())
-        .filter(|cause| !cause.is_empty())
-        .last()
+        .find(|cause| !cause.is_empty())
 }
 
 /// Exception classes that only wrap the real reason in Flink's answers.
