@@ -40,6 +40,12 @@ fn dynamic_option_without_value_names_the_fix() {
         &start(&home, &["c1", "-Dkubernetes.hostnetwork.enabled"]),
         &["-Dkubernetes.hostnetwork.enabled=true"],
     );
+    // `-D=x` (clap reads the value "x") and `-D =x` say what is missing.
+    assert_usage_error(
+        &start(&home, &["c1", "-D=x"]),
+        &["a key and a value", "-Dtaskmanager.numberOfTaskSlots=4"],
+    );
+    assert_usage_error(&start(&home, &["c1", "-D", "=x"]), &["no key before '='"]);
 }
 
 #[test]
@@ -161,6 +167,14 @@ fn application_jars_must_be_fetchable_by_the_cluster() {
     assert_usage_error(
         &run_app("./target/job.jar"),
         &["local:///opt/flink/usrlib/job.jar"],
+    );
+    let out = run_app("file:///home/me/job.jar");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .contains("warning: file:///home/me/job.jar is read inside the JobManager's container"),
+        "{}",
+        stderr(&out)
     );
 }
 
@@ -313,6 +327,21 @@ fn version_and_help() {
     assert!(
         help.contains("Examples:") && help.contains("-D <KEY=VALUE>"),
         "{help}"
+    );
+    // Piped, help is not wrapped at clap's 100 columns (a terminal wraps it).
+    let out = run(home.path(), &["session", "run", "--help"]);
+    assert!(
+        stdout(&out)
+            .lines()
+            .any(|l| l
+                .contains("(default; port-forward when the proxy is forbidden) or a port-forward")),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(home.path(), &["app", "run", "--help"]);
+    assert!(
+        stdout(&out).contains("put -- before the job's arguments"),
+        "app run --help says how flags after the jar are treated"
     );
 }
 

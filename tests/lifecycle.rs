@@ -928,3 +928,36 @@ async fn get_survives_a_broken_config_yaml_it_does_not_need() {
         stderr(&out)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_over_an_earlier_clusters_ha_data_warns() {
+    let server = server().await;
+    let home = Scratch::new("ha-leftover");
+    server
+        .create(
+            "v1",
+            "configmaps",
+            Some("default"),
+            serde_json::json!({"metadata": {"name": "ha2-cluster-config-map", "labels": {
+                "type": "flink-native-kubernetes", "app": "ha2", "configmap-type": "high-availability"}}}),
+        )
+        .expect("an HA ConfigMap left by an earlier cluster");
+    let ha = [
+        "-Dhigh-availability.type=kubernetes",
+        "-Dhigh-availability.storageDir=s3://bucket/ha",
+    ];
+    let out = start(&server, &home, "ha2", &ha);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 HA ConfigMaps of an earlier cluster ha2")
+            && stderr(&out).contains("kubectl flink cleanup ha2 -n default"),
+        "{}",
+        stderr(&out)
+    );
+    let out = start(&server, &home, "fresh", &ha);
+    assert!(
+        !stderr(&out).contains("earlier cluster"),
+        "{}",
+        stderr(&out)
+    );
+}

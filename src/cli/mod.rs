@@ -56,8 +56,20 @@ impl Cli {
     /// noting whether a `--` made the job's arguments explicit: clap drops
     /// the `--` that ends its own flags, so it is counted here.
     pub fn parse_argv(argv: Vec<std::ffi::OsString>) -> Cli {
+        use clap::{CommandFactory, FromArgMatches};
+        use std::io::IsTerminal;
         let dashes = argv.iter().filter(|arg| *arg == "--").count();
-        let mut cli = Cli::parse_from(argv);
+        let mut command = Cli::command();
+        // Help wraps to the terminal; piped (and without $COLUMNS) it is not
+        // wrapped at all, as kubectl's is not, instead of at clap's 100.
+        let terminal = std::io::stdout().is_terminal()
+            || std::io::stderr().is_terminal()
+            || std::io::stdin().is_terminal();
+        if !terminal && std::env::var_os("COLUMNS").is_none() {
+            command = command.term_width(0);
+        }
+        let mut cli =
+            Cli::from_arg_matches(&command.get_matches_from(argv)).unwrap_or_else(|e| e.exit());
         let escaped = |args: &[String]| dashes > args.iter().filter(|arg| *arg == "--").count();
         match &mut cli.command {
             Command::App(app::AppArgs {

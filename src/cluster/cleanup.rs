@@ -165,6 +165,21 @@ pub async fn find(client: &kube::Client, namespace: &str, id: &str) -> Result<Le
     Ok(leftovers)
 }
 
+/// The HA ConfigMaps an earlier cluster of the same id left (best effort:
+/// none when they cannot be listed). A new cluster with HA recovers the
+/// old jobs from them.
+pub async fn earlier_ha_config_maps(client: &kube::Client, namespace: &str, id: &str) -> usize {
+    let params = ListParams::default().labels(&format!(
+        "type={TYPE_VALUE},app={id},{}={}",
+        HA_CONFIGMAP_TYPE.0, HA_CONFIGMAP_TYPE.1
+    ));
+    Api::<ConfigMap>::namespaced(client.clone(), namespace)
+        .list(&params)
+        .await
+        .map(|list| list.items.len())
+        .unwrap_or(0)
+}
+
 fn name(meta: &ObjectMeta) -> String {
     meta.name.clone().unwrap_or_default()
 }

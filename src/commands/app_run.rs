@@ -14,7 +14,9 @@ pub fn program(args: &AppRunArgs) -> Result<Program> {
     if let Some(flag) = misplaced_flag(&["app", "run"], &args.args, args.args_escaped) {
         return Err(Error::Usage(misplaced_flag_message(&flag)));
     }
-    program::check_jar_uri(&args.jar).map_err(Error::Usage)?;
+    if let Some(warning) = program::check_jar_uri(&args.jar).map_err(Error::Usage)? {
+        crate::output::style::print_warning(&warning);
+    }
     Ok(Program {
         jar_uri: args.jar.clone(),
         claim_mode: args.program.claim_mode_name(),

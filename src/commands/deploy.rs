@@ -6,7 +6,7 @@ use crate::cli::flink::{DryRun, FlinkConfigArgs};
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::cluster::access::{self, WebAccess};
 use crate::cluster::kubeconfig::KubeconfigChoice;
-use crate::cluster::{client, deploy};
+use crate::cluster::{cleanup, client, deploy};
 use crate::commands::target::ClusterTarget;
 use crate::config::loader::{self, ConfSource};
 use crate::config::options::EXECUTION_ATTACHED;
@@ -173,6 +173,18 @@ pub fn run(options: DeployOptions) -> Result<()> {
 async fn create_live(options: &DeployOptions) -> Result<()> {
     let connection = client::connect(&options.kubeconfig).await?;
     let spec = &options.spec;
+    if spec.high_availability {
+        let (id, ns) = (&spec.cluster_id, &spec.namespace);
+        let earlier =
+            cleanup::earlier_ha_config_maps(&connection.client, &spec.namespace, &spec.cluster_id)
+                .await;
+        if earlier > 0 {
+            style::print_warning(&format!(
+                "{earlier} HA ConfigMaps of an earlier cluster {id} are in namespace {ns}: the new cluster recovers that cluster's jobs from them; to start fresh, run `{}` first",
+                connection.suggest.flink(&format!("cleanup {id} -n {ns}")),
+            ));
+        }
+    }
     let created = deploy::create(&connection, &spec.namespace, &options.rendered).await?;
     // Creation listened for Ctrl-C (to roll back); from here on it should
     // simply end the command again, leaving the cluster running.

@@ -37,9 +37,13 @@ pub enum LoadError {
     },
     #[error("{file}: the top level must be a mapping of option keys to values")]
     NotAMapping { file: String },
-    #[error("-D{raw}: expected -Dkey=value (write -D{raw}=true for a switch)")]
+    #[error(
+        "-D {raw}: a Flink option is a key and a value: write -Dkey=value, e.g. -Dtaskmanager.numberOfTaskSlots=4 (-D{raw}=true for a switch)"
+    )]
     DynamicWithoutValue { raw: String },
-    #[error("-D{raw}: the key is empty; expected -Dkey=value")]
+    #[error(
+        "-D {raw}: the option has no key before '=': write -Dkey=value, e.g. -Dtaskmanager.numberOfTaskSlots=4"
+    )]
     DynamicWithoutKey { raw: String },
 }
 

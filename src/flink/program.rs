@@ -33,7 +33,7 @@ pub const FETCHABLE_SCHEMES: &[&str] = &[
 
 /// Accept a jar URI the JobManager can fetch; reject a path on this machine
 /// (the cluster cannot see it) and schemes Flink has no fetcher for.
-pub fn check_jar_uri(uri: &str) -> Result<(), String> {
+pub fn check_jar_uri(uri: &str) -> Result<Option<String>, String> {
     let scheme = uri.split_once(':').map(|(s, _)| s).filter(|s| {
         s.len() > 1
             && s.chars()
@@ -57,7 +57,12 @@ pub fn check_jar_uri(uri: &str) -> Result<(), String> {
             "'{uri}': a local:// URI needs an absolute path inside the image, e.g. local:///opt/flink/usrlib/job.jar"
         ));
     }
-    Ok(())
+    if scheme == "file" {
+        return Ok(Some(format!(
+            "{uri} is read inside the JobManager's container, not on this machine: the image must contain it (local:///… says so explicitly)"
+        )));
+    }
+    Ok(None)
 }
 
 #[cfg(test)]
@@ -71,10 +76,16 @@ mod tests {
             "s3://bucket/jobs/job.jar",
             "https://repo.example.com/job.jar",
             "hdfs:///jobs/job.jar",
-            "file:///opt/flink/examples/streaming/WordCount.jar",
         ] {
-            assert_eq!(check_jar_uri(ok), Ok(()), "{ok}");
+            assert_eq!(check_jar_uri(ok), Ok(None), "{ok}");
         }
+        let warning = check_jar_uri("file:///opt/flink/examples/streaming/WordCount.jar")
+            .expect("accepted")
+            .expect("with a warning");
+        assert!(
+            warning.contains("inside the JobManager's container"),
+            "{warning}"
+        );
     }
 
     #[test]
