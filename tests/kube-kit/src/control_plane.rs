@@ -286,6 +286,22 @@ impl ControlPlane {
     /// Like [`ControlPlane::start`], with other nodes or extra API server flags.
     pub fn start_with(options: Options) -> Result<Self, String> {
         let binaries = build::ensure_binaries()?;
+        // Ports are picked free and handed to the components; another process may take one in
+        // between. Such a start-up fails fast with "address already in use": try again.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match Self::start_once(&options, &binaries) {
+                Err(e) if attempt < 3 && e.contains("address already in use") => {
+                    eprintln!("kube-kit: a port was taken during start-up, retrying: {e}");
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn start_once(options: &Options, binaries: &Binaries) -> Result<Self, String> {
+        let binaries = binaries.clone();
         let started = Instant::now();
         let dir = TempDir::new("cp")?;
         let root = dir.path().to_path_buf();
@@ -532,7 +548,7 @@ impl ControlPlane {
                 }
             }
             wait_for(
-                "the kwok nodes to be Ready",
+                "the kwok nodes to be Ready and untainted",
                 &daemons,
                 START_TIMEOUT,
                 || {
@@ -541,6 +557,16 @@ impl ControlPlane {
                     async move {
                         for name in &nodes {
                             let node = node_api.get(name).await.map_err(|e| e.to_string())?;
+                            // The node lifecycle controller lifts node.kubernetes.io/not-ready shortly
+                            // after Ready; until then nothing schedules there.
+                            let tainted = node
+                                .spec
+                                .as_ref()
+                                .and_then(|s| s.taints.as_ref())
+                                .is_some_and(|t| !t.is_empty());
+                            if tainted {
+                                return Ok(None);
+                            }
                             let ready = node
                                 .status
                                 .and_then(|s| s.conditions)

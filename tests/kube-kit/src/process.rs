@@ -188,6 +188,7 @@ pub(crate) fn log_tail(log: &Path) -> String {
                 || l.contains("error:")
                 || l.contains("\"level\":\"fatal\"")
                 || l.contains("level=ERROR")
+                || l.contains("\"level\":\"ERROR\"")
         })
         .or(lines.last());
     telling

@@ -371,15 +371,16 @@ async fn a_pod_matching_no_node_stays_pending_with_the_schedulers_event() {
         Some("default-scheduler"),
         "{event:?}"
     );
-    let p = pods.get("nowhere").await.unwrap();
-    let status = p.status.unwrap();
-    assert_eq!(status.phase.as_deref(), Some("Pending"));
-    let scheduled = status
-        .conditions
-        .unwrap()
-        .into_iter()
-        .find(|c| c.type_ == "PodScheduled")
-        .unwrap();
+    // The scheduler's status patch and its event race: wait for the condition.
+    let scheduled = eventually("the PodScheduled=False condition", || async {
+        let status = pods.get("nowhere").await.ok()?.status?;
+        assert_eq!(status.phase.as_deref(), Some("Pending"));
+        status
+            .conditions?
+            .into_iter()
+            .find(|c| c.type_ == "PodScheduled")
+    })
+    .await;
     assert_eq!(
         (scheduled.status.as_str(), scheduled.reason.as_deref()),
         ("False", Some("Unschedulable"))
