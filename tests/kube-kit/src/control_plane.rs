@@ -1124,3 +1124,58 @@ impl Drop for ControlPlane {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_standard_alphabet_with_padding() {
+        assert_eq!(b64(b""), "");
+        assert_eq!(b64(b"f"), "Zg==");
+        assert_eq!(b64(b"fo"), "Zm8=");
+        assert_eq!(b64(b"foo"), "Zm9v");
+        assert_eq!(b64(b"foobar"), "Zm9vYmFy");
+        assert_eq!(b64(&[0xff, 0xfe, 0xfd, 0x00]), "//79AA==");
+    }
+
+    #[test]
+    fn a_kubeconfig_quotes_names_and_embeds_credentials() {
+        let text = kubeconfig_text(
+            "https://127.0.0.1:1",
+            "CA",
+            "system:serviceaccount:ns:sa",
+            Credential::Token("t0k"),
+            "ns",
+        );
+        let parsed: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+        assert_eq!(
+            parsed["clusters"][0]["cluster"]["certificate-authority-data"],
+            b64(b"CA")
+        );
+        assert_eq!(parsed["users"][0]["name"], "system:serviceaccount:ns:sa");
+        assert_eq!(parsed["users"][0]["user"]["token"], "t0k");
+        assert_eq!(parsed["contexts"][0]["context"]["namespace"], "ns");
+        assert_eq!(parsed["current-context"], "kube-kit");
+    }
+
+    #[test]
+    fn the_control_plane_can_be_shared_between_test_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<ControlPlane>();
+    }
+
+    #[test]
+    fn cri_lines_carry_a_timestamp_stream_and_tag() {
+        let log = cri_log("a\nb c\n");
+        let lines: Vec<&str> = log.lines().collect();
+        assert_eq!(lines.len(), 2);
+        let parts: Vec<&str> = lines[1].splitn(4, ' ').collect();
+        assert!(
+            parts[0].ends_with('Z') && parts[0].contains('T'),
+            "{}",
+            parts[0]
+        );
+        assert_eq!(&parts[1..], ["stdout", "F", "b c"]);
+    }
+}

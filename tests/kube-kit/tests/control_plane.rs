@@ -553,3 +553,37 @@ fn dropping_a_control_plane_kills_its_processes_and_removes_its_folder() {
     assert!(left.is_empty(), "still running: {left:?}");
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
 }
+
+#[test]
+fn a_client_certificate_carries_its_user_and_groups() {
+    let Some(cp) = require_control_plane() else {
+        return;
+    };
+    let ns = cp.create_namespace("whoami").unwrap();
+    let kubeconfig = cp
+        .write_kubeconfig_with_groups("bob", &["flink-operators", "auditors"], &ns)
+        .unwrap();
+    let out = kubectl(cp, &kubeconfig, &["auth", "whoami", "-o", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let review: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let info = &review["status"]["userInfo"];
+    assert_eq!(info["username"], "bob");
+    let groups: Vec<&str> = info["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|g| g.as_str())
+        .collect();
+    assert_eq!(
+        groups,
+        ["flink-operators", "auditors", "system:authenticated"]
+    );
+    assert!(
+        cp.write_kubeconfig_with_groups("eve", &["a", "b", "c"], &ns)
+            .is_err()
+    );
+}
