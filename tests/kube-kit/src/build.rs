@@ -210,7 +210,7 @@ impl Go {
             .output()
             .map_err(|e| {
                 format!(
-                    "kube-kit: Go is missing: cannot run `{} version` ({e}); install Go >= 1.24 to build kube-apiserver, etcd and kwok",
+                    "kube-kit: Go is missing: cannot run `{} version` ({e}); install Go >= 1.26 (kwok {KWOK_VERSION} needs it; kubernetes {KUBERNETES_VERSION} needs 1.24) to build the control plane",
                     program.display()
                 )
             })?;
@@ -235,7 +235,8 @@ impl Go {
             .env("GOMODCACHE", &self.mod_cache)
             .env("GOCACHE", &self.build_cache)
             .env("GOTOOLCHAIN", "local")
-            .env("GOFLAGS", "-mod=mod -buildvcs=false")
+            // -modcacherw: a developer can `rm -rf` the test cache without `go clean -modcache`.
+            .env("GOFLAGS", "-mod=mod -buildvcs=false -modcacherw")
             .env("CGO_ENABLED", "0")
             .env("GOWORK", "off")
             .env_remove("GOBIN")
