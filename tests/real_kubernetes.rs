@@ -106,12 +106,13 @@ impl Cluster {
         }
     }
 
-    /// Wait (bounded) until a JobManager pod of `id` is Ready (kwok makes it so).
-    fn until_jobmanager_ready(&self, id: &str) {
+    /// Wait (bounded) until a JobManager pod of `id` is Ready (kwok makes it
+    /// so); its name.
+    fn until_jobmanager_ready(&self, id: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let pods = self.get("pods");
-            let ready = pods["items"].as_array().into_iter().flatten().any(|p| {
+            let ready = pods["items"].as_array().into_iter().flatten().find(|p| {
                 p["metadata"]["labels"]["app"] == id
                     && p["metadata"]["labels"]["component"] == "jobmanager"
                     && p["status"]["conditions"]
@@ -120,8 +121,11 @@ impl Cluster {
                         .flatten()
                         .any(|c| c["type"] == "Ready" && c["status"] == "True")
             });
-            if ready {
-                return;
+            if let Some(pod) = ready {
+                return pod["metadata"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
             }
             assert!(
                 Instant::now() < deadline,
@@ -453,9 +457,9 @@ fn port_forward_reaches_the_jobmanager_pod_through_the_real_api_server() {
             );
         }
     });
-    k.cp.forward_namespace_port(&k.namespace, 8081, backend_addr)
-        .expect("a kwok ClusterPortForward");
-    k.until_jobmanager_ready("pf1");
+    let pod = k.until_jobmanager_ready("pf1");
+    k.cp.forward_pod_ports(&k.namespace, &pod, &[(8081, backend_addr)])
+        .expect("a kwok PortForward");
     let mut child = command(k.home.path())
         .args([
             "--kubeconfig",
@@ -500,4 +504,109 @@ fn port_forward_reaches_the_jobmanager_pod_through_the_real_api_server() {
     let _ = child.kill();
     let out = child.wait_with_output().expect("port-forward's output");
     assert!(answer.contains("2.3.0"), "{answer:?} {}", stderr(&out));
+}
+
+/// Waits until every task of `job` runs (Flink refuses savepoints before).
+fn wait_tasks_running(session: &flink_kit::jobmanager::StandaloneSession, job: &str) {
+    let client = flink_kit::rest::RestClient::new(session.rest_addr());
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let body = client
+            .get(&format!("/jobs/{job}"))
+            .map(|(_, body)| body)
+            .unwrap_or_default();
+        let details: Value = serde_json::from_str(&body).unwrap_or_default();
+        let vertices = details["vertices"].as_array().cloned().unwrap_or_default();
+        if details["state"] == "RUNNING"
+            && !vertices.is_empty()
+            && vertices.iter().all(|v| v["status"] == "RUNNING")
+        {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "tasks of {job} never all ran: {body}"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+#[test]
+fn job_verbs_reach_a_real_jobmanager_by_port_forward_when_the_proxy_has_no_endpoints() {
+    let Some(k) = Cluster::new("jobs") else {
+        return;
+    };
+    let Some(flink_home) = flink_kit::require_flink() else {
+        return;
+    };
+    // A JobManager of its own: `session stop` shuts it down.
+    let session =
+        flink_kit::jobmanager::StandaloneSession::start(&flink_home).expect("a Flink JobManager");
+    let jar = flink_kit::jobjar::streaming_job_jar(&flink_home).expect("the job jar");
+    assert_eq!(k.start("s1", &[]).status.code(), Some(0));
+    let pod = k.until_jobmanager_ready("s1");
+    // kwok forwards the JobManager pod's REST port to the real JobManager.
+    k.cp.forward_pod_ports(&k.namespace, &pod, &[(8081, session.rest_addr())])
+        .expect("a kwok PortForward");
+
+    // The real API server's services proxy finds no endpoints for loopback
+    // pods (it answers "no endpoints available", or "services … not found"
+    // while it has no Endpoints object — as where the API server cannot
+    // reach the pod network): the default route falls back to a
+    // port-forward through the kubelet.
+    let out = k.flink(&["session", "wait", "s1", "--timeout", "60s"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = k.flink(&[
+        "session",
+        "run",
+        "s1",
+        &jar.display().to_string(),
+        "-c",
+        flink_kit::jobjar::STREAMING_JOB_CLASS,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let job = stdout(&out).trim().to_string();
+    assert_eq!(job.len(), 32, "a job id: {job}");
+    wait_tasks_running(&session, &job);
+    let out = k.flink(&["session", "list", "s1", "-v"]);
+    assert!(
+        stdout(&out)
+            .lines()
+            .any(|l| l.starts_with(&job) && l.contains("RUNNING")),
+        "{} {}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let dir = k.home.path().join("savepoints");
+    let out = k.flink(&[
+        "session",
+        "savepoint",
+        "s1",
+        &job,
+        &format!("file://{}", dir.display()),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    flink_kit::jobmanager::assert_savepoint_on_disk(stdout(&out).trim(), &dir);
+    let out = k.flink(&["session", "cancel", "s1", &job]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    // Flink shuts down on DELETE /cluster; this standalone JobManager cannot
+    // delete its Deployment, so kubectl-flink does, and the real garbage
+    // collector removes the rest.
+    let out = k.flink(&[
+        "session",
+        "stop",
+        "s1",
+        "--grace-period",
+        "5s",
+        "--timeout",
+        "90s",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Flink shut down but left its Deployment"),
+        "the graceful path was taken: {}",
+        stderr(&out)
+    );
+    assert_eq!(k.until_gone("s1"), Vec::<String>::new());
 }

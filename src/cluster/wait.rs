@@ -224,6 +224,7 @@ pub async fn until_ready(
     ));
     let deadline = Instant::now() + timeout;
     let mut last: Option<Progress> = None;
+    let mut last_rest_error: Option<String> = None;
     let mut delay = Duration::from_millis(100);
     let mut first_seen: HashMap<(String, String), Instant> = HashMap::new();
     loop {
@@ -259,13 +260,14 @@ pub async fn until_ready(
                 }
             }
         }
-        if best == Phase::Running
-            && rest
+        if best == Phase::Running {
+            match rest
                 .overview_within(deadline.saturating_duration_since(Instant::now()))
                 .await
-                .is_ok()
-        {
-            best = Phase::RestUp;
+            {
+                Ok(_) => best = Phase::RestUp,
+                Err(e) => last_rest_error = Some(crate::output::one_line(&e.to_string())),
+            }
         }
         let progress = Progress {
             phase: best,
@@ -280,8 +282,11 @@ pub async fn until_ready(
         }
         if Instant::now() >= deadline {
             let suggest = &target.connection.suggest;
+            let answer = last_rest_error
+                .map(|e| format!(", its REST API said: {e}"))
+                .unwrap_or_default();
             return Err(Error::Failed(format!(
-                "Flink cluster {cluster_id} is not ready after {}s (still {}); it exists and keeps starting: wait again with `{}`, or look at `{}`",
+                "Flink cluster {cluster_id} is not ready after {}s (still {}{answer}); it exists and keeps starting: wait again with `{}`, or look at `{}`",
                 timeout.as_secs(),
                 best.describe(),
                 suggest.flink(&format!(

@@ -119,7 +119,7 @@ impl JobTarget {
             // Already a whole line naming `--wait`: another route would not help.
             RestError::NotReady(line) => line,
             RestError::ApiServerUnreachable(line) => line,
-            RestError::Unreachable(detail) => {
+            RestError::Unreachable(detail) | RestError::ProxyUnavailable(detail) => {
                 // Suggest only the routes not tried yet.
                 let next = match &self.route {
                     Route::Kubernetes(None) => {

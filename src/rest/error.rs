@@ -15,6 +15,11 @@ pub enum RestError {
     /// a whole line naming it, so nobody blames the JobManager.
     #[error("{0}")]
     ApiServerUnreachable(String),
+    /// The API server's services proxy could not reach the JobManager
+    /// (no endpoints, or the API server cannot reach the pod network): a
+    /// port-forward through the kubelet may still get there.
+    #[error("{0}")]
+    ProxyUnavailable(String),
     /// The cluster has no REST Service (proxy) or no JobManager pod (forward):
     /// it does not exist in that namespace. The text is a whole line that
     /// names the fix, so every command can show it as it is.
@@ -79,9 +84,10 @@ impl RestError {
     /// endpoint answered 5xx while booting.
     pub fn is_transient(&self) -> bool {
         match self {
-            RestError::Unreachable(_) | RestError::ClusterNotFound(_) | RestError::NotReady(_) => {
-                true
-            }
+            RestError::Unreachable(_)
+            | RestError::ProxyUnavailable(_)
+            | RestError::ClusterNotFound(_)
+            | RestError::NotReady(_) => true,
             RestError::Flink { status, .. } => *status >= 500,
             _ => false,
         }

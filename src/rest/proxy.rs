@@ -75,6 +75,7 @@ impl ServiceProxy {
                 "Flink cluster {} has no REST service {} in namespace {}: list clusters with `kubectl flink get`",
                 self.cluster_id, self.service, self.namespace
             )),
+            502 | 503 => RestError::ProxyUnavailable(format!("{what}: {message}")),
             _ => RestError::Unreachable(format!("{what}: {message}")),
         }
     }

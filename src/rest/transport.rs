@@ -10,15 +10,21 @@ use super::exchange::{RestRequest, RestResponse};
 use super::forward::PodForward;
 use super::proxy::ServiceProxy;
 
+/// How long a GET through the services proxy may take before the
+/// port-forward is tried (Flink answers its GETs in milliseconds).
+const PROXY_GET_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// A route to one cluster's REST API.
 #[derive(Clone)]
 pub enum Transport {
     /// The API server's services proxy; when the API server forbids it
-    /// (403) and a fallback is set, port-forward instead, from then on.
+    /// (403) or cannot reach the JobManager through it (no endpoints, a pod
+    /// network it cannot reach) and a fallback is set, port-forward
+    /// instead, from the first answer it gives on.
     Proxy {
         proxy: ServiceProxy,
         fallback: Option<PodForward>,
-        forbidden: Arc<AtomicBool>,
+        use_forward: Arc<AtomicBool>,
     },
     /// Port-forward to a Ready JobManager pod.
     Forward(PodForward),
@@ -33,7 +39,7 @@ impl Transport {
         Transport::Proxy {
             proxy: ServiceProxy::new(client.clone(), namespace, cluster_id),
             fallback: Some(PodForward::new(client, namespace, cluster_id)),
-            forbidden: Arc::new(AtomicBool::new(false)),
+            use_forward: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -43,7 +49,7 @@ impl Transport {
         Transport::Proxy {
             proxy: ServiceProxy::new(client, namespace, cluster_id),
             fallback: None,
-            forbidden: Arc::new(AtomicBool::new(false)),
+            use_forward: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -64,9 +70,9 @@ impl Transport {
             Transport::Proxy {
                 proxy,
                 fallback,
-                forbidden,
+                use_forward,
             } => match fallback {
-                Some(forward) if forbidden.load(Ordering::Relaxed) => forward.describe(),
+                Some(forward) if use_forward.load(Ordering::Relaxed) => forward.describe(),
                 _ => proxy.describe(),
             },
             Transport::Forward(forward) => forward.describe(),
@@ -80,22 +86,63 @@ impl Transport {
             Transport::Proxy {
                 proxy,
                 fallback,
-                forbidden,
+                use_forward,
             } => {
                 if let Some(forward) = fallback
-                    && forbidden.load(Ordering::Relaxed)
+                    && use_forward.load(Ordering::Relaxed)
                 {
                     return forward.send(request).await;
                 }
-                match (proxy.send(request).await, fallback) {
+                // A GET (small, safe to repeat) the proxy does not answer
+                // in time means the API server cannot reach the pod: try
+                // the port-forward, which goes through the kubelet.
+                let sent = match fallback {
+                    Some(_) if request.method == http::Method::GET => {
+                        tokio::time::timeout(PROXY_GET_PATIENCE, proxy.send(request))
+                            .await
+                            .unwrap_or_else(|_| {
+                                Err(RestError::ProxyUnavailable(format!(
+                                    "{}: no answer within {}s",
+                                    proxy.describe(),
+                                    PROXY_GET_PATIENCE.as_secs()
+                                )))
+                            })
+                    }
+                    _ => proxy.send(request).await,
+                };
+                match (sent, fallback) {
                     (Err(RestError::Forbidden(proxy_denied)), Some(forward)) => {
-                        forbidden.store(true, Ordering::Relaxed);
+                        use_forward.store(true, Ordering::Relaxed);
                         forward.send(request).await.map_err(|e| match e {
                             RestError::Forbidden(forward_denied) => RestError::Forbidden(format!(
                                 "{proxy_denied}; and {forward_denied}"
                             )),
                             other => other,
                         })
+                    }
+                    // The proxy cannot reach the JobManager, or the API
+                    // server has no Endpoints for the Service (it answers
+                    // "services … not found" then, although it exists).
+                    (
+                        Err(
+                            proxy_failed @ (RestError::ProxyUnavailable(_)
+                            | RestError::ClusterNotFound(_)),
+                        ),
+                        Some(forward),
+                    ) => {
+                        let result = forward.send(request).await;
+                        // Stay on the port-forward once it got an answer;
+                        // while no pod is Ready, keep trying the proxy too.
+                        match result {
+                            Ok(answer) => {
+                                use_forward.store(true, Ordering::Relaxed);
+                                Ok(answer)
+                            }
+                            Err(RestError::Forbidden(_) | RestError::ClusterNotFound(_)) => {
+                                Err(proxy_failed)
+                            }
+                            Err(other) => Err(other),
+                        }
                     }
                     (result, _) => result,
                 }
