@@ -53,18 +53,13 @@ impl GoldenCase {
     }
 }
 
-/// `shared/reference/` beside the repository (as laid out for developers and
-/// CI), or `$KUBECTL_FLINK_REFERENCE` when set.
-pub fn reference_dir() -> PathBuf {
-    if let Ok(dir) = std::env::var("KUBECTL_FLINK_REFERENCE") {
+/// The objects Flink's own client created, committed with the repository
+/// (`tests/golden/flink-<release>/`), or `$KUBECTL_FLINK_GOLDEN` when set.
+pub fn golden_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("KUBECTL_FLINK_GOLDEN") {
         return PathBuf::from(dir);
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference")
-}
-
-/// The folder holding every golden case.
-pub fn golden_dir() -> PathBuf {
-    reference_dir().join("golden")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../golden/flink-2.3.0")
 }
 
 /// The conf dir every case was recorded with (Flink 2.3.0's stock `conf/`).
