@@ -961,3 +961,54 @@ async fn a_start_over_an_earlier_clusters_ha_data_warns() {
         stderr(&out)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_during_wait_says_what_it_left() {
+    let server = server().await;
+    let home = Scratch::new("ctrl-c-wait");
+    let conf = golden_conf();
+    let kubeconfig = server.kubeconfig_path().display().to_string();
+    // No JobManager answers behind the pod: --wait would run until its timeout.
+    let child = command(home.path())
+        .args([
+            "--kubeconfig",
+            &kubeconfig,
+            "session",
+            "start",
+            "cc1",
+            "--flink-conf-dir",
+            &conf,
+            "--wait",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while server
+        .object("apps/v1", "deployments", Some("default"), "cc1")
+        .is_none()
+    {
+        assert!(Instant::now() < deadline, "the cluster was never created");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let interrupt = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(interrupt.success());
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "interrupted: Flink cluster cc1 was created in namespace default and keeps starting"
+        ) && err.contains("kubectl flink session wait cc1 -n default"),
+        "{err}"
+    );
+    assert!(
+        !leftovers(&server, "cc1").is_empty(),
+        "nothing is rolled back after creation succeeded"
+    );
+}
