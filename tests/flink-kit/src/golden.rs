@@ -1,5 +1,5 @@
 //! Golden cases: the objects Flink 2.3.0's own client created, recorded in
-//! `../shared/reference/golden/`, and the normalisation both sides go through
+//! `tests/golden/flink-2.3.0/`, and the normalisation both sides go through
 //! before they are compared.
 //!
 //! Comparison rules (from the golden README): lists whose items all carry a
