@@ -7,6 +7,7 @@
 
 pub mod build;
 mod control_plane;
+pub mod flink_pods;
 mod pki;
 mod process;
 mod tempdir;
@@ -16,6 +17,7 @@ pub use control_plane::{
     ControlPlane, KWOK_GROUP, KWOK_NODE_ANNOTATION, Options, POD_CIDR, SERVICE_CIDR, append_log,
     client_from, cri_log,
 };
+pub use flink_pods::{FlinkPods, FlinkPodsOptions, PodProcess};
 
 /// True when running under CI (`CI=true`), where a missing control plane is a failure.
 pub fn in_ci() -> bool {
