@@ -90,6 +90,11 @@ pub fn not_found(target: &super::client::ClusterTarget) -> crate::error::Error {
     ))
 }
 
+/// At most this many clusters get a REST probe: past it, `get` stays at
+/// three list requests however many clusters there are (name clusters to
+/// see their jobs).
+pub const MAX_REST_PROBES: usize = 50;
+
 /// How long `get` waits for each cluster's REST API before showing "?".
 pub const REST_PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -216,6 +221,16 @@ pub async fn list_clusters(
         .collect();
     summaries.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
 
+    if summaries.len() > MAX_REST_PROBES {
+        let why = format!(
+            "not asked: {} clusters are listed, more than {MAX_REST_PROBES}; name the clusters to see their jobs",
+            summaries.len()
+        );
+        for summary in &mut summaries {
+            summary.rest_error = Some(why.clone());
+        }
+        return Ok(summaries);
+    }
     let probes = summaries.iter().map(|s| {
         let rest = FlinkRest::new(Transport::services_proxy_only(
             rest_client.clone(),
