@@ -610,3 +610,43 @@ fn job_verbs_reach_a_real_jobmanager_by_port_forward_when_the_proxy_has_no_endpo
     );
     assert_eq!(k.until_gone("s1"), Vec::<String>::new());
 }
+
+#[test]
+fn session_attach_names_the_cluster_and_its_stop_removes_it() {
+    let Some(k) = Cluster::new("attach") else {
+        return;
+    };
+    assert_eq!(k.start("at1", &[]).status.code(), Some(0));
+    let mut child = command(k.home.path())
+        .args(["--kubeconfig", &k.kubeconfig, "session", "attach", "at1"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn attach");
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(b"stop\n")
+            .expect("write stop");
+    }
+    let out = child.wait_with_output().expect("attach");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "Attached to Flink session cluster at1 in namespace {}",
+            k.namespace
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("Flink session cluster at1 stopped"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(k.until_gone("at1"), Vec::<String>::new());
+}
