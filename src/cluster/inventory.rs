@@ -39,18 +39,23 @@ pub struct ClusterSummary {
     pub age_seconds: Option<i64>,
 }
 
+/// The JobManager's Flink container in the Deployment's pod template.
+fn main_container(deployment: &Deployment) -> Option<&k8s_openapi::api::core::v1::Container> {
+    deployment
+        .spec
+        .as_ref()?
+        .template
+        .spec
+        .as_ref()?
+        .containers
+        .iter()
+        .find(|c| c.name == crate::render::pod::MAIN_CONTAINER_NAME)
+}
+
 /// The cluster's mode as Flink wrote it into the JobManager's entrypoint
 /// arguments (`kubernetes-jobmanager.sh kubernetes-application|session`).
 pub fn cluster_mode(deployment: &Deployment) -> DeploymentMode {
-    let application = deployment
-        .spec
-        .as_ref()
-        .and_then(|s| s.template.spec.as_ref())
-        .and_then(|s| {
-            s.containers
-                .iter()
-                .find(|c| c.name == crate::render::pod::MAIN_CONTAINER_NAME)
-        })
+    let application = main_container(deployment)
         .and_then(|c| c.args.as_ref())
         .is_some_and(|args| args.iter().any(|a| a.contains("kubernetes-application")));
     if application {
@@ -176,15 +181,7 @@ pub async fn list_clusters(
         .filter_map(|d| {
             let name = d.metadata.name.clone()?;
             let ns = d.metadata.namespace.clone()?;
-            let container = d
-                .spec
-                .as_ref()
-                .and_then(|s| s.template.spec.as_ref())
-                .and_then(|s| {
-                    s.containers
-                        .iter()
-                        .find(|c| c.name == crate::render::pod::MAIN_CONTAINER_NAME)
-                });
+            let container = main_container(d);
             let mode = match cluster_mode(d) {
                 DeploymentMode::Application => "application",
                 DeploymentMode::Session => "session",
