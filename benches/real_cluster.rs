@@ -185,14 +185,20 @@ fn forwarding(mut command: Command, port_from: impl Fn(&str) -> Option<u16>) -> 
         .stderr(Stdio::null())
         .spawn()
         .expect("port-forward");
-    let mut reader = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let Some(stdout) = child.stdout.take() else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("no stdout from the port-forward");
+    };
+    let mut reader = std::io::BufReader::new(stdout);
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let mut line = String::new();
-        assert!(
-            reader.read_line(&mut line).unwrap_or(0) > 0 && Instant::now() < deadline,
-            "the port-forward did not start"
-        );
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the port-forward did not start");
+        }
         if let Some(port) = port_from(&line) {
             std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
             return (child, port);

@@ -7,97 +7,13 @@
 
 mod common;
 
+use common::real::Cluster;
 use common::*;
-use kube_kit::{ControlPlane, FlinkPods, FlinkPodsOptions, PodProcess, require_control_plane};
+use kube_kit::{FlinkPods, FlinkPodsOptions, PodProcess};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
-
-struct Cluster {
-    cp: &'static ControlPlane,
-    namespace: String,
-    kubeconfig: String,
-    home: Scratch,
-}
-
-impl Cluster {
-    fn new(name: &str) -> Option<Cluster> {
-        let cp = require_control_plane()?;
-        let namespace = cp.create_namespace(name).expect("a namespace");
-        let kubeconfig = cp
-            .write_admin_kubeconfig(&namespace)
-            .expect("an admin kubeconfig")
-            .display()
-            .to_string();
-        Some(Cluster {
-            cp,
-            namespace,
-            kubeconfig,
-            home: Scratch::new(&format!("real-{name}")),
-        })
-    }
-
-    fn flink(&self, args: &[&str]) -> Output {
-        let mut argv = vec!["--kubeconfig", self.kubeconfig.as_str()];
-        argv.extend_from_slice(args);
-        let started = Instant::now();
-        let out = run(self.home.path(), &argv);
-        eprintln!(
-            "kubectl flink {} -> {:?} in {:.1?}",
-            args.join(" "),
-            out.status.code(),
-            started.elapsed()
-        );
-        out
-    }
-
-    fn get(&self, what: &str) -> Value {
-        let out = self
-            .cp
-            .kubectl()
-            .args(["get", what, "-n", &self.namespace, "-o", "json"])
-            .output()
-            .expect("kubectl");
-        assert!(out.status.success(), "kubectl get {what}: {}", stderr(&out));
-        serde_json::from_slice(&out.stdout).expect("kubectl's JSON")
-    }
-
-    /// `kind/name` of every object of cluster `id` that `kubectl get all,cm` shows.
-    fn objects_of(&self, id: &str) -> Vec<String> {
-        self.get("all,cm")["items"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|o| {
-                o["metadata"]["labels"]["app"] == id
-                    || o["metadata"]["name"].as_str().is_some_and(|n| {
-                        n == id
-                            || n.starts_with(&format!("{id}-"))
-                            || n.ends_with(&format!("-{id}"))
-                    })
-            })
-            .map(|o| {
-                format!(
-                    "{}/{}",
-                    o["kind"].as_str().unwrap_or("?"),
-                    o["metadata"]["name"].as_str().unwrap_or("?")
-                )
-            })
-            .collect()
-    }
-
-    fn until_gone(&self, id: &str, timeout: Duration) -> Vec<String> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let left = self.objects_of(id);
-            if left.is_empty() || Instant::now() > deadline {
-                return left;
-            }
-            std::thread::sleep(Duration::from_millis(500));
-        }
-    }
-}
 
 fn ok(out: &Output, what: &str, pods: &FlinkPods) {
     assert_eq!(
@@ -350,7 +266,7 @@ fn getting_started_session_then_application_with_flinks_own_pods() {
     let out = k.flink(&["session", "stop", "s1", "--timeout", "2m"]);
     ok(&out, "session stop", &pods);
     assert_eq!(
-        k.until_gone("s1", Duration::from_secs(90)),
+        k.until_gone_within("s1", Duration::from_secs(90)),
         Vec::<String>::new(),
         "nothing of the session cluster is left"
     );
@@ -418,7 +334,7 @@ fn getting_started_session_then_application_with_flinks_own_pods() {
     );
     // Flink's application mode: the job finished, the JobManager deletes its own Deployment.
     assert_eq!(
-        k.until_gone("a1", Duration::from_secs(120)),
+        k.until_gone_within("a1", Duration::from_secs(120)),
         Vec::<String>::new(),
         "the application cluster went away by itself\njournal: {:#?}\n{}",
         pods.journal(),

@@ -89,11 +89,12 @@ pub async fn until_ready(
                 }
             }
         }
-        if best == Phase::Running {
-            match rest
-                .overview_within(deadline.saturating_duration_since(Instant::now()))
-                .await
-            {
+        // Each probe is short, so a hanging answer cannot eat the whole wait.
+        let budget = deadline
+            .saturating_duration_since(Instant::now())
+            .min(Duration::from_secs(10));
+        if best == Phase::Running && !budget.is_zero() {
+            match rest.overview_within(budget).await {
                 Ok(_) => best = Phase::RestUp,
                 Err(e) => last_rest_error = Some(crate::output::one_line(&e.to_string())),
             }
