@@ -1,9 +1,9 @@
 //! Benchmark on the real Kubernetes control plane (prints figures; not a
 //! test), each comparison side by side in one run:
 //!
-//! - `session start`: wall time and peak memory of `kubectl flink session
-//!   start` versus Flink 2.3.0's `kubernetes-session.sh`, against the same
-//!   real API server;
+//! - `session start`: wall time, peak memory and API requests (from the
+//!   API server's own audit log) of `kubectl flink session start` versus
+//!   Flink 2.3.0's `kubernetes-session.sh`, against the same real API server;
 //! - port-forward: throughput of one 256 MiB transfer and per-request
 //!   latency through `kubectl flink port-forward` versus `kubectl
 //!   port-forward`, to the same pod (kwok relays it to a local server);
@@ -40,11 +40,39 @@ fn main() {
     let ours = env!("CARGO_BIN_EXE_kubectl-flink").to_string();
 
     if let Some(flink_home) = flink_kit::require_flink() {
-        session_start(cp, &spawner, &home, &ours, &flink_home);
+        // A private control plane whose API server writes an audit log, so
+        // that each side's requests are counted by the server itself.
+        let audit = scratch.join("audit.log");
+        let policy = scratch.join("audit-policy.yaml");
+        std::fs::write(
+            &policy,
+            "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n",
+        )
+        .expect("audit policy");
+        let audited = ControlPlane::start_with(kube_kit::Options {
+            apiserver_args: vec![
+                format!("--audit-policy-file={}", policy.display()),
+                format!("--audit-log-path={}", audit.display()),
+            ],
+            ..Default::default()
+        })
+        .expect("an audited control plane");
+        session_start(&audited, &spawner, &home, &ours, &flink_home, &audit);
     }
     port_forward(cp, &ours);
     get_all_namespaces(cp, &spawner, &home, &ours);
     let _ = std::fs::remove_dir_all(&scratch);
+}
+
+/// Requests `user` made, per the audit log (one event per request, its
+/// response stage).
+fn audited_requests(audit: &std::path::Path, user: &str) -> usize {
+    let needle = format!("\"username\":\"{user}\"");
+    std::fs::read_to_string(audit)
+        .unwrap_or_default()
+        .lines()
+        .filter(|line| line.contains(&needle) && line.contains("\"stage\":\"ResponseComplete\""))
+        .count()
 }
 
 fn session_start(
@@ -53,6 +81,7 @@ fn session_start(
     home: &(&str, String),
     ours: &str,
     flink_home: &std::path::Path,
+    audit: &std::path::Path,
 ) {
     let namespace = cp.create_namespace("bench-start").expect("namespace");
     let kubeconfig = cp
@@ -63,11 +92,13 @@ fn session_start(
     let conf = golden::conf_dir().display().to_string();
     println!(
         "{:<58} {:>10} {:>10} {:>9}",
-        "session start (real API server)", "wall ms", "peak MiB", ""
+        "session start (real API server)", "wall ms", "peak MiB", "requests"
     );
     let mut walls = Vec::new();
     let mut peaks = Vec::new();
+    let mut requests = 0;
     for i in 0..5 {
+        let before = audited_requests(audit, "kube-kit-admin");
         let argv: Vec<String> = [
             ours,
             "--kubeconfig",
@@ -84,9 +115,17 @@ fn session_start(
         let m = spawn_measured(spawner, &argv, std::slice::from_ref(home));
         walls.push(m.wall_ms);
         peaks.push(m.peak_mib);
+        // The audit log is written asynchronously.
+        std::thread::sleep(Duration::from_millis(1500));
+        requests = audited_requests(audit, "kube-kit-admin") - before;
     }
     let (our_wall, our_peak) = (median(walls), peaks.iter().cloned().fold(0.0, f64::max));
-    row("kubectl flink session start", our_wall, our_peak, "");
+    row(
+        "kubectl flink session start",
+        our_wall,
+        our_peak,
+        &requests.to_string(),
+    );
     let mut walls = Vec::new();
     let mut peaks = Vec::new();
     // Flink's Fabric8 client cannot read kube-kit's EC client keys: it gets
@@ -108,7 +147,10 @@ fn session_start(
     let admin = cp
         .write_service_account_kubeconfig(&namespace, "bench-admin")
         .expect("a token kubeconfig");
+    let flink_user = format!("system:serviceaccount:{namespace}:bench-admin");
+    let mut requests = 0;
     for i in 0..3 {
+        let before = audited_requests(audit, &flink_user);
         let run = flink_kit::oracle::run_session(
             flink_home,
             &admin,
@@ -121,13 +163,16 @@ fn session_start(
         assert_eq!(run.exit_code, 0, "kubernetes-session.sh: {}", run.stderr);
         walls.push(run.wall.as_secs_f64() * 1000.0);
         peaks.push(run.peak_rss_kib.unwrap_or(0) as f64 / 1024.0);
+        // The audit log is written asynchronously.
+        std::thread::sleep(Duration::from_millis(1500));
+        requests = audited_requests(audit, &flink_user) - before;
     }
     let (flink_wall, flink_peak) = (median(walls), peaks.iter().cloned().fold(0.0, f64::max));
     row(
         "kubernetes-session.sh (Flink 2.3.0)",
         flink_wall,
         flink_peak,
-        "",
+        &requests.to_string(),
     );
     println!(
         "-> {:.0}x faster, {:.1}% of the memory\n",
