@@ -11,6 +11,9 @@ use kube::api::Api;
 use std::net::SocketAddr;
 use tokio::net::{TcpListener, TcpStream};
 
+/// Bytes buffered per direction of a forwarded connection.
+const COPY_BUFFER: usize = 64 * 1024;
+
 /// The JobManager pod and REST port to forward to, chosen as every REST
 /// call over a port-forward chooses them ([`find_jobmanager`]).
 pub async fn find_target(
@@ -91,7 +94,15 @@ async fn forward_one(
         )));
     };
     let error = forwarder.take_error(port);
-    let copied = tokio::io::copy_bidirectional(&mut local, &mut upstream).await;
+    // Larger buffers than tokio's 8 KiB default: fewer wakeups per MiB
+    // through the port-forward's websocket frames.
+    let copied = tokio::io::copy_bidirectional_with_sizes(
+        &mut local,
+        &mut upstream,
+        COPY_BUFFER,
+        COPY_BUFFER,
+    )
+    .await;
     drop(upstream);
     // The pod side reports on its error stream why a connection failed
     // (e.g. nothing listens on the port yet): say it instead of going quiet.
