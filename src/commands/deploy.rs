@@ -173,11 +173,9 @@ pub fn run(options: DeployOptions) -> Result<()> {
 async fn create_live(options: &DeployOptions) -> Result<()> {
     let connection = client::connect(&options.kubeconfig).await?;
     let spec = &options.spec;
+    let (id, ns) = (&spec.cluster_id, &spec.namespace);
     if spec.high_availability {
-        let (id, ns) = (&spec.cluster_id, &spec.namespace);
-        let earlier =
-            cleanup::earlier_ha_config_maps(&connection.client, &spec.namespace, &spec.cluster_id)
-                .await;
+        let earlier = cleanup::earlier_ha_config_maps(&connection.client, ns, id).await;
         if earlier > 0 {
             style::print_warning(&format!(
                 "{earlier} HA ConfigMaps of an earlier cluster {id} are in namespace {ns}: the new cluster recovers that cluster's jobs from them; to start fresh, run `{}` first",
@@ -185,10 +183,9 @@ async fn create_live(options: &DeployOptions) -> Result<()> {
             ));
         }
     }
-    let created = deploy::create(&connection, &spec.namespace, &options.rendered).await?;
+    let created = deploy::create(&connection, ns, &options.rendered).await?;
     // Creation listened for Ctrl-C (to roll back); from here on it should
     // simply end the command again, leaving the cluster running.
-    let (id, ns) = (&spec.cluster_id, &spec.namespace);
     let interrupted = format!(
         "interrupted: Flink cluster {id} was created in namespace {ns} and keeps starting (nothing is rolled back once creation succeeded): wait for it with `{}`, or remove it with `{}`",
         connection.suggest.flink(&format!(
