@@ -42,13 +42,15 @@ fn target_failure(error: RestError, namespace: &str) -> Error {
 }
 
 /// Accept connections on `listener` until Ctrl-C, forwarding each to the
-/// JobManager. `ready` is called once with the bound address.
+/// JobManager. `ready` is called once with the bound address, `failed` with
+/// each connection that failed (this layer prints nothing).
 pub async fn serve(
     client: kube::Client,
     namespace: &str,
     cluster_id: &str,
     listener: TcpListener,
     ready: impl FnOnce(SocketAddr, &str, u16),
+    failed: impl Fn(Error) + Clone + Send + 'static,
 ) -> Result<()> {
     let pods: Api<Pod> = Api::namespaced(client, namespace);
     let (pod, port) = find_target(&pods, cluster_id, namespace).await?;
@@ -63,9 +65,10 @@ pub async fn serve(
                     .map_err(|e| Error::Failed(format!("cannot accept a connection on {local}: {e}")))?;
                 let pods = pods.clone();
                 let (cluster_id, namespace) = (cluster_id.to_string(), namespace.to_string());
+                let failed = failed.clone();
                 tokio::spawn(async move {
                     if let Err(e) = forward_one(&pods, &cluster_id, &namespace, connection).await {
-                        crate::output::style::print_warning(&e.to_string());
+                        failed(e);
                     }
                 });
             }

@@ -44,7 +44,7 @@ pub async fn until_ready(
     mode: DeploymentMode,
     rest: &FlinkRest,
     timeout: Duration,
-    mut on_progress: impl FnMut(&Progress),
+    mut on_event: impl FnMut(WaitEvent<'_>),
 ) -> Result<()> {
     let (namespace, cluster_id) = (target.namespace.as_str(), target.cluster_id.as_str());
     let pods: Api<Pod> = Api::namespaced(target.connection.client.clone(), namespace);
@@ -81,11 +81,11 @@ pub async fn until_ready(
                         .entry((problem.pod.clone(), problem.reason.clone()))
                         .or_insert_with(Instant::now);
                     if since.elapsed() >= PERSISTENT_AFTER {
-                        return Err(pod_failure(target, &problem).await);
+                        return Err(pod_failure(target, &problem, &mut on_event).await);
                     }
                 }
                 Err(problem) => {
-                    return Err(pod_failure(target, &problem).await);
+                    return Err(pod_failure(target, &problem, &mut on_event).await);
                 }
             }
         }
@@ -104,7 +104,7 @@ pub async fn until_ready(
             pod_state: best_pod.map(pod_state),
         };
         if last.as_ref() != Some(&progress) {
-            on_progress(&progress);
+            on_event(WaitEvent::Progress(&progress));
             last = Some(progress);
         }
         if best == Phase::RestUp {
@@ -133,22 +133,35 @@ pub async fn until_ready(
     }
 }
 
-/// An error naming the problem, with the pod's recent warning events on
-/// stderr before it.
-async fn pod_failure(target: &ClusterTarget, problem: &PodProblem) -> Error {
+/// What a wait tells its caller as it goes (this layer prints nothing).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum WaitEvent<'a> {
+    /// The phase or the pod's state changed.
+    Progress(&'a Progress),
+    /// One of the stuck pod's recent events, shown before the error.
+    PodEvent(&'a str),
+}
+
+/// An error naming the problem; the pod's recent events go to `on_event`
+/// first.
+async fn pod_failure(
+    target: &ClusterTarget,
+    problem: &PodProblem,
+    on_event: &mut impl FnMut(WaitEvent<'_>),
+) -> Error {
     let (namespace, cluster_id) = (target.namespace.as_str(), target.cluster_id.as_str());
     let suggest = &target.connection.suggest;
     let events: Api<Event> = Api::namespaced(target.connection.client.clone(), namespace);
     let params = ListParams::default().fields(&format!("involvedObject.name={}", problem.pod));
     if let Ok(list) = events.list(&params).await {
         for event in list.items.iter().rev().take(5).rev() {
-            crate::output::style::print_warning(&format!(
+            on_event(WaitEvent::PodEvent(&format!(
                 "pod {}: {} {}: {}",
                 problem.pod,
                 event.type_.as_deref().unwrap_or("Normal"),
                 event.reason.as_deref().unwrap_or(""),
                 event.message.as_deref().unwrap_or("")
-            ));
+            )));
         }
     }
     let detail = if problem.message.is_empty() {

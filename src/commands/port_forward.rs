@@ -30,6 +30,7 @@ pub fn run(global: &GlobalArgs, args: PortForwardArgs) -> Result<()> {
                     target.cluster_id
                 ));
             },
+            |error| crate::output::style::print_warning(&error.to_string()),
         )
         .await
     })

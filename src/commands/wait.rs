@@ -6,7 +6,7 @@ use super::block_on;
 use super::target::{self, ClusterTarget};
 use crate::cli::GlobalArgs;
 use crate::cli::session::ClusterWaitArgs;
-use crate::cluster::wait::{self, JobOutcome};
+use crate::cluster::wait::{self, JobOutcome, WaitEvent};
 use crate::error::{Error, Result};
 use crate::flink::spec::DeploymentMode;
 use crate::output::{progress::ProgressLine, style};
@@ -23,12 +23,16 @@ pub async fn until_ready(
 ) -> Result<()> {
     let started = Instant::now();
     let mut line = ProgressLine::new();
-    wait::until_ready(target, mode, rest, timeout, |progress| {
-        line.update(&format!(
+    wait::until_ready(target, mode, rest, timeout, |event| match event {
+        WaitEvent::Progress(progress) => line.update(&format!(
             "Flink cluster {}: {}",
             target.cluster_id,
             progress.describe()
-        ))
+        )),
+        WaitEvent::PodEvent(text) => {
+            line.finish();
+            style::print_warning(text);
+        }
     })
     .await?;
     if mode == DeploymentMode::Application {
