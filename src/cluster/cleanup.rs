@@ -61,6 +61,18 @@ impl Leftovers {
 /// Find what cluster `id` has in `namespace`: by its labels, and by the
 /// names Flink gives its objects (in case labels were edited away).
 pub async fn find(client: &kube::Client, namespace: &str, id: &str) -> Result<Leftovers> {
+    find_with_deployment(client, namespace, id)
+        .await
+        .map(|(_, leftovers)| leftovers)
+}
+
+/// [`find`], also returning the Deployment itself (for its uid and mode),
+/// so callers need no second request for it.
+pub async fn find_with_deployment(
+    client: &kube::Client,
+    namespace: &str,
+    id: &str,
+) -> Result<(Option<Deployment>, Leftovers)> {
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), namespace);
     let services = Api::<Service>::namespaced(client.clone(), namespace);
     let configmaps = Api::<ConfigMap>::namespaced(client.clone(), namespace);
@@ -107,7 +119,7 @@ pub async fn find(client: &kube::Client, namespace: &str, id: &str) -> Result<Le
         })
     };
     let mut leftovers = Leftovers {
-        deployment: deployment.map(|_| ObjectRef::of::<Deployment>(id)),
+        deployment: deployment.as_ref().map(|_| ObjectRef::of::<Deployment>(id)),
         ..Leftovers::default()
     };
     for service in &service_items {
@@ -162,7 +174,7 @@ pub async fn find(client: &kube::Client, namespace: &str, id: &str) -> Result<Le
             leftovers.unowned.push(object);
         }
     }
-    Ok(leftovers)
+    Ok((deployment, leftovers))
 }
 
 /// The HA ConfigMaps an earlier cluster of the same id left (best effort:

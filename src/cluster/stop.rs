@@ -57,10 +57,12 @@ pub async fn stop(
     let deadline = Instant::now() + timeout;
     let client = &target.connection.client;
     let (namespace, id) = (target.namespace.as_str(), target.cluster_id.as_str());
-    let deployment = inventory::require_cluster(target).await?;
+    let (deployment, leftovers) = cleanup::find_with_deployment(client, namespace, id).await?;
+    let Some(deployment) = deployment else {
+        return Err(inventory::not_found(target));
+    };
     let mode = inventory::cluster_mode(&deployment);
     let uid = deployment.metadata.uid.clone().unwrap_or_default();
-    let leftovers = cleanup::find(client, namespace, id).await?;
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), namespace);
     let deployment_gone = || async {
         deployments
