@@ -49,5 +49,29 @@ impl From<SpecError> for Error {
     }
 }
 
+impl From<crate::output::ShowError> for Error {
+    fn from(e: crate::output::ShowError) -> Self {
+        Error::Failed(e.to_string())
+    }
+}
+
+impl From<crate::output::stream::WriteError> for Error {
+    fn from(e: crate::output::stream::WriteError) -> Self {
+        Error::Failed(e.to_string())
+    }
+}
+
+/// The one place where a cluster-layer failure becomes a usage error (the
+/// kubeconfig is wrong: exit 2) or a failure (exit 1).
+impl From<crate::cluster::errors::ClusterError> for Error {
+    fn from(e: crate::cluster::errors::ClusterError) -> Self {
+        use crate::cluster::errors::ClusterError;
+        match e {
+            ClusterError::Config(message) => Error::Usage(message),
+            other => Error::Failed(other.to_string()),
+        }
+    }
+}
+
 /// Results of commands.
 pub type Result<T> = std::result::Result<T, Error>;

@@ -12,6 +12,7 @@
 pub mod cli;
 pub mod cluster;
 pub mod commands;
+pub mod environment;
 pub mod error;
 pub mod output;
 pub mod rest;

@@ -1,16 +1,21 @@
-//! The `kubectl-flink` binary: parse, run one command, exit with its code.
+//! The `kubectl-flink` binary: read the environment once, parse, run one
+//! command, exit with its code.
 
+use kubectl_flink::environment::Environment;
+use kubectl_flink::error::Error;
 use kubectl_flink::{cli::Cli, commands, output};
 
 fn main() {
-    let cli = Cli::parse_argv(std::env::args_os().collect());
-    output::style::init(cli.global.color);
-    let code = match commands::run(cli) {
+    let env = Environment::from_process();
+    let cli = Cli::parse_argv(std::env::args_os().collect(), &env);
+    output::style::init(cli.global.color.into(), env.no_color, env.terminal.stderr);
+    let out = output::Output::process(env.terminal.stderr);
+    let code = match commands::run(cli, &env, &out) {
         Ok(()) => 0,
         Err(error) => {
             match &error {
-                kubectl_flink::error::Error::Aborted(message) => eprintln!("{message}"),
-                other => output::style::print_error(&other.to_string()),
+                Error::Aborted(message) => out.err_text(&format!("{message}\n")),
+                other => out.error(&other.to_string()),
             }
             error.exit_code()
         }

@@ -187,19 +187,22 @@ fn clap_usage_errors_exit_2_too() {
         home.path(),
         &["session", "start", "c1", "--dry-run", "-o", "table"],
     );
-    assert_usage_error(&out, &["-o yaml or -o json"]);
+    assert_usage_error(&out, &["use -o yaml or json"]);
 }
 
 #[test]
-fn dry_run_yaml_is_one_document_per_object_in_creation_order() {
+fn dry_run_yaml_is_the_same_list_as_json_in_creation_order() {
     let home = Scratch::new("yaml");
     let out = start(&home, &["c1", "-o", "yaml"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
-    let docs: Vec<serde_json::Value> = text
-        .split("\n---\n")
-        .map(|d| serde_saphyr::from_str(d.trim_start_matches("---\n")).expect("yaml document"))
-        .collect();
+    let list: serde_json::Value = serde_saphyr::from_str(&text).expect("one YAML document");
+    assert_eq!(list["kind"], "List", "{text}");
+    assert_eq!(
+        list["items"],
+        serde_json::Value::Array(json_items(&start(&home, &["c1", "-o", "json"])))
+    );
+    let docs = list["items"].as_array().cloned().unwrap_or_default();
     let kinds: Vec<&str> = docs
         .iter()
         .map(|d| d["kind"].as_str().unwrap_or("?"))
@@ -273,7 +276,11 @@ fn namespace_follows_kubectl_and_is_written_into_the_configuration() {
         assert_eq!(item["metadata"]["namespace"], "flinkns", "{item}");
     }
     let yaml = stdout(&start(&home, &["c1", "-o", "yaml", "-n", "other"]));
-    assert_eq!(yaml.matches("\n  namespace: other\n").count(), 4, "{yaml}");
+    assert_eq!(
+        yaml.matches("\n    namespace: other\n").count(),
+        4,
+        "{yaml}"
+    );
 
     assert_usage_error(
         &start(&home, &["c1", "-n", "a", "-Dkubernetes.namespace=b"]),

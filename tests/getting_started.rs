@@ -316,7 +316,7 @@ fn getting_started_session_then_application_with_flinks_own_pods() {
     let out = k.flink(&["app", "list", "a1", "-o", "json"]);
     ok(&out, "app list", &pods);
     let listed: Value = serde_json::from_slice(&out.stdout).expect("app list -o json");
-    let app_job = listed["jobs"][0]["jid"]
+    let app_job = listed["items"][0]["jid"]
         .as_str()
         .unwrap_or_else(|| panic!("a job in {listed}"))
         .to_string();

@@ -7,8 +7,8 @@ use flink_kit::golden::{self, GoldenCase, Mode};
 use kubectl_flink::cli::app::AppCommand;
 use kubectl_flink::cli::session::SessionCommand;
 use kubectl_flink::cli::{Cli, Command};
-use kubectl_flink::commands::deploy::Environment;
 use kubectl_flink::commands::{app_run, session_start};
+use kubectl_flink::environment::Environment;
 use kubectl_flink::render::RenderedCluster;
 use serde_json::Value;
 

@@ -183,7 +183,8 @@ fn a_job_runs_is_listed_savepointed_stopped_and_cancelled_over_a_rest_url() {
         &[&["app", "list", "c1", "-o", "json"][..], &base].concat(),
     ))
     .expect("-o json is JSON");
-    let entry = listed["jobs"]
+    assert_eq!(listed["kind"], "List", "{listed}");
+    let entry = listed["items"]
         .as_array()
         .and_then(|jobs| jobs.iter().find(|j| j["jid"] == job.as_str()))
         .unwrap_or_else(|| panic!("{job} not in {listed}"));

@@ -17,10 +17,6 @@ pub struct GetArgs {
     /// Clusters in every namespace
     #[arg(short = 'A', long)]
     pub all_namespaces: bool,
-    /// Flink options, as in Flink (kubernetes.namespace, kubernetes.config.file, kubernetes.context are honoured)
-    #[arg(short = 'D', value_name = "KEY=VALUE", action = clap::ArgAction::Append, help_heading = "Flink")]
-    pub dynamic: Vec<String>,
-    /// Flink conf dir whose config.yaml may name the namespace (default: $FLINK_CONF_DIR, then $FLINK_HOME/conf)
-    #[arg(long, value_name = "DIR", help_heading = "Flink")]
-    pub flink_conf_dir: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub flink: super::target::FlinkSourceArgs,
 }

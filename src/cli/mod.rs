@@ -13,6 +13,7 @@ pub mod rbac;
 pub mod session;
 pub mod target;
 
+use crate::output::{Format, style::Color};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -55,17 +56,14 @@ impl Cli {
     /// Parse the command line (exiting with clap's message on bad input),
     /// noting whether a `--` made the job's arguments explicit: clap drops
     /// the `--` that ends its own flags, so it is counted here.
-    pub fn parse_argv(argv: Vec<std::ffi::OsString>) -> Cli {
+    pub fn parse_argv(argv: Vec<std::ffi::OsString>, env: &crate::environment::Environment) -> Cli {
         use clap::{CommandFactory, FromArgMatches};
-        use std::io::IsTerminal;
         let dashes = argv.iter().filter(|arg| *arg == "--").count();
         let mut command = Cli::command();
         // Help wraps to the terminal; piped (and without $COLUMNS) it is not
         // wrapped at all, as kubectl's is not, instead of at clap's 100.
-        let terminal = std::io::stdout().is_terminal()
-            || std::io::stderr().is_terminal()
-            || std::io::stdin().is_terminal();
-        if !terminal && std::env::var_os("COLUMNS").is_none() {
+        let terminal = env.terminal.stdout || env.terminal.stderr || env.terminal.stdin;
+        if !terminal && !env.columns_set {
             command = command.term_width(0);
         }
         let mut cli =
@@ -113,6 +111,13 @@ pub struct GlobalArgs {
     pub verbose: u8,
 }
 
+impl GlobalArgs {
+    /// `-o` in the output layer's terms.
+    pub fn format(&self) -> Option<Format> {
+        self.output.map(Format::from)
+    }
+}
+
 /// `-o/--output`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
@@ -121,6 +126,28 @@ pub enum OutputFormat {
     Json,
     Yaml,
     Name,
+}
+
+impl From<OutputFormat> for Format {
+    fn from(format: OutputFormat) -> Format {
+        match format {
+            OutputFormat::Table => Format::Table,
+            OutputFormat::Wide => Format::Wide,
+            OutputFormat::Json => Format::Json,
+            OutputFormat::Yaml => Format::Yaml,
+            OutputFormat::Name => Format::Name,
+        }
+    }
+}
+
+impl From<ColorChoice> for Color {
+    fn from(choice: ColorChoice) -> Color {
+        match choice {
+            ColorChoice::Auto => Color::Auto,
+            ColorChoice::Always => Color::Always,
+            ColorChoice::Never => Color::Never,
+        }
+    }
 }
 
 /// `--color`

@@ -26,4 +26,6 @@ pub struct RbacSetupArgs {
     /// Only print the objects (-o yaml or json) instead of applying them
     #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
     pub dry_run: Option<DryRun>,
+    #[command(flatten)]
+    pub flink: super::target::FlinkSourceArgs,
 }

@@ -74,7 +74,11 @@ pub async fn web_access(
             let node_port = rest
                 .and_then(|s| s.spec.as_ref())
                 .and_then(|s| s.ports.as_ref())
-                .and_then(|ports| ports.iter().find(|p| p.name.as_deref() == Some("rest")))
+                .and_then(|ports| {
+                    ports
+                        .iter()
+                        .find(|p| p.name.as_deref() == Some(crate::render::labels::REST_PORT_NAME))
+                })
                 .and_then(|p| p.node_port);
             let Some(node_port) = node_port else {
                 return port_forward();
@@ -121,12 +125,23 @@ pub async fn wait_for_load_balancer(
     let services: Api<Service> = Api::namespaced(connection.client.clone(), &spec.namespace);
     let name = crate::render::services::rest_service_name(&spec.cluster_id);
     let deadline = std::time::Instant::now() + timeout;
-    loop {
-        let service = services.get_opt(&name).await.ok().flatten();
-        let access = web_access(connection, spec, service.as_ref()).await;
-        if !matches!(access, WebAccess::Pending(_)) || std::time::Instant::now() >= deadline {
-            return access;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    let last = super::wait::poll(
+        deadline,
+        std::time::Duration::from_millis(250),
+        async || -> Result<Option<WebAccess>, std::convert::Infallible> {
+            let service = services.get_opt(&name).await.ok().flatten();
+            let access = web_access(connection, spec, service.as_ref()).await;
+            let settled = !matches!(access, WebAccess::Pending(_));
+            // Past the deadline the pending access is the answer.
+            Ok((settled || std::time::Instant::now() >= deadline).then_some(access))
+        },
+    )
+    .await;
+    match last {
+        Ok(Some(access)) => access,
+        _ => WebAccess::Pending(format!(
+            "the load balancer of {name} has no address yet: see `kubectl get service {name} -n {}`",
+            spec.namespace
+        )),
     }
 }

@@ -30,10 +30,12 @@ where
 {
     let name = object.meta().name.clone().unwrap_or_default();
     let reference = ObjectRef::of::<K>(&name);
-    let failed = |verb: &str, source: kube::Error| ApiCallError {
-        what: format!("{verb} {} {name}", K::kind(&())),
-        namespace: namespace.to_string(),
-        source,
+    let failed = |verb: &str, source: kube::Error| {
+        ApiCallError::new(
+            &format!("{verb} {} {name}", K::kind(&())),
+            Some(namespace),
+            &source,
+        )
     };
     let api: Api<K> = Api::namespaced(client.clone(), namespace);
     let before = api.get_opt(&name).await.map_err(|e| failed("get", e))?;

@@ -7,12 +7,13 @@
 //! cluster's labels and by the names Flink gives them.
 
 use super::changes::ObjectRef;
+use super::errors::{ClusterError, ClusterResult as Result};
 use super::errors::{api_failure, status_code};
-use crate::error::Result;
+use crate::config::options::HA_STORAGE_DIR;
 use crate::render::configmaps::{
     flink_config_map_name, hadoop_config_map_name, pod_template_config_map_name,
 };
-use crate::render::labels::TYPE_VALUE;
+use crate::render::labels;
 use crate::render::services::rest_service_name;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Service};
@@ -73,28 +74,43 @@ pub async fn find_with_deployment(
     namespace: &str,
     id: &str,
 ) -> Result<(Option<Deployment>, Leftovers)> {
+    let found = fetch(client, namespace, id).await?;
+    let leftovers = sort(id, &found);
+    Ok((found.deployment, leftovers))
+}
+
+/// A cluster's objects as the API server returned them.
+#[derive(Debug, Default)]
+struct Found {
+    deployment: Option<Deployment>,
+    services: Vec<Service>,
+    configmaps: Vec<ConfigMap>,
+    pods: Vec<Pod>,
+}
+
+/// Everything of cluster `id`: by its labels, then the objects Flink names
+/// after it that the label search missed.
+async fn fetch(client: &kube::Client, namespace: &str, id: &str) -> Result<Found> {
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), namespace);
     let services = Api::<Service>::namespaced(client.clone(), namespace);
     let configmaps = Api::<ConfigMap>::namespaced(client.clone(), namespace);
     let pods = Api::<Pod>::namespaced(client.clone(), namespace);
-    let params = ListParams::default().labels(&format!("type={TYPE_VALUE},app={id}"));
+    let params = ListParams::default().labels(&labels::selector::cluster(id));
     let (deployment, service_list, configmap_list, pod_list) = tokio::join!(
         deployments.get_opt(id),
         services.list(&params),
         configmaps.list(&params),
         pods.list(&params)
     );
-    let deployment =
-        deployment.map_err(|e| api_failure(&format!("get Deployment {id}"), namespace, &e))?;
-    let mut service_items = service_list
-        .map_err(|e| api_failure("list Services", namespace, &e))?
-        .items;
-    let mut configmap_items = configmap_list
-        .map_err(|e| api_failure("list ConfigMaps", namespace, &e))?
-        .items;
-    let pod_items = pod_list
-        .map_err(|e| api_failure("list pods", namespace, &e))?
-        .items;
+    let failure = |what: String| move |e: kube::Error| api_failure(&what, namespace, &e);
+    let mut found = Found {
+        deployment: deployment.map_err(failure(format!("get Deployment {id}")))?,
+        services: service_list.map_err(failure("list Services".into()))?.items,
+        configmaps: configmap_list
+            .map_err(failure("list ConfigMaps".into()))?
+            .items,
+        pods: pod_list.map_err(failure("list pods".into()))?.items,
+    };
     let service_names = [id.to_string(), rest_service_name(id)];
     let configmap_names = [
         flink_config_map_name(id),
@@ -102,14 +118,28 @@ pub async fn find_with_deployment(
         hadoop_config_map_name(id),
     ];
     let (by_name_services, by_name_configmaps) = tokio::join!(
-        get_missing(&services, &service_items, &service_names),
-        get_missing(&configmaps, &configmap_items, &configmap_names)
+        get_missing(&services, &found.services, &service_names),
+        get_missing(&configmaps, &found.configmaps, &configmap_names)
     );
-    service_items.extend(by_name_services.map_err(|e| api_failure("get Service", namespace, &e))?);
-    configmap_items
-        .extend(by_name_configmaps.map_err(|e| api_failure("get ConfigMap", namespace, &e))?);
+    found
+        .services
+        .extend(by_name_services.map_err(failure("get Service".into()))?);
+    found
+        .configmaps
+        .extend(by_name_configmaps.map_err(failure("get ConfigMap".into()))?);
+    Ok(found)
+}
 
-    let uid = deployment.as_ref().and_then(|d| d.metadata.uid.clone());
+/// The names of Flink's configuration file in its ConfigMap, of every release.
+const CONFIG_FILE_KEYS: [&str; 2] = ["config.yaml", "flink-conf.yaml"];
+
+/// What of `found` goes with the Deployment, what nothing owns, and what
+/// Flink keeps on purpose (HA ConfigMaps).
+fn sort(id: &str, found: &Found) -> Leftovers {
+    let uid = found
+        .deployment
+        .as_ref()
+        .and_then(|d| d.metadata.uid.clone());
     let owned = |meta: &ObjectMeta| {
         uid.as_ref().is_some_and(|uid| {
             meta.owner_references
@@ -119,10 +149,13 @@ pub async fn find_with_deployment(
         })
     };
     let mut leftovers = Leftovers {
-        deployment: deployment.as_ref().map(|_| ObjectRef::of::<Deployment>(id)),
+        deployment: found
+            .deployment
+            .as_ref()
+            .map(|_| ObjectRef::of::<Deployment>(id)),
         ..Leftovers::default()
     };
-    for service in &service_items {
+    for service in &found.services {
         let object = ObjectRef::of::<Service>(&name(&service.metadata));
         if owned(&service.metadata) {
             leftovers.owned.push(object);
@@ -130,15 +163,10 @@ pub async fn find_with_deployment(
             leftovers.unowned.push(object);
         }
     }
-    for configmap in &configmap_items {
+    for configmap in &found.configmaps {
         let name = name(&configmap.metadata);
         if name == flink_config_map_name(id) {
-            leftovers.ha_storage_dir = configmap
-                .data
-                .as_ref()
-                .and_then(|d| d.get("config.yaml"))
-                .and_then(|text| crate::config::loader::parse_config_yaml(text, "config.yaml").ok())
-                .and_then(|conf| conf.get_raw_string("high-availability.storageDir"));
+            leftovers.ha_storage_dir = ha_storage_dir(configmap);
         }
         let object = ObjectRef::of::<ConfigMap>(&name);
         let high_availability = configmap
@@ -155,7 +183,8 @@ pub async fn find_with_deployment(
             leftovers.unowned.push(object);
         }
     }
-    for pod in pod_items
+    for pod in found
+        .pods
         .iter()
         .filter(|p| p.metadata.deletion_timestamp.is_none())
     {
@@ -164,9 +193,9 @@ pub async fn find_with_deployment(
             .metadata
             .labels
             .as_ref()
-            .and_then(|l| l.get("component"))
+            .and_then(|l| l.get(labels::COMPONENT))
             .map(String::as_str)
-            == Some("jobmanager");
+            == Some(labels::JOBMANAGER);
         // JobManager pods belong to the Deployment through its ReplicaSet.
         if owned(&pod.metadata) || jobmanager && uid.is_some() {
             leftovers.owned.push(object);
@@ -174,17 +203,27 @@ pub async fn find_with_deployment(
             leftovers.unowned.push(object);
         }
     }
-    Ok((deployment, leftovers))
+    leftovers
+}
+
+/// `high-availability.storageDir` from the configuration a cluster's
+/// ConfigMap ships.
+fn ha_storage_dir(configmap: &ConfigMap) -> Option<String> {
+    let data = configmap.data.as_ref()?;
+    CONFIG_FILE_KEYS.iter().find_map(|key| {
+        let text = data.get(*key)?;
+        crate::config::loader::parse_config_yaml(text, key)
+            .ok()?
+            .get_raw_string(HA_STORAGE_DIR.key)
+    })
 }
 
 /// The HA ConfigMaps an earlier cluster of the same id left (best effort:
 /// none when they cannot be listed). A new cluster with HA recovers the
 /// old jobs from them.
 pub async fn earlier_ha_config_maps(client: &kube::Client, namespace: &str, id: &str) -> usize {
-    let params = ListParams::default().labels(&format!(
-        "type={TYPE_VALUE},app={id},{}={}",
-        HA_CONFIGMAP_TYPE.0, HA_CONFIGMAP_TYPE.1
-    ));
+    let params =
+        ListParams::default().labels(&labels::selector::cluster_with(id, HA_CONFIGMAP_TYPE));
     Api::<ConfigMap>::namespaced(client.clone(), namespace)
         .list(&params)
         .await
@@ -219,8 +258,8 @@ where
                 .meta()
                 .labels
                 .as_ref()
-                .and_then(|l| l.get("type"))
-                .is_some_and(|t| t != TYPE_VALUE);
+                .and_then(|l| l.get(labels::TYPE))
+                .is_some_and(|t| t != labels::TYPE_VALUE);
             if !foreign {
                 objects.push(object);
             }
@@ -259,7 +298,7 @@ pub async fn remove_deployment(
     })
     .await?;
     if !gone {
-        return Err(crate::error::Error::Failed(format!(
+        return Err(ClusterError::Failed(format!(
             "Deployment {id} is still being deleted after {}s: check `kubectl get deployment {id} -n {namespace}`, then run cleanup again",
             timeout.as_secs()
         )));

@@ -3,8 +3,8 @@
 //! (merged), else `~/.kube/config`, else the in-cluster service account; the
 //! context from `--context` (or `kubernetes.context`), else current-context.
 
+use super::errors::{ClusterError, ClusterResult as Result};
 use super::kubeconfig::KubeconfigChoice;
-use crate::error::{Error, Result};
 use kube::config::{Config, KubeConfigOptions, KubeconfigError, LoadDataError};
 
 /// A client and the namespace commands act in when `-n` is not given.
@@ -85,20 +85,27 @@ pub async fn connect(choice: &KubeconfigChoice) -> Result<Connection> {
         cluster: None,
         user: None,
     };
-    let kubeconfig = choice.read().map_err(Error::Usage)?;
+    let kubeconfig = choice.read().map_err(ClusterError::Config)?;
     let config = match kubeconfig {
         Some(kubeconfig) => {
             // A missing context reads the same for every verb.
-            choice.context_namespace(&kubeconfig).map_err(Error::Usage)?;
+            choice
+                .context_namespace(&kubeconfig)
+                .map_err(ClusterError::Config)?;
             Config::from_custom_kubeconfig(kubeconfig, &options)
                 .await
                 .map_err(|e| kubeconfig_error(&e))?
         }
-        None => Config::incluster().map_err(|_| {
-            Error::Usage(
-                "no Kubernetes cluster configured: no kubeconfig at ~/.kube/config and KUBECONFIG is not set: pass --kubeconfig or set KUBECONFIG (or use --dry-run=client to only print the objects)".into(),
-            )
+        None if choice.search.in_cluster => Config::incluster().map_err(|e| {
+            ClusterError::Config(format!(
+                "cannot use the pod's service account ({e}): pass --kubeconfig or set KUBECONFIG"
+            ))
         })?,
+        None => {
+            return Err(ClusterError::Config(
+                "no Kubernetes cluster configured: no kubeconfig at ~/.kube/config and KUBECONFIG is not set: pass --kubeconfig or set KUBECONFIG (or use --dry-run=client to only print the objects)".into(),
+            ));
+        }
     };
     super::errors::record_api_server(&config.cluster_url.to_string());
     let context_namespace = config.default_namespace.clone();
@@ -106,7 +113,7 @@ pub async fn connect(choice: &KubeconfigChoice) -> Result<Connection> {
     rest_config.default_retry = false;
     let build = |config: Config| {
         kube::Client::try_from(config)
-            .map_err(|e| Error::Failed(format!("cannot create a Kubernetes client: {e}")))
+            .map_err(|e| ClusterError::Failed(format!("cannot create a Kubernetes client: {e}")))
     };
     Ok(Connection {
         client: build(config)?,
@@ -117,7 +124,7 @@ pub async fn connect(choice: &KubeconfigChoice) -> Result<Connection> {
 }
 
 /// What is wrong in the kubeconfig, naming the entry or file to fix.
-fn kubeconfig_error(error: &KubeconfigError) -> Error {
+fn kubeconfig_error(error: &KubeconfigError) -> ClusterError {
     let data = |what: &str, error: &LoadDataError| match error {
         LoadDataError::ReadFile(io, path) => format!(
             "cannot read the {what} file {} named in the kubeconfig: {io}: fix the path in the kubeconfig",
@@ -132,7 +139,7 @@ fn kubeconfig_error(error: &KubeconfigError) -> Error {
             format!("the kubeconfig names no {what}: add it to the kubeconfig")
         }
     };
-    Error::Usage(match error {
+    ClusterError::Config(match error {
         KubeconfigError::LoadCertificateAuthority(e) => data("certificate-authority", e),
         KubeconfigError::LoadClientCertificate(e) => data("client-certificate", e),
         KubeconfigError::LoadClientKey(e) => data("client-key", e),
@@ -166,6 +173,7 @@ mod tests {
         let choice = KubeconfigChoice {
             path: Some("/home/me/my clusters/kc".into()),
             context: Some("prod".into()),
+            ..Default::default()
         };
         assert_eq!(
             Suggest::new(&choice).flink("port-forward c1 -n ns"),

@@ -3,8 +3,8 @@
 //! sequential round trips. If anything after the Deployment fails, the
 //! Deployment is deleted (cascading), so nothing is left half-made.
 
+use super::errors::{ClusterError, ClusterResult as Result};
 use super::errors::{api_failure, status_code};
-use crate::error::{Error, Result};
 use crate::render::{Accompanying, RenderedCluster};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Service};
@@ -33,7 +33,7 @@ pub async fn create(
     {
         Ok(created) => created,
         Err(e) if status_code(&e) == Some(409) => {
-            return Err(Error::Failed(format!(
+            return Err(ClusterError::Failed(format!(
                 "Flink cluster {name} already exists in namespace {namespace}: use it (`{}`), remove it (`{}`), or choose another cluster id",
                 suggest.flink(&format!("get {name} -n {namespace}")),
                 suggest.flink(&format!("cleanup {name} -n {namespace}"))
@@ -49,7 +49,7 @@ pub async fn create(
     };
     let Some(uid) = created.metadata.uid.clone() else {
         let undo = rollback(client, namespace, &name).await;
-        return Err(Error::Failed(format!(
+        return Err(ClusterError::Failed(format!(
             "the API server returned Deployment {name} without a uid, so its objects cannot be owned by it; {undo}"
         )));
     };
@@ -64,7 +64,7 @@ pub async fn create(
         results = creating => results,
         _ = tokio::signal::ctrl_c() => {
             let undo = rollback(client, namespace, &name).await;
-            return Err(Error::Failed(format!("interrupted while creating Flink cluster {name}; {undo}")));
+            return Err(ClusterError::Failed(format!("interrupted while creating Flink cluster {name}; {undo}")));
         }
     };
     let mut services = Vec::new();
@@ -80,7 +80,7 @@ pub async fn create(
         return Ok(CreatedCluster { services });
     }
     let undo = rollback(client, namespace, &name).await;
-    Err(Error::Failed(format!(
+    Err(ClusterError::Failed(format!(
         "creating Flink cluster {name} failed ({}); {undo}",
         failures.join("; ")
     )))

@@ -1,6 +1,25 @@
-//! Turning API server failures into one-line messages that say what to do.
+//! The cluster layer's errors, typed: what failed and why, each with the
+//! one-line message that says what to do. Whether an error is the user's
+//! (exit 2) or the work's (exit 1) is decided once, where commands turn a
+//! [`ClusterError`] into their error (`crate::error`).
 
-use crate::error::Error;
+/// What went wrong talking to the cluster.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    /// The kubeconfig or connection settings are wrong; nothing was sent.
+    #[error("{0}")]
+    Config(String),
+    /// An API call failed.
+    #[error(transparent)]
+    Api(#[from] ApiCallError),
+    /// The cluster did something else than expected (a pod crashed, a
+    /// port-forward broke, a wait ran out), with the line that says what now.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// Results of the cluster layer.
+pub type ClusterResult<T> = Result<T, ClusterError>;
 
 /// The HTTP status of a kube error, when the server answered.
 pub fn status_code(error: &kube::Error) -> Option<u16> {
@@ -115,56 +134,70 @@ fn tls_reason(error: &rustls::Error) -> String {
 
 /// A failed API call, kept typed so a verb can decide on the status (e.g.
 /// `rbac-setup` words a 403 differently) before it becomes a message.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ApiCallError {
     /// What was attempted, e.g. "apply Role flink".
     pub what: String,
-    pub namespace: String,
-    pub source: kube::Error,
+    /// Where; None for a call across all namespaces (`get -A`).
+    pub namespace: Option<String>,
+    /// The HTTP status, when the server answered.
+    pub status: Option<u16>,
+    /// The server's message, or why there was no answer.
+    pub reason: String,
 }
 
 impl ApiCallError {
+    /// `error` of an attempt to `what` in `namespace`.
+    pub fn new(what: &str, namespace: Option<&str>, error: &kube::Error) -> ApiCallError {
+        ApiCallError {
+            what: what.to_string(),
+            namespace: namespace.map(str::to_string),
+            status: status_code(error),
+            reason: reason(error),
+        }
+    }
+
     /// The HTTP status, when the server answered.
     pub fn status(&self) -> Option<u16> {
-        status_code(&self.source)
+        self.status
     }
 }
 
-impl From<ApiCallError> for Error {
-    fn from(error: ApiCallError) -> Error {
-        api_failure(&error.what, &error.namespace, &error.source)
+/// The one line, with the usual remedies for permission and connection problems.
+impl std::fmt::Display for ApiCallError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (what, reason) = (&self.what, &self.reason);
+        match (self.status, &self.namespace) {
+            (Some(403), Some(namespace)) => write!(
+                f,
+                "not allowed to {what} in namespace {namespace}: {reason}: an admin can grant what kubectl-flink needs with `kubectl flink rbac-setup -n {namespace} --user <you>` (check with `kubectl auth can-i --list -n {namespace}`)"
+            ),
+            (Some(403), None) => write!(
+                f,
+                "not allowed to {what} in all namespaces: {reason}: drop -A to look in one namespace, or ask an admin for cluster-wide read access"
+            ),
+            (Some(_), namespace) => write!(
+                f,
+                "cannot {what} in {}: {reason}",
+                namespace
+                    .as_ref()
+                    .map_or("all namespaces".to_string(), |ns| format!("namespace {ns}"))
+            ),
+            (None, _) => write!(f, "cannot reach {} to {what}: {reason}", api_server()),
+        }
     }
 }
+
+impl std::error::Error for ApiCallError {}
 
 /// A failed call on `what` across all namespaces (`get -A`).
-pub fn api_failure_cluster_wide(what: &str, error: &kube::Error) -> Error {
-    match status_code(error) {
-        Some(403) => Error::Failed(format!(
-            "not allowed to {what} in all namespaces: {}: drop -A to look in one namespace, or ask an admin for cluster-wide read access",
-            reason(error)
-        )),
-        _ => api_failure(what, "all namespaces", error),
-    }
+pub fn api_failure_cluster_wide(what: &str, error: &kube::Error) -> ClusterError {
+    ClusterError::Api(ApiCallError::new(what, None, error))
 }
 
-/// A failed API call on `what` (e.g. "create Deployment my-cluster"), with
-/// the usual remedies for permission and connection problems.
-pub fn api_failure(what: &str, namespace: &str, error: &kube::Error) -> Error {
-    match status_code(error) {
-        Some(403) => Error::Failed(format!(
-            "not allowed to {what} in namespace {namespace}: {}: an admin can grant what kubectl-flink needs with `kubectl flink rbac-setup -n {namespace} --user <you>` (check with `kubectl auth can-i --list -n {namespace}`)",
-            reason(error)
-        )),
-        Some(_) => Error::Failed(format!(
-            "cannot {what} in namespace {namespace}: {}",
-            reason(error)
-        )),
-        None => Error::Failed(format!(
-            "cannot reach {} to {what}: {}",
-            api_server(),
-            reason(error)
-        )),
-    }
+/// A failed API call on `what` (e.g. "create Deployment my-cluster") in `namespace`.
+pub fn api_failure(what: &str, namespace: &str, error: &kube::Error) -> ClusterError {
+    ClusterError::Api(ApiCallError::new(what, Some(namespace), error))
 }
 
 #[cfg(test)]

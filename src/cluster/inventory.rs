@@ -2,10 +2,11 @@
 //! `kubectl flink get` — three list calls and one REST probe per cluster,
 //! all concurrent.
 
+use super::errors::{ClusterError, ClusterResult as Result};
 use super::errors::{api_failure, api_failure_cluster_wide};
-use crate::error::Result;
 use crate::flink::spec::DeploymentMode;
-use crate::render::labels::TYPE_VALUE;
+use crate::render::labels;
+use crate::render::services::cluster_of_rest_service;
 use crate::rest::{FlinkRest, Transport};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Pod, Service};
@@ -83,8 +84,8 @@ pub async fn require_cluster(target: &super::client::ClusterTarget) -> Result<De
 
 /// "Flink cluster x not found in namespace y", with the command listing
 /// the clusters there.
-pub fn not_found(target: &super::client::ClusterTarget) -> crate::error::Error {
-    crate::error::Error::Failed(format!(
+pub fn not_found(target: &super::client::ClusterTarget) -> ClusterError {
+    ClusterError::Failed(format!(
         "Flink cluster {} not found in namespace {}: list clusters with `{}`",
         target.cluster_id,
         target.namespace,
@@ -112,57 +113,100 @@ pub async fn list_clusters(
     namespace: Option<&str>,
     only: &[String],
 ) -> Result<Vec<ClusterSummary>> {
-    let api = |c: &kube::Client| -> (Api<Deployment>, Api<Pod>, Api<Service>) {
+    let (deployments, pods, services) = list_objects(client, namespace, only).await?;
+    let taskmanagers = count_taskmanagers(&pods);
+    let rest_types = rest_service_types(&services);
+    let now = k8s_openapi::jiff::Timestamp::now();
+    let mut summaries: Vec<ClusterSummary> = deployments
+        .iter()
+        .filter_map(|d| {
+            let key = (d.metadata.namespace.clone()?, d.metadata.name.clone()?);
+            Some(summarize(
+                d,
+                taskmanagers.get(&key).copied().unwrap_or(0),
+                rest_types.get(&key).cloned(),
+                now,
+            ))
+        })
+        .collect();
+    summaries.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    probe_rest(&mut summaries, rest_client).await;
+    Ok(summaries)
+}
+
+/// A cluster's namespace and id.
+type ClusterKey = (String, String);
+
+/// The JobManager Deployments, TaskManager pods and Services of the
+/// clusters: three list calls, however many clusters there are.
+async fn list_objects(
+    client: &kube::Client,
+    namespace: Option<&str>,
+    only: &[String],
+) -> Result<(Vec<Deployment>, Vec<Pod>, Vec<Service>)> {
+    fn api<K>(client: &kube::Client, namespace: Option<&str>) -> Api<K>
+    where
+        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+        <K as kube::Resource>::DynamicType: Default,
+    {
         match namespace {
-            Some(ns) => (
-                Api::namespaced(c.clone(), ns),
-                Api::namespaced(c.clone(), ns),
-                Api::namespaced(c.clone(), ns),
-            ),
-            None => (
-                Api::all(c.clone()),
-                Api::all(c.clone()),
-                Api::all(c.clone()),
-            ),
+            Some(ns) => Api::namespaced(client.clone(), ns),
+            None => Api::all(client.clone()),
         }
-    };
-    let (deployments, pods, services) = api(client);
-    let app = if only.is_empty() {
-        String::new()
-    } else {
-        format!(",app in ({})", only.join(","))
-    };
-    let jm = ListParams::default().labels(&format!("type={TYPE_VALUE},component=jobmanager{app}"));
-    let tm = ListParams::default().labels(&format!("type={TYPE_VALUE},component=taskmanager{app}"));
-    let svc = ListParams::default().labels(&format!("type={TYPE_VALUE}{app}"));
+    }
+    let select =
+        |component| ListParams::default().labels(&labels::selector::clusters(component, only));
     let failure = |what: &str, e: &kube::Error| match namespace {
         Some(ns) => api_failure(what, ns, e),
         None => api_failure_cluster_wide(what, e),
     };
-    let (deployments, pods, services) =
-        tokio::join!(deployments.list(&jm), pods.list(&tm), services.list(&svc));
-    let deployments = deployments.map_err(|e| failure("list Deployments", &e))?;
-    let pods = pods.map_err(|e| failure("list pods", &e))?;
-    let services = services.map_err(|e| failure("list Services", &e))?;
+    let (jobmanagers, taskmanagers, every) = (
+        select(Some(labels::JOBMANAGER)),
+        select(Some(labels::TASKMANAGER)),
+        select(None),
+    );
+    let (deployments, pods, services) = (
+        api::<Deployment>(client, namespace),
+        api::<Pod>(client, namespace),
+        api::<Service>(client, namespace),
+    );
+    let (deployments, pods, services) = tokio::join!(
+        deployments.list(&jobmanagers),
+        pods.list(&taskmanagers),
+        services.list(&every),
+    );
+    Ok((
+        deployments
+            .map_err(|e| failure("list Deployments", &e))?
+            .items,
+        pods.map_err(|e| failure("list pods", &e))?.items,
+        services.map_err(|e| failure("list Services", &e))?.items,
+    ))
+}
 
-    let mut taskmanagers: BTreeMap<(String, String), usize> = BTreeMap::new();
-    for pod in &pods.items {
+/// TaskManager pods per cluster (those not failed or being deleted).
+fn count_taskmanagers(pods: &[Pod]) -> BTreeMap<ClusterKey, usize> {
+    let mut counts = BTreeMap::new();
+    for pod in pods {
         let running = pod.metadata.deletion_timestamp.is_none()
             && pod.status.as_ref().and_then(|s| s.phase.as_deref()) != Some("Failed");
         if let (Some(ns), Some(app), true) = (
             &pod.metadata.namespace,
-            label(&pod.metadata.labels, "app"),
+            label(&pod.metadata.labels, labels::APP),
             running,
         ) {
-            *taskmanagers.entry((ns.clone(), app)).or_default() += 1;
+            *counts.entry((ns.clone(), app)).or_default() += 1;
         }
     }
-    let rest_types: BTreeMap<(String, String), String> = services
-        .items
+    counts
+}
+
+/// The type of each cluster's REST Service (ClusterIP when unset).
+fn rest_service_types(services: &[Service]) -> BTreeMap<ClusterKey, String> {
+    services
         .iter()
         .filter_map(|s| {
-            let name = s.metadata.name.as_deref()?;
-            let id = name.strip_suffix("-rest")?;
+            let id = cluster_of_rest_service(s.metadata.name.as_deref()?)?;
             Some((
                 (s.metadata.namespace.clone()?, id.to_string()),
                 s.spec
@@ -172,61 +216,56 @@ pub async fn list_clusters(
                     .unwrap_or_else(|| "ClusterIP".into()),
             ))
         })
-        .collect();
+        .collect()
+}
 
-    let now = k8s_openapi::jiff::Timestamp::now();
-    let mut summaries: Vec<ClusterSummary> = deployments
-        .items
-        .iter()
-        .filter_map(|d| {
-            let name = d.metadata.name.clone()?;
-            let ns = d.metadata.namespace.clone()?;
-            let container = main_container(d);
-            let mode = match cluster_mode(d) {
-                DeploymentMode::Application => "application",
-                DeploymentMode::Session => "session",
-            };
-            let key = (ns.clone(), name.clone());
-            Some(ClusterSummary {
-                mode: mode.to_string(),
-                jobmanagers_ready: d
-                    .status
-                    .as_ref()
-                    .and_then(|s| s.ready_replicas)
-                    .unwrap_or(0),
-                jobmanagers_wanted: d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1),
-                taskmanagers: taskmanagers.get(&key).copied().unwrap_or(0),
-                running_jobs: None,
-                flink_version: None,
-                rest_error: None,
-                rest_service_type: rest_types.get(&key).cloned(),
-                image: container.and_then(|c| c.image.clone()),
-                created: d
-                    .metadata
-                    .creation_timestamp
-                    .as_ref()
-                    .map(|t| t.0.to_string()),
-                age_seconds: d
-                    .metadata
-                    .creation_timestamp
-                    .as_ref()
-                    .map(|t| now.as_second() - t.0.as_second()),
-                name,
-                namespace: ns,
-            })
-        })
-        .collect();
-    summaries.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+/// One cluster's row, from its JobManager Deployment (REST fields not yet probed).
+fn summarize(
+    deployment: &Deployment,
+    taskmanagers: usize,
+    rest_service_type: Option<String>,
+    now: k8s_openapi::jiff::Timestamp,
+) -> ClusterSummary {
+    let metadata = &deployment.metadata;
+    let created = metadata.creation_timestamp.as_ref();
+    ClusterSummary {
+        name: metadata.name.clone().unwrap_or_default(),
+        namespace: metadata.namespace.clone().unwrap_or_default(),
+        mode: cluster_mode(deployment).word().to_string(),
+        jobmanagers_ready: deployment
+            .status
+            .as_ref()
+            .and_then(|s| s.ready_replicas)
+            .unwrap_or(0),
+        jobmanagers_wanted: deployment
+            .spec
+            .as_ref()
+            .and_then(|s| s.replicas)
+            .unwrap_or(1),
+        taskmanagers,
+        running_jobs: None,
+        flink_version: None,
+        rest_error: None,
+        rest_service_type,
+        image: main_container(deployment).and_then(|c| c.image.clone()),
+        created: created.map(|t| t.0.to_string()),
+        age_seconds: created.map(|t| now.as_second() - t.0.as_second()),
+    }
+}
 
+/// Ask each cluster's REST API (concurrently, each within
+/// [`REST_PROBE_TIMEOUT`]) for its running jobs and Flink version; past
+/// [`MAX_REST_PROBES`] clusters none is asked, and each row says why.
+async fn probe_rest(summaries: &mut [ClusterSummary], rest_client: &kube::Client) {
     if summaries.len() > MAX_REST_PROBES {
         let why = format!(
             "not asked: {} clusters are listed, more than {MAX_REST_PROBES}; name the clusters to see their jobs",
             summaries.len()
         );
-        for summary in &mut summaries {
+        for summary in summaries.iter_mut() {
             summary.rest_error = Some(why.clone());
         }
-        return Ok(summaries);
+        return;
     }
     let probes = summaries.iter().map(|s| {
         let rest = FlinkRest::new(Transport::services_proxy_only(
@@ -259,7 +298,6 @@ pub async fn list_clusters(
             Err(reason) => summary.rest_error = Some(reason),
         }
     }
-    Ok(summaries)
 }
 
 fn label(labels: &Option<BTreeMap<String, String>>, key: &str) -> Option<String> {

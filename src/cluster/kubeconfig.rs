@@ -2,6 +2,7 @@
 //! makes — plus Flink's `kubernetes.config.file` / `kubernetes.context` as
 //! fallbacks for users coming from Flink's client.
 
+use crate::environment::KubeconfigSearch;
 use kube::config::Kubeconfig;
 use std::path::PathBuf;
 
@@ -13,6 +14,8 @@ pub struct KubeconfigChoice {
     pub path: Option<PathBuf>,
     /// `--context`, else `-Dkubernetes.context`; None means current-context.
     pub context: Option<String>,
+    /// Where to look without `path`: `$KUBECONFIG`, `~/.kube/config`, a pod's service account.
+    pub search: KubeconfigSearch,
 }
 
 impl KubeconfigChoice {
@@ -22,6 +25,7 @@ impl KubeconfigChoice {
         kubeconfig: Option<&std::path::Path>,
         context: Option<&str>,
         conf: &crate::config::Configuration,
+        search: &KubeconfigSearch,
     ) -> KubeconfigChoice {
         use crate::config::options::{CONFIG_FILE, CONTEXT};
         KubeconfigChoice {
@@ -31,6 +35,7 @@ impl KubeconfigChoice {
             context: context
                 .map(str::to_string)
                 .or_else(|| conf.explicit_string(&CONTEXT)),
+            search: search.clone(),
         }
     }
 
@@ -48,13 +53,7 @@ impl KubeconfigChoice {
                 )
             });
         }
-        let listed: Vec<PathBuf> = std::env::var_os("KUBECONFIG")
-            .map(|v| {
-                std::env::split_paths(&v)
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let listed = self.search.listed();
         if !listed.is_empty() && !listed.iter().any(|p| p.is_file()) {
             let names: Vec<String> = listed.iter().map(|p| p.display().to_string()).collect();
             return Err(format!(
@@ -63,7 +62,9 @@ impl KubeconfigChoice {
             ));
         }
         let candidates = if listed.is_empty() {
-            dirs::home_dir()
+            self.search
+                .home
+                .as_ref()
                 .map(|h| vec![h.join(".kube").join("config")])
                 .unwrap_or_default()
         } else {
@@ -94,8 +95,10 @@ impl KubeconfigChoice {
 
     /// The service account's namespace when running in a pod without a
     /// kubeconfig, as kubectl and kube-rs use it.
-    pub fn in_cluster_namespace() -> Option<String> {
-        std::env::var_os("KUBERNETES_SERVICE_HOST")?;
+    pub fn in_cluster_namespace(&self) -> Option<String> {
+        if !self.search.in_cluster {
+            return None;
+        }
         std::fs::read_to_string("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
             .ok()
             .map(|n| n.trim().to_string())
@@ -108,7 +111,7 @@ impl KubeconfigChoice {
     pub fn default_namespace(&self) -> Result<Option<String>, String> {
         match self.read()? {
             Some(config) => self.context_namespace(&config),
-            None => Ok(Self::in_cluster_namespace()),
+            None => Ok(self.in_cluster_namespace()),
         }
     }
 

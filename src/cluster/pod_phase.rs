@@ -2,7 +2,6 @@
 //! pulling, running), its state in kubectl's words, and the problems that
 //! stop it (ImagePullBackOff, CrashLoopBackOff, Unschedulable, OOMKilled).
 
-use crate::flink::spec::DeploymentMode;
 use k8s_openapi::api::core::v1::Pod;
 use std::time::Duration;
 
@@ -46,14 +45,6 @@ impl Progress {
             Some(state) => format!("{} ({state})", self.phase.describe()),
             None => self.phase.describe().to_string(),
         }
-    }
-}
-
-/// `session` or `app`: the command group that waits for, stops or cleans a cluster of `mode`.
-pub fn command_group(mode: DeploymentMode) -> &'static str {
-    match mode {
-        DeploymentMode::Session => "session",
-        DeploymentMode::Application => "app",
     }
 }
 

@@ -4,7 +4,7 @@
 //! pod picked as `kubectl port-forward svc/<id>-rest` would (a Ready
 //! JobManager and its `rest` container port).
 
-use crate::error::{Error, Result};
+use super::errors::{ClusterError, ClusterResult as Result};
 use crate::rest::{RestError, find_jobmanager};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::Api;
@@ -28,7 +28,7 @@ pub async fn find_target(
 
 /// A failed pod lookup as one line naming the fix: missing and not-Ready
 /// clusters already say what to do; a refused list names `rbac-setup`.
-fn target_failure(error: RestError, namespace: &str) -> Error {
+fn target_failure(error: RestError, namespace: &str) -> ClusterError {
     let line = match error {
         RestError::Forbidden(detail) => format!(
             "{detail}: an admin can grant what kubectl-flink needs with `kubectl flink rbac-setup -n {namespace} --user <you>` (check with `kubectl auth can-i --list -n {namespace}`)"
@@ -38,7 +38,7 @@ fn target_failure(error: RestError, namespace: &str) -> Error {
         }
         other => other.to_string(),
     };
-    Error::Failed(crate::output::one_line(&line))
+    ClusterError::Failed(crate::output::one_line(&line))
 }
 
 /// Accept connections on `listener` until Ctrl-C, forwarding each to the
@@ -50,19 +50,19 @@ pub async fn serve(
     cluster_id: &str,
     listener: TcpListener,
     ready: impl FnOnce(SocketAddr, &str, u16),
-    failed: impl Fn(Error) + Clone + Send + 'static,
+    failed: impl Fn(ClusterError) + Clone + Send + 'static,
 ) -> Result<()> {
     let pods: Api<Pod> = Api::namespaced(client, namespace);
     let (pod, port) = find_target(&pods, cluster_id, namespace).await?;
     let local = listener
         .local_addr()
-        .map_err(|e| Error::Failed(format!("cannot read the local address: {e}")))?;
+        .map_err(|e| ClusterError::Failed(format!("cannot read the local address: {e}")))?;
     ready(local, &pod, port);
     loop {
         tokio::select! {
             accepted = listener.accept() => {
                 let (connection, _) = accepted
-                    .map_err(|e| Error::Failed(format!("cannot accept a connection on {local}: {e}")))?;
+                    .map_err(|e| ClusterError::Failed(format!("cannot accept a connection on {local}: {e}")))?;
                 let pods = pods.clone();
                 let (cluster_id, namespace) = (cluster_id.to_string(), namespace.to_string());
                 let failed = failed.clone();
@@ -86,13 +86,12 @@ async fn forward_one(
     mut local: TcpStream,
 ) -> Result<()> {
     let (pod, port) = find_target(pods, cluster_id, namespace).await?;
-    let mut forwarder = pods
-        .portforward(&pod, &[port])
-        .await
-        .map_err(|e| Error::Failed(format!("port-forward to pod {pod}:{port} failed: {e}")))?;
+    let mut forwarder = pods.portforward(&pod, &[port]).await.map_err(|e| {
+        ClusterError::Failed(format!("port-forward to pod {pod}:{port} failed: {e}"))
+    })?;
     let Some(mut upstream) = forwarder.take_stream(port) else {
         forwarder.abort();
-        return Err(Error::Failed(format!(
+        return Err(ClusterError::Failed(format!(
             "port-forward to pod {pod}:{port} gave no stream"
         )));
     };
@@ -118,11 +117,11 @@ async fn forward_one(
     };
     forwarder.abort();
     if let Some(reason) = reported.filter(|r| !r.trim().is_empty()) {
-        return Err(Error::Failed(crate::output::one_line(&format!(
+        return Err(ClusterError::Failed(crate::output::one_line(&format!(
             "connection to pod {pod}:{port} failed: {reason}: is the JobManager up? (see `kubectl flink get {cluster_id} -n {namespace}`)"
         ))));
     }
     copied
         .map(drop)
-        .map_err(|e| Error::Failed(format!("connection to pod {pod}:{port} ended: {e}")))
+        .map_err(|e| ClusterError::Failed(format!("connection to pod {pod}:{port} ended: {e}")))
 }

@@ -10,9 +10,9 @@ use super::cleanup::{self, Leftovers};
 use super::client::ClusterTarget;
 use super::deploy::delete_deployment;
 use super::errors::api_failure;
+use super::errors::{ClusterError, ClusterResult as Result};
 use super::inventory;
 use super::wait::poll_until;
-use crate::error::{Error, Result};
 use crate::flink::spec::DeploymentMode;
 use crate::rest::FlinkRest;
 use k8s_openapi::api::apps::v1::Deployment;
@@ -131,14 +131,14 @@ fn report(how: Stopped, mode: DeploymentMode, leftovers: Leftovers, graceful: bo
     }
 }
 
-fn timeout_error(target: &ClusterTarget, timeout: Duration) -> Error {
+fn timeout_error(target: &ClusterTarget, timeout: Duration) -> ClusterError {
     let (id, namespace) = (&target.cluster_id, &target.namespace);
-    Error::Failed(format!(
+    ClusterError::Failed(format!(
         "Flink cluster {id} is not gone after {}s: see `{}`, or wait longer with --timeout",
         timeout.as_secs(),
-        target
-            .connection
-            .suggest
-            .kubectl(&format!("get all -l app={id} -n {namespace}"))
+        target.connection.suggest.kubectl(&format!(
+            "get all -l {} -n {namespace}",
+            crate::render::labels::selector::cluster(id)
+        ))
     ))
 }

@@ -5,7 +5,7 @@
 
 use super::client::ClusterTarget;
 use super::errors::api_failure;
-use crate::error::{Error, Result};
+use super::errors::{ClusterError, ClusterResult as Result};
 use crate::flink::spec::DeploymentMode;
 use crate::rest::FlinkRest;
 use k8s_openapi::api::core::v1::{Event, Pod};
@@ -15,25 +15,41 @@ use std::time::{Duration, Instant};
 
 pub use super::pod_phase::*;
 
-/// Poll `done` with a growing delay (50 ms up to 500 ms) until it says
-/// true, or `deadline` passes (then false) — the one polling loop for
+/// The one polling loop: call `step` with a growing delay (50 ms, doubling
+/// up to `max_delay`) until it gives a value, an error, or `deadline`
+/// passes (then `Ok(None)`, after one last call).
+pub async fn poll<T, E>(
+    deadline: Instant,
+    max_delay: Duration,
+    mut step: impl AsyncFnMut() -> std::result::Result<Option<T>, E>,
+) -> std::result::Result<Option<T>, E> {
+    let mut delay = Duration::from_millis(50);
+    loop {
+        if let Some(value) = step().await? {
+            return Ok(Some(value));
+        }
+        if Instant::now() >= deadline {
+            return Ok(None);
+        }
+        tokio::time::sleep(delay.min(deadline.saturating_duration_since(Instant::now()))).await;
+        delay = (delay * 2).min(max_delay);
+    }
+}
+
+/// Poll `done` until it says true, or `deadline` passes (then false): the
 /// "until it is gone" waits.
 pub async fn poll_until<F, Fut>(deadline: Instant, mut done: F) -> Result<bool>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<bool>>,
 {
-    let mut delay = Duration::from_millis(50);
-    loop {
-        if done().await? {
-            return Ok(true);
-        }
-        if Instant::now() >= deadline {
-            return Ok(false);
-        }
-        tokio::time::sleep(delay.min(deadline.saturating_duration_since(Instant::now()))).await;
-        delay = (delay * 2).min(Duration::from_millis(500));
-    }
+    let finished = poll(
+        deadline,
+        Duration::from_millis(500),
+        async || -> Result<_> { Ok(done().await?.then_some(())) },
+    )
+    .await?;
+    Ok(finished.is_some())
 }
 
 /// Wait until the cluster's REST API answers, reporting each change of
@@ -48,9 +64,8 @@ pub async fn until_ready(
 ) -> Result<()> {
     let (namespace, cluster_id) = (target.namespace.as_str(), target.cluster_id.as_str());
     let pods: Api<Pod> = Api::namespaced(target.connection.client.clone(), namespace);
-    let selector = ListParams::default().labels(&crate::rest::label_selector(
-        &crate::render::labels::jobmanager_selector(cluster_id),
-    ));
+    let selector =
+        ListParams::default().labels(&crate::render::labels::selector::jobmanager(cluster_id));
     let deadline = Instant::now() + timeout;
     let mut last: Option<Progress> = None;
     let mut last_rest_error: Option<String> = None;
@@ -61,34 +76,10 @@ pub async fn until_ready(
             .list(&selector)
             .await
             .map_err(|e| api_failure("list the JobManager pods", namespace, &e))?;
-        let mut best = Phase::Scheduling;
-        let mut best_pod: Option<&Pod> = None;
-        for pod in list
-            .items
-            .iter()
-            .filter(|p| p.metadata.deletion_timestamp.is_none())
-        {
-            match assess(pod) {
-                Ok(p) => {
-                    if best_pod.is_none() || p > best {
-                        best_pod = Some(pod);
-                    }
-                    best = best.max(p);
-                }
-                Err(problem) if problem.may_pass => {
-                    best_pod = best_pod.or(Some(pod));
-                    let since = *first_seen
-                        .entry((problem.pod.clone(), problem.reason.clone()))
-                        .or_insert_with(Instant::now);
-                    if since.elapsed() >= PERSISTENT_AFTER {
-                        return Err(pod_failure(target, &problem, &mut on_event).await);
-                    }
-                }
-                Err(problem) => {
-                    return Err(pod_failure(target, &problem, &mut on_event).await);
-                }
-            }
-        }
+        let (mut best, best_pod) = match assess_pods(&list.items, &mut first_seen) {
+            Ok(found) => found,
+            Err(problem) => return Err(pod_failure(target, &problem, &mut on_event).await),
+        };
         // Each probe is short, so a hanging answer cannot eat the whole wait.
         let budget = deadline
             .saturating_duration_since(Instant::now())
@@ -111,26 +102,73 @@ pub async fn until_ready(
             return Ok(());
         }
         if Instant::now() >= deadline {
-            let suggest = &target.connection.suggest;
-            let answer = last_rest_error
-                .map(|e| format!(", its REST API said: {e}"))
-                .unwrap_or_default();
-            return Err(Error::Failed(format!(
-                "Flink cluster {cluster_id} is not ready after {}s (still {}{answer}); it exists and keeps starting: wait again with `{}`, or look at `{}`",
-                timeout.as_secs(),
-                best.describe(),
-                suggest.flink(&format!(
-                    "{} wait {cluster_id} -n {namespace}",
-                    command_group(mode)
-                )),
-                suggest.kubectl(&format!(
-                    "describe pods -l app={cluster_id},component=jobmanager -n {namespace}"
-                ))
-            )));
+            return Err(not_ready(target, mode, timeout, best, last_rest_error));
         }
         tokio::time::sleep(delay.min(deadline.saturating_duration_since(Instant::now()))).await;
         delay = (delay * 2).min(Duration::from_secs(1));
     }
+}
+
+/// The most advanced phase among the JobManager pods, and the pod in it;
+/// a pod problem that cannot pass (or has lasted [`PERSISTENT_AFTER`]) instead.
+fn assess_pods<'a>(
+    pods: &'a [Pod],
+    first_seen: &mut HashMap<(String, String), Instant>,
+) -> std::result::Result<(Phase, Option<&'a Pod>), PodProblem> {
+    let mut best = Phase::Scheduling;
+    let mut best_pod: Option<&Pod> = None;
+    for pod in pods
+        .iter()
+        .filter(|p| p.metadata.deletion_timestamp.is_none())
+    {
+        match assess(pod) {
+            Ok(phase) => {
+                if best_pod.is_none() || phase > best {
+                    best_pod = Some(pod);
+                }
+                best = best.max(phase);
+            }
+            Err(problem) if problem.may_pass => {
+                best_pod = best_pod.or(Some(pod));
+                let since = *first_seen
+                    .entry((problem.pod.clone(), problem.reason.clone()))
+                    .or_insert_with(Instant::now);
+                if since.elapsed() >= PERSISTENT_AFTER {
+                    return Err(problem);
+                }
+            }
+            Err(problem) => return Err(problem),
+        }
+    }
+    Ok((best, best_pod))
+}
+
+/// The timeout: the cluster exists and keeps starting; how to wait again.
+fn not_ready(
+    target: &ClusterTarget,
+    mode: DeploymentMode,
+    timeout: Duration,
+    phase: Phase,
+    last_rest_error: Option<String>,
+) -> ClusterError {
+    let (namespace, cluster_id) = (&target.namespace, &target.cluster_id);
+    let suggest = &target.connection.suggest;
+    let answer = last_rest_error
+        .map(|e| format!(", its REST API said: {e}"))
+        .unwrap_or_default();
+    ClusterError::Failed(format!(
+        "Flink cluster {cluster_id} is not ready after {}s (still {}{answer}); it exists and keeps starting: wait again with `{}`, or look at `{}`",
+        timeout.as_secs(),
+        phase.describe(),
+        suggest.flink(&format!(
+            "{} wait {cluster_id} -n {namespace}",
+            mode.command_group()
+        )),
+        suggest.kubectl(&format!(
+            "describe pods -l {} -n {namespace}",
+            crate::render::labels::selector::jobmanager(cluster_id)
+        ))
+    ))
 }
 
 /// What a wait tells its caller as it goes (this layer prints nothing).
@@ -148,7 +186,7 @@ async fn pod_failure(
     target: &ClusterTarget,
     problem: &PodProblem,
     on_event: &mut impl FnMut(WaitEvent<'_>),
-) -> Error {
+) -> ClusterError {
     let (namespace, cluster_id) = (target.namespace.as_str(), target.cluster_id.as_str());
     let suggest = &target.connection.suggest;
     let events: Api<Event> = Api::namespaced(target.connection.client.clone(), namespace);
@@ -169,7 +207,7 @@ async fn pod_failure(
     } else {
         format!(": {}", problem.message)
     };
-    Error::Failed(format!(
+    ClusterError::Failed(format!(
         "the JobManager of Flink cluster {cluster_id} cannot start ({}{detail}); the cluster is left as it is for inspection: `{}`, remove it with `{}`",
         problem.reason,
         suggest.kubectl(&format!("describe pod {} -n {namespace}", problem.pod)),
@@ -198,52 +236,44 @@ pub async fn until_job_running(
     let deadline = Instant::now() + timeout;
     let deployments: Api<k8s_openapi::api::apps::v1::Deployment> =
         Api::namespaced(target.connection.client.clone(), namespace);
-    let mut delay = Duration::from_millis(100);
-    loop {
-        match rest
-            .jobs_overview_within(deadline.saturating_duration_since(Instant::now()))
-            .await
-        {
-            Ok(jobs) => {
-                if jobs.iter().any(|j| j.state.0 == "RUNNING") {
-                    return Ok(JobOutcome::Running);
-                }
-                if jobs.iter().any(|j| j.state.0 == "FINISHED") {
-                    return Ok(JobOutcome::Finished);
-                }
-                if let Some(job) = jobs.iter().find(|j| j.state.is_globally_terminal()) {
-                    return Err(Error::Failed(format!(
-                        "the job {} of application cluster {cluster_id} ended as {} before running: see `{}`",
-                        job.id,
-                        job.state.0,
-                        suggest.kubectl(&format!("logs deployment/{cluster_id} -n {namespace}"))
-                    )));
-                }
+    let outcome = poll(deadline, Duration::from_secs(1), async || {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Ok(jobs) = rest.jobs_overview_within(left).await else {
+            let gone = deployments
+                .get_opt(cluster_id)
+                .await
+                .map_err(|e| api_failure(&format!("get Deployment {cluster_id}"), namespace, &e))?
+                .is_none();
+            if gone {
+                return Err(ClusterError::Failed(format!(
+                    "application cluster {cluster_id} removed itself before its job was seen running (it ends with its job): check the job's output in your sink or logging system"
+                )));
             }
-            _ => {
-                let gone = deployments
-                    .get_opt(cluster_id)
-                    .await
-                    .map_err(|e| {
-                        api_failure(&format!("get Deployment {cluster_id}"), namespace, &e)
-                    })?
-                    .is_none();
-                if gone {
-                    return Err(Error::Failed(format!(
-                        "application cluster {cluster_id} removed itself before its job was seen running (it ends with its job): check the job's output in your sink or logging system"
-                    )));
-                }
-            }
+            return Ok(None);
+        };
+        if jobs.iter().any(|j| j.state.0 == "RUNNING") {
+            return Ok(Some(JobOutcome::Running));
         }
-        if Instant::now() >= deadline {
-            return Err(Error::Failed(format!(
-                "the job of application cluster {cluster_id} is not running after {}s; the cluster keeps starting it: wait again with `{}`, or see `{}`",
-                timeout.as_secs(),
-                suggest.flink(&format!("app wait {cluster_id} -n {namespace}")),
+        if jobs.iter().any(|j| j.state.0 == "FINISHED") {
+            return Ok(Some(JobOutcome::Finished));
+        }
+        if let Some(job) = jobs.iter().find(|j| j.state.is_globally_terminal()) {
+            return Err(ClusterError::Failed(format!(
+                "the job {} of application cluster {cluster_id} ended as {} before running: see `{}`",
+                job.id,
+                job.state.0,
                 suggest.kubectl(&format!("logs deployment/{cluster_id} -n {namespace}"))
             )));
         }
-        tokio::time::sleep(delay.min(deadline.saturating_duration_since(Instant::now()))).await;
-        delay = (delay * 2).min(Duration::from_secs(1));
-    }
+        Ok(None)
+    })
+    .await?;
+    outcome.ok_or_else(|| {
+        ClusterError::Failed(format!(
+            "the job of application cluster {cluster_id} is not running after {}s; the cluster keeps starting it: wait again with `{}`, or see `{}`",
+            timeout.as_secs(),
+            suggest.flink(&format!("app wait {cluster_id} -n {namespace}")),
+            suggest.kubectl(&format!("logs deployment/{cluster_id} -n {namespace}"))
+        ))
+    })
 }

@@ -4,13 +4,14 @@
 //! end of input (Ctrl-D) detaches. Commands come from stdin, so
 //! `echo stop | kubectl flink session attach ID` works in scripts.
 
-use super::block_on;
-use super::target::{self, ClusterTarget};
+use super::target::{self, ClusterTarget, TargetOptions};
+use super::{Verb, block_on};
 use crate::cli::GlobalArgs;
 use crate::cli::session::SessionAttachArgs;
+use crate::environment::Environment;
 use crate::error::{Error, Result};
 use crate::flink::spec::DeploymentMode;
-use std::io::IsTerminal;
+use crate::output::Output;
 use std::time::Duration;
 use tokio::io::AsyncBufReadExt;
 
@@ -21,56 +22,88 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(300);
 /// How long the JobManager gets to remove its own Deployment.
 const STOP_GRACE: Duration = Duration::from_secs(30);
 
-/// Run `kubectl flink session attach`.
-pub fn run(global: &GlobalArgs, args: SessionAttachArgs) -> Result<()> {
-    let options = target::complete(global, &args.target)?;
-    block_on(async {
-        let target = target::connect(options).await?;
-        let deployment = crate::cluster::inventory::require_cluster(&target).await?;
-        console(
-            &target,
-            crate::cluster::inventory::cluster_mode(&deployment),
-        )
-        .await
-    })
+/// `session attach`, completed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttachOptions {
+    pub target: TargetOptions,
+    /// stdin is a terminal: show a prompt.
+    pub interactive: bool,
 }
 
-/// Read console commands until `stop`, `quit` or end of input.
-pub async fn console(target: &ClusterTarget, mode: DeploymentMode) -> Result<()> {
-    let interactive = std::io::stdin().is_terminal();
-    eprintln!(
-        "Attached to Flink {} cluster {} in namespace {}. Type help for commands; quit or Ctrl-D detaches.",
-        super::deploy::mode_word(mode),
+impl Verb for AttachOptions {
+    type Args = SessionAttachArgs;
+
+    fn complete(global: &GlobalArgs, args: SessionAttachArgs, env: &Environment) -> Result<Self> {
+        if global.output.is_some() {
+            return Err(Error::Usage(
+                "-o does not apply to session attach: it is an interactive console".into(),
+            ));
+        }
+        Ok(AttachOptions {
+            target: target::complete(global, &args.target, env)?,
+            interactive: env.terminal.stdin,
+        })
+    }
+
+    fn run(self, output: &Output) -> Result<()> {
+        for warning in self.target.warnings() {
+            output.warn(warning);
+        }
+        block_on(async {
+            let target = self.target.connect().await?;
+            let deployment = crate::cluster::inventory::require_cluster(&target).await?;
+            let mode = crate::cluster::inventory::cluster_mode(&deployment);
+            console(&target, mode, self.interactive, output).await
+        })
+    }
+}
+
+/// Read console commands from stdin until `stop`, `quit` or end of input.
+pub async fn console(
+    target: &ClusterTarget,
+    mode: DeploymentMode,
+    interactive: bool,
+    output: &Output,
+) -> Result<()> {
+    output.err_text(&format!(
+        "Attached to Flink {} cluster {} in namespace {}. Type help for commands; quit or Ctrl-D detaches.\n",
+        mode.word(),
         target.cluster_id,
         target.namespace
-    );
+    ));
     let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     loop {
         if interactive {
-            eprint!("flink> ");
+            output.err_text("flink> ");
         }
         let line = lines
             .next_line()
             .await
             .map_err(|e| Error::Failed(format!("cannot read commands from stdin: {e}")))?;
         let Some(line) = line else {
-            eprintln!(
-                "Detached; the cluster keeps running. Re-attach with `kubectl flink session attach {}`.",
-                target.cluster_id
-            );
+            output.err_text(&format!(
+                "Detached; the cluster keeps running. Re-attach with `{}`.\n",
+                target.connection.suggest.flink(&format!(
+                    "session attach {} -n {}",
+                    target.cluster_id, target.namespace
+                ))
+            ));
             return Ok(());
         };
         match line.trim() {
             "" => {}
-            "help" => eprintln!("{HELP}"),
+            "help" => output.err_text(&format!("{HELP}\n")),
             "quit" => {
-                eprintln!("Detached; the cluster keeps running.");
+                output.err_text("Detached; the cluster keeps running.\n");
                 return Ok(());
             }
             "stop" => {
-                return super::stop::stop_cluster(target, STOP_GRACE, STOP_TIMEOUT, None).await;
+                return super::stop::stop_cluster(target, STOP_GRACE, STOP_TIMEOUT, None, output)
+                    .await;
             }
-            other => eprintln!("Unknown command '{other}'. Showing help:\n{HELP}"),
+            other => output.err_text(&format!(
+                "Unknown command '{other}'. Showing help:\n{HELP}\n"
+            )),
         }
     }
 }

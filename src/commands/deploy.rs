@@ -2,24 +2,29 @@
 //! rendered cluster, and then either printing it (`--dry-run=client`) or
 //! creating it.
 
+use crate::cli::GlobalArgs;
 use crate::cli::flink::{DryRun, FlinkConfigArgs};
-use crate::cli::{GlobalArgs, OutputFormat};
 use crate::cluster::access::{self, WebAccess};
+use crate::cluster::changes::ObjectRef;
 use crate::cluster::kubeconfig::KubeconfigChoice;
 use crate::cluster::{cleanup, client, deploy};
 use crate::commands::target::ClusterTarget;
 use crate::config::loader::{self, ConfSource};
 use crate::config::options::EXECUTION_ATTACHED;
+use crate::environment::Environment;
 use crate::error::{Error, Result};
-use crate::flink::local_files::{self, ClientEnvironment};
+use crate::flink::local_files;
 use crate::flink::program::Program;
 use crate::flink::spec::ExposedType;
 use crate::flink::spec::{self, ClusterRequest, ClusterSpec, DeploymentMode};
 use crate::flink::version::FlinkVersion;
-use crate::output::{objects, style};
+use crate::output::objects::{self, Objects};
+use crate::output::{Format, Output, Printable, printer};
 use crate::render::services::rest_service_name;
 use crate::render::{self, RenderedCluster};
 use crate::rest::{FlinkRest, Transport};
+use k8s_openapi::api::apps::v1::Deployment;
+use serde_json::{Value, json};
 
 /// A cluster ready to be printed or created.
 #[derive(Debug)]
@@ -27,32 +32,19 @@ pub struct DeployOptions {
     pub spec: ClusterSpec,
     pub rendered: RenderedCluster,
     pub dry_run: Option<DryRun>,
-    pub output: Option<OutputFormat>,
+    pub format: Option<Format>,
     pub kubeconfig: KubeconfigChoice,
     /// `--wait`: until REST answers (application: until the job runs).
     pub wait: bool,
     pub timeout: std::time::Duration,
     /// Session only: stay attached with a console after starting.
     pub attached: bool,
-}
-
-/// The environment variables the configuration layer consults.
-#[derive(Debug, Clone, Default)]
-pub struct Environment {
-    pub flink_conf_dir: Option<String>,
-    pub flink_home: Option<String>,
-    pub client: ClientEnvironment,
-}
-
-impl Environment {
-    /// The variables as this process sees them.
-    pub fn from_process() -> Environment {
-        Environment {
-            flink_conf_dir: std::env::var("FLINK_CONF_DIR").ok(),
-            flink_home: std::env::var("FLINK_HOME").ok(),
-            client: ClientEnvironment::from_process(),
-        }
-    }
+    /// stdin is a terminal (the attached console shows a prompt).
+    pub interactive: bool,
+    /// Warnings found while completing, printed when the verb runs.
+    pub warnings: Vec<String>,
+    /// `-v`: where the configuration, namespace and kubeconfig came from.
+    pub notes: Vec<String>,
 }
 
 /// Build the cluster from flags: configuration, identity, local files,
@@ -66,9 +58,7 @@ pub fn complete(
     dry_run: Option<DryRun>,
     env: &Environment,
 ) -> Result<DeployOptions> {
-    if dry_run.is_some() {
-        objects::check_dry_run_format(global.output).map_err(Error::Usage)?;
-    }
+    let mut warnings = Vec::new();
     let version: FlinkVersion = flink.flink_version.parse().map_err(Error::Usage)?;
     let release = version.traits().map_err(Error::Usage)?;
     let dynamic = flink
@@ -97,6 +87,7 @@ pub fn complete(
         global.kubeconfig.as_deref(),
         global.context.as_deref(),
         &conf,
+        &env.kubeconfig,
     );
     let namespace_given =
         global.namespace.is_some() || conf.is_set(&crate::config::options::NAMESPACE);
@@ -104,7 +95,7 @@ pub fn complete(
         request.context_namespace = match kubeconfig.default_namespace() {
             Ok(namespace) => namespace,
             Err(e) if dry_run.is_some() => {
-                style::print_warning(&format!("{e}; the dry run uses namespace default"));
+                warnings.push(format!("{e}; the dry run uses namespace default"));
                 None
             }
             Err(e) => return Err(Error::Usage(e)),
@@ -113,35 +104,43 @@ pub fn complete(
     let local = local_files::read(&conf, &env.client).map_err(Error::Usage)?;
     let source = request.conf_dir.source.clone();
     let spec = spec::resolve(&request, conf, local)?;
-    if global.verbose > 0 {
-        explain(&spec, &source, &kubeconfig);
-    }
+    let notes = if global.verbose > 0 {
+        explain(&spec, &source, &kubeconfig)
+    } else {
+        Vec::new()
+    };
     let rendered = render::render(&spec).map_err(Error::Failed)?;
+    warnings.extend(spec.warnings.iter().cloned());
     Ok(DeployOptions {
         spec,
         rendered,
         dry_run,
-        output: global.output,
+        format: global.format(),
         kubeconfig,
         wait: false,
         timeout: std::time::Duration::from_secs(300),
         attached: false,
+        interactive: env.terminal.stdin,
+        warnings,
+        notes,
     })
 }
 
 /// `-v`: where the configuration, the namespace and the kubeconfig came from.
-fn explain(spec: &ClusterSpec, source: &ConfSource, kubeconfig: &KubeconfigChoice) {
+fn explain(spec: &ClusterSpec, source: &ConfSource, kubeconfig: &KubeconfigChoice) -> Vec<String> {
     let conf = match source {
         ConfSource::Flag(dir) => format!("{} (--flink-conf-dir)", dir.display()),
         ConfSource::ConfDirEnv(dir) => format!("{} ($FLINK_CONF_DIR)", dir.display()),
         ConfSource::FlinkHome(dir) => format!("{} ($FLINK_HOME/conf)", dir.display()),
         ConfSource::BuiltIn => "built-in defaults (no conf dir found)".to_string(),
     };
-    style::print_note(&format!("Flink conf dir: {conf}"));
-    style::print_note(&format!(
-        "Flink {}, cluster {} in namespace {}",
-        spec.version, spec.cluster_id, spec.namespace
-    ));
+    let mut notes = vec![
+        format!("Flink conf dir: {conf}"),
+        format!(
+            "Flink {}, cluster {} in namespace {}",
+            spec.version, spec.cluster_id, spec.namespace
+        ),
+    ];
     let path = kubeconfig
         .path
         .as_ref()
@@ -149,146 +148,169 @@ fn explain(spec: &ClusterSpec, source: &ConfSource, kubeconfig: &KubeconfigChoic
             p.display().to_string()
         });
     let context = kubeconfig.context.as_deref().unwrap_or("current context");
-    style::print_note(&format!("kubeconfig: {path}, {context}"));
+    notes.push(format!("kubeconfig: {path}, {context}"));
+    notes
 }
 
-/// Print the warnings and, for `--dry-run`, the objects.
-pub fn run(options: DeployOptions) -> Result<()> {
-    for warning in &options.spec.warnings {
-        style::print_warning(warning);
+impl DeployOptions {
+    /// `-o` applies to what this run prints: the objects of a dry run, or
+    /// the created cluster.
+    pub fn validate(&self) -> Result<()> {
+        let verb = match self.spec.mode {
+            DeploymentMode::Session => "session start",
+            DeploymentMode::Application => "app run",
+        };
+        match self.dry_run {
+            Some(_) => printer::check::<Objects>(&format!("{verb} --dry-run"), self.format),
+            None => printer::check::<Created>(verb, self.format),
+        }
+        .map_err(Error::Usage)
     }
-    if options.spec.cluster_id_generated {
-        style::print_note(&format!(
-            "Generated cluster id {} (choose one with --cluster-id)",
-            options.spec.cluster_id
-        ));
-    }
-    match options.dry_run {
-        Some(DryRun::Client) => print_objects(&options),
-        None => super::block_on(create_live(&options)),
-    }
-}
 
-/// Create the cluster and say how to reach it.
-async fn create_live(options: &DeployOptions) -> Result<()> {
-    let connection = client::connect(&options.kubeconfig).await?;
-    let spec = &options.spec;
-    let (id, ns) = (&spec.cluster_id, &spec.namespace);
-    if spec.high_availability {
-        let earlier = cleanup::earlier_ha_config_maps(&connection.client, ns, id).await;
-        if earlier > 0 {
-            style::print_warning(&format!(
+    /// Print the warnings and either the objects (`--dry-run`) or create them.
+    pub fn run(self, output: &Output) -> Result<()> {
+        for note in &self.notes {
+            output.note(note);
+        }
+        for warning in &self.warnings {
+            output.warn(warning);
+        }
+        if self.spec.cluster_id_generated {
+            output.note(&format!(
+                "Generated cluster id {} (choose one with --cluster-id)",
+                self.spec.cluster_id
+            ));
+        }
+        match self.dry_run {
+            Some(DryRun::Client) => self.print_objects(output),
+            None => super::block_on(self.create_live(output)),
+        }
+    }
+
+    fn print_objects(&self, output: &Output) -> Result<()> {
+        // JSON has no comments: the owner note goes to stderr instead.
+        if self.format == Some(Format::Json) {
+            output.note(&format!(
+                "Note: {}.",
+                objects::owner_note(&self.spec.cluster_id)
+            ));
+        }
+        let printed = Objects::in_namespace(
+            objects::cluster_documents(&self.rendered),
+            &self.spec.namespace,
+        );
+        Ok(output.show(&printed, self.format)?)
+    }
+
+    /// Create the cluster and say how to reach it.
+    async fn create_live(&self, output: &Output) -> Result<()> {
+        let options = self;
+        let connection = client::connect(&options.kubeconfig).await?;
+        let spec = &options.spec;
+        let (id, ns) = (&spec.cluster_id, &spec.namespace);
+        if spec.high_availability {
+            let earlier = cleanup::earlier_ha_config_maps(&connection.client, ns, id).await;
+            if earlier > 0 {
+                output.warn(&format!(
                 "{earlier} HA ConfigMaps of an earlier cluster {id} are in namespace {ns}: the new cluster recovers that cluster's jobs from them; to start fresh, run `{}` first",
                 connection.suggest.flink(&format!("cleanup {id} -n {ns}")),
             ));
+            }
         }
-    }
-    let created = deploy::create(&connection, ns, &options.rendered).await?;
-    // Creation listened for Ctrl-C (to roll back); from here on it should
-    // simply end the command again, leaving the cluster running.
-    let interrupted = format!(
-        "interrupted: Flink cluster {id} was created in namespace {ns} and keeps starting (nothing is rolled back once creation succeeded): wait for it with `{}`, or remove it with `{}`",
-        connection.suggest.flink(&format!(
-            "{} wait {id} -n {ns}",
-            crate::cluster::wait::command_group(spec.mode)
-        )),
-        connection
-            .suggest
-            .flink(&format!("cleanup {id} -n {ns} --yes")),
-    );
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!();
-            style::print_warning(&interrupted);
-            std::process::exit(130);
-        }
-    });
-    let rest_name = rest_service_name(&spec.cluster_id);
-    let rest = created
-        .services
-        .iter()
-        .find(|s| s.metadata.name.as_deref() == Some(rest_name.as_str()));
-    let mut access = access::web_access(&connection, spec, rest).await;
-    let attached = options.attached
-        || (spec.mode == DeploymentMode::Session
-            && spec
-                .shipped_config
-                .bool(&EXECUTION_ATTACHED)
-                .unwrap_or(false));
-    let target = ClusterTarget {
-        cluster_id: spec.cluster_id.clone(),
-        namespace: spec.namespace.clone(),
-        connection: connection.clone(),
-    };
-    let rest = FlinkRest::new(Transport::services_proxy(
-        connection.rest_client.clone(),
-        &spec.namespace,
-        &spec.cluster_id,
-    ));
-    if options.wait {
-        super::wait::until_ready(&target, spec.mode, &rest, options.timeout).await?;
-        if let (WebAccess::Pending(_), ExposedType::LoadBalancer) = (&access, spec.exposed_type) {
-            access = access::wait_for_load_balancer(&connection, spec, options.timeout).await;
-        }
-    }
-    print_created(spec, &access, options.output)?;
-    if attached {
-        super::attach::console(&target, spec.mode).await?;
-    }
-    Ok(())
-}
-
-/// `session` or `application`, as messages name a cluster's mode.
-pub fn mode_word(mode: DeploymentMode) -> &'static str {
-    match mode {
-        DeploymentMode::Session => "session",
-        DeploymentMode::Application => "application",
-    }
-}
-
-fn print_created(
-    spec: &ClusterSpec,
-    access: &WebAccess,
-    output: Option<OutputFormat>,
-) -> Result<()> {
-    let summary = serde_json::json!({
-        "clusterId": spec.cluster_id,
-        "namespace": spec.namespace,
-        "mode": mode_word(spec.mode),
-        "restService": rest_service_name(&spec.cluster_id),
-        "webUrl": access.url(),
-        "webAccess": access.describe(),
-    });
-    let text = match output {
-        Some(OutputFormat::Json) => {
-            serde_json::to_string_pretty(&summary).map_err(|e| Error::Failed(e.to_string()))?
-        }
-        Some(OutputFormat::Yaml) => {
-            serde_saphyr::to_string(&summary).map_err(|e| Error::Failed(e.to_string()))?
-        }
-        Some(OutputFormat::Name) => format!("deployment.apps/{}", spec.cluster_id),
-        _ => format!(
-            "Flink {} cluster {} created in namespace {}.\n{}",
-            mode_word(spec.mode),
-            spec.cluster_id,
-            spec.namespace,
-            access.describe()
-        ),
-    };
-    crate::output::write_stdout(&format!("{}\n", text.trim_end()))
-        .map_err(|e| Error::Failed(format!("cannot write to stdout: {e}")))
-}
-
-fn print_objects(options: &DeployOptions) -> Result<()> {
-    if options.output == Some(OutputFormat::Json) {
-        style::print_note(&format!(
-            "Note: {}.",
-            objects::owner_note(&options.spec.cluster_id)
+        let created = deploy::create(&connection, ns, &options.rendered).await?;
+        // Creation listened for Ctrl-C (to roll back); from here on it should
+        // simply end the command again, leaving the cluster running.
+        let interrupted = format!(
+            "interrupted: Flink cluster {id} was created in namespace {ns} and keeps starting (nothing is rolled back once creation succeeded): wait for it with `{}`, or remove it with `{}`",
+            connection
+                .suggest
+                .flink(&format!("{} wait {id} -n {ns}", spec.mode.command_group())),
+            connection
+                .suggest
+                .flink(&format!("cleanup {id} -n {ns} --yes")),
+        );
+        let on_interrupt = output.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                on_interrupt.err_text("\n");
+                on_interrupt.warn(&interrupted);
+                std::process::exit(130);
+            }
+        });
+        let rest_name = rest_service_name(&spec.cluster_id);
+        let rest = created
+            .services
+            .iter()
+            .find(|s| s.metadata.name.as_deref() == Some(rest_name.as_str()));
+        let mut access = access::web_access(&connection, spec, rest).await;
+        let attached = options.attached
+            || (spec.mode == DeploymentMode::Session
+                && spec
+                    .shipped_config
+                    .bool(&EXECUTION_ATTACHED)
+                    .unwrap_or(false));
+        let target = ClusterTarget {
+            cluster_id: spec.cluster_id.clone(),
+            namespace: spec.namespace.clone(),
+            connection: connection.clone(),
+        };
+        let rest = FlinkRest::new(Transport::services_proxy(
+            connection.rest_client.clone(),
+            &spec.namespace,
+            &spec.cluster_id,
         ));
+        if options.wait {
+            super::wait::until_ready(&target, spec.mode, &rest, options.timeout, output).await?;
+            if let (WebAccess::Pending(_), ExposedType::LoadBalancer) = (&access, spec.exposed_type)
+            {
+                access = access::wait_for_load_balancer(&connection, spec, options.timeout).await;
+            }
+        }
+        output.show(
+            &Created {
+                spec,
+                access: &access,
+            },
+            options.format,
+        )?;
+        if attached {
+            super::attach::console(&target, spec.mode, options.interactive, output).await?;
+        }
+        Ok(())
     }
-    let documents = objects::cluster_documents(&options.rendered).map_err(Error::Failed)?;
-    let text = objects::render(&documents, &options.spec.namespace, options.output)
-        .map_err(Error::Failed)?;
-    crate::output::write_stdout(&format!("{}\n", text.trim_end()))
-        .map_err(|e| Error::Failed(format!("cannot write the objects: {e}")))
+}
+
+/// A created cluster, as `session start` and `app run` report it.
+pub struct Created<'a> {
+    pub spec: &'a ClusterSpec,
+    pub access: &'a WebAccess,
+}
+
+impl Printable for Created<'_> {
+    const FORMATS: &'static [Format] = &[Format::Json, Format::Yaml, Format::Name];
+
+    fn text(&self, _wide: bool) -> String {
+        format!(
+            "Flink {} cluster {} created in namespace {}.\n{}\n",
+            self.spec.mode.word(),
+            self.spec.cluster_id,
+            self.spec.namespace,
+            self.access.describe()
+        )
+    }
+
+    fn document(&self) -> Value {
+        json!({
+            "clusterId": self.spec.cluster_id,
+            "namespace": self.spec.namespace,
+            "mode": self.spec.mode.word(),
+            "restService": rest_service_name(&self.spec.cluster_id),
+            "webUrl": self.access.url(),
+            "webAccess": self.access.describe(),
+        })
+    }
+
+    fn names(&self) -> Vec<String> {
+        vec![ObjectRef::of::<Deployment>(&self.spec.cluster_id).to_string()]
+    }
 }

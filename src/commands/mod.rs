@@ -1,5 +1,8 @@
-//! One module per verb: each turns clap's arguments into plain options
-//! (`complete`), checks them, and runs.
+//! One module per verb, each the same way (kubectl's): an options struct
+//! built from the flags and the environment by [`Verb::complete`] (no I/O
+//! beyond reading local files), checked by [`Verb::validate`], and run by
+//! [`Verb::run`] with the output streams passed in — so a verb runs the same
+//! in the binary and in a test.
 
 pub mod app_run;
 pub mod attach;
@@ -15,44 +18,98 @@ pub mod target;
 pub mod version;
 pub mod wait;
 
-use crate::cli::{Cli, Command, app::AppCommand, session::SessionCommand};
+use crate::cli::{Cli, Command, GlobalArgs, app::AppCommand, session::SessionCommand};
+use crate::environment::Environment;
 use crate::error::Result;
 use crate::flink::spec::DeploymentMode;
+use crate::output::Output;
+
+/// A verb: complete, validate, run.
+pub trait Verb: Sized {
+    /// The verb's own flags (with the command group where it matters).
+    type Args;
+
+    /// The options from the flags and the environment.
+    fn complete(global: &GlobalArgs, args: Self::Args, env: &Environment) -> Result<Self>;
+
+    /// Checks that need the whole of the options, before anything is sent.
+    fn validate(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Do the work, writing to `output`.
+    fn run(self, output: &Output) -> Result<()>;
+}
+
+/// Complete, validate and run verb `V`.
+pub fn execute<V: Verb>(
+    global: &GlobalArgs,
+    args: V::Args,
+    env: &Environment,
+    output: &Output,
+) -> Result<()> {
+    let verb = V::complete(global, args, env)?;
+    verb.validate()?;
+    verb.run(output)
+}
 
 /// Run the command the user asked for.
-pub fn run(cli: Cli) -> Result<()> {
+pub fn run(cli: Cli, env: &Environment, output: &Output) -> Result<()> {
+    use DeploymentMode::{Application, Session};
+    use jobs::{CancelOptions, ListOptions, RunOptions, SavepointOptions};
+    let global = &cli.global;
     match cli.command {
         Command::Session(session) => match session.command {
-            SessionCommand::Start(args) => session_start::run(&cli.global, args),
-            SessionCommand::Stop(args) => stop::run(&cli.global, args, DeploymentMode::Session),
-            SessionCommand::Attach(args) => attach::run(&cli.global, args),
-            SessionCommand::Wait(args) => wait::run(&cli.global, args, DeploymentMode::Session),
-            SessionCommand::Run(args) => jobs::run(&cli.global, args),
-            SessionCommand::List(args) => jobs::list(&cli.global, args, jobs::ClusterKind::Session),
+            SessionCommand::Start(args) => {
+                execute::<session_start::StartOptions>(global, args, env, output)
+            }
+            SessionCommand::Stop(args) => {
+                execute::<stop::StopOptions>(global, (args, Session), env, output)
+            }
+            SessionCommand::Attach(args) => {
+                execute::<attach::AttachOptions>(global, args, env, output)
+            }
+            SessionCommand::Wait(args) => {
+                execute::<wait::WaitOptions>(global, (args, Session), env, output)
+            }
+            SessionCommand::Run(args) => execute::<RunOptions>(global, args, env, output),
+            SessionCommand::List(args) => {
+                execute::<ListOptions>(global, (args, Session), env, output)
+            }
             SessionCommand::Cancel(args) => {
-                jobs::cancel(&cli.global, args, jobs::ClusterKind::Session)
+                execute::<CancelOptions>(global, (args, Session), env, output)
             }
             SessionCommand::Savepoint(args) => {
-                jobs::savepoint(&cli.global, args, jobs::ClusterKind::Session)
+                execute::<SavepointOptions>(global, (args, Session), env, output)
             }
         },
         Command::App(app) => match app.command {
-            AppCommand::Run(args) => app_run::run(&cli.global, args),
-            AppCommand::Wait(args) => wait::run(&cli.global, args, DeploymentMode::Application),
-            AppCommand::Stop(args) => stop::run(&cli.global, args, DeploymentMode::Application),
-            AppCommand::List(args) => jobs::list(&cli.global, args, jobs::ClusterKind::Application),
+            AppCommand::Run(args) => execute::<app_run::AppRunOptions>(global, args, env, output),
+            AppCommand::Wait(args) => {
+                execute::<wait::WaitOptions>(global, (args, Application), env, output)
+            }
+            AppCommand::Stop(args) => {
+                execute::<stop::StopOptions>(global, (args, Application), env, output)
+            }
+            AppCommand::List(args) => {
+                execute::<ListOptions>(global, (args, Application), env, output)
+            }
             AppCommand::Cancel(args) => {
-                jobs::cancel(&cli.global, args, jobs::ClusterKind::Application)
+                execute::<CancelOptions>(global, (args, Application), env, output)
             }
             AppCommand::Savepoint(args) => {
-                jobs::savepoint(&cli.global, args, jobs::ClusterKind::Application)
+                execute::<SavepointOptions>(global, (args, Application), env, output)
             }
         },
-        Command::Get(args) => get::run(&cli.global, args),
-        Command::Cleanup(args) => cleanup::run(&cli.global, args),
-        Command::PortForward(args) => port_forward::run(&cli.global, args),
-        Command::RbacSetup(args) => rbac_setup::run(&cli.global, args),
-        Command::Version => version::run(&cli.global),
+        Command::Get(args) => execute::<get::GetOptions>(global, args, env, output),
+        Command::Cleanup(args) => execute::<cleanup::CleanupOptions>(global, args, env, output),
+        Command::PortForward(args) => {
+            execute::<port_forward::PortForwardOptions>(global, args, env, output)
+        }
+        Command::RbacSetup(args) => {
+            execute::<rbac_setup::RbacSetupOptions>(global, args, env, output)
+        }
+        Command::Version => execute::<version::VersionOptions>(global, (), env, output),
     }
 }
 

@@ -2,146 +2,181 @@
 //! (it creates TaskManager pods and HA ConfigMaps), and optionally the rights
 //! a user needs to run kubectl-flink — applied idempotently.
 
-use super::block_on;
+use super::target::{self, Scope};
+use super::{Verb, block_on};
+use crate::cli::GlobalArgs;
 use crate::cli::rbac::RbacSetupArgs;
-use crate::cli::{GlobalArgs, OutputFormat};
 use crate::cluster::apply::apply;
 use crate::cluster::changes::Change;
-use crate::cluster::client;
 use crate::cluster::errors::ApiCallError;
-use crate::cluster::kubeconfig::KubeconfigChoice;
+use crate::environment::Environment;
 use crate::error::{Error, Result};
-use crate::output::{changes, objects, style};
+use crate::output::changes::Changes;
+use crate::output::objects::{self, Objects};
+use crate::output::{Format, Output, Printable, printer};
 use crate::render::rbac;
 use k8s_openapi::api::core::v1::ServiceAccount;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+use serde_json::Value;
 
 /// Name of the Role granted to users with `--user`.
 pub const USER_ROLE: &str = "kubectl-flink-user";
 
+/// `rbac-setup`, completed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RbacSetupOptions {
+    pub service_account: String,
+    pub user: Option<String>,
+    pub dry_run: bool,
+    pub scope: Scope,
+    pub format: Option<Format>,
+}
+
 /// What `rbac-setup` applies, in order.
-struct Objects {
+struct Wanted {
     account: ServiceAccount,
     /// The JobManager's Role and binding, then (with `--user`) the user's.
     grants: Vec<(Role, RoleBinding)>,
 }
 
-/// Run `kubectl flink rbac-setup`.
-pub fn run(global: &GlobalArgs, args: RbacSetupArgs) -> Result<()> {
-    crate::flink::cluster_id::validate(&args.service_account)
-        .map_err(|e| Error::Usage(e.replace("cluster id", "service account name")))?;
-    if args.dry_run.is_some() {
-        objects::check_dry_run_format(global.output).map_err(Error::Usage)?;
-    } else if matches!(
-        global.output,
-        Some(OutputFormat::Table | OutputFormat::Wide)
-    ) {
-        return Err(Error::Usage(
-            "-o table/wide does not apply to rbac-setup: use -o name, json or yaml (or no -o)"
-                .into(),
-        ));
-    }
-    let (account, role, binding) = rbac::jobmanager_access(&args.service_account);
-    let mut wanted = Objects {
-        account,
-        grants: vec![(role, binding)],
-    };
-    if let Some(user) = args.user.as_deref() {
-        wanted.grants.push(rbac::user_access(USER_ROLE, user));
-    }
-    let choice = KubeconfigChoice {
-        path: global.kubeconfig.clone(),
-        context: global.context.clone(),
-    };
-    if args.dry_run.is_some() {
-        let namespace = match &global.namespace {
-            Some(namespace) => namespace.clone(),
-            None => choice
-                .default_namespace()
-                .unwrap_or_else(|e| {
-                    style::print_warning(&format!("{e}; the dry run uses namespace default"));
-                    None
-                })
-                .unwrap_or_else(|| "default".into()),
-        };
-        let mut documents = vec![to_value(&wanted.account)?];
-        for (role, binding) in &wanted.grants {
-            documents.extend([to_value(role)?, to_value(binding)?]);
+impl Wanted {
+    fn documents(&self) -> Vec<objects::Document> {
+        let mut documents = vec![(None, objects::document(&self.account))];
+        for (role, binding) in &self.grants {
+            documents.push((None, objects::document(role)));
+            documents.push((None, objects::document(binding)));
         }
-        let text = objects::render(&documents, &namespace, global.output).map_err(Error::Failed)?;
-        return print(&format!("{}\n", text.trim_end()));
+        documents
     }
-    block_on(async {
-        let connection = client::connect(&choice).await?;
-        let namespace = global
-            .namespace
-            .clone()
-            .unwrap_or_else(|| connection.context_namespace.clone());
-        let mut applied: Vec<(Change, serde_json::Value)> = Vec::new();
-        let outcome = apply_all(&connection.client, &namespace, &wanted, &mut applied).await;
-        if let Err(error) = outcome {
-            return Err(failure(error, &namespace, &applied));
+}
+
+/// What was applied: change lines by default and with `-o name`, the
+/// objects as the API server returned them with `-o json|yaml`.
+struct Applied {
+    changes: Changes,
+    objects: Objects,
+}
+
+impl Printable for Applied {
+    const FORMATS: &'static [Format] = &[Format::Name, Format::Json, Format::Yaml];
+
+    fn text(&self, wide: bool) -> String {
+        self.changes.text(wide)
+    }
+
+    fn document(&self) -> Value {
+        self.objects.document()
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.changes.names()
+    }
+}
+
+impl Verb for RbacSetupOptions {
+    type Args = RbacSetupArgs;
+
+    fn complete(global: &GlobalArgs, args: RbacSetupArgs, env: &Environment) -> Result<Self> {
+        Ok(RbacSetupOptions {
+            service_account: args.service_account,
+            user: args.user,
+            dry_run: args.dry_run.is_some(),
+            scope: target::scope(global, &args.flink, env)?,
+            format: global.format(),
+        })
+    }
+
+    fn validate(&self) -> Result<()> {
+        crate::flink::cluster_id::validate_object_name(
+            "service account name",
+            &self.service_account,
+        )
+        .map_err(Error::Usage)?;
+        if self.dry_run {
+            printer::check::<Objects>("rbac-setup --dry-run", self.format)
+        } else {
+            printer::check::<Applied>("rbac-setup", self.format)
         }
-        let text = match global.output {
-            Some(OutputFormat::Json | OutputFormat::Yaml) => {
-                let documents: Vec<objects::Document> = applied
-                    .iter()
-                    .map(|(_, value)| (None, value.clone()))
-                    .collect();
-                let text = objects::render(&documents, &namespace, global.output)
-                    .map_err(Error::Failed)?;
-                format!("{}\n", text.trim_end())
-            }
-            output => {
-                let changes: Vec<Change> = applied.into_iter().map(|(change, _)| change).collect();
-                changes::render(&changes, output, false)
-            }
+        .map_err(Error::Usage)
+    }
+
+    fn run(self, output: &Output) -> Result<()> {
+        for warning in &self.scope.warnings {
+            output.warn(warning);
+        }
+        let (account, role, binding) = rbac::jobmanager_access(&self.service_account);
+        let mut wanted = Wanted {
+            account,
+            grants: vec![(role, binding)],
         };
-        print(&text)?;
-        style::print_note(&format!(
-            "Start clusters in namespace {namespace} with -Dkubernetes.service-account={}.",
-            args.service_account
-        ));
-        Ok(())
-    })
+        if let Some(user) = self.user.as_deref() {
+            wanted.grants.push(rbac::user_access(USER_ROLE, user));
+        }
+        if self.dry_run {
+            let (namespace, warning) = self.scope.offline_namespace();
+            if let Some(warning) = warning {
+                output.warn(&warning);
+            }
+            let printed = Objects::in_namespace(wanted.documents(), &namespace);
+            return Ok(output.show(&printed, self.format)?);
+        }
+        block_on(async {
+            let (connection, namespace) = self.scope.connect().await?;
+            let mut applied: Vec<(Change, Value)> = Vec::new();
+            let outcome = apply_all(&connection.client, &namespace, &wanted, &mut applied).await;
+            if let Err(error) = outcome {
+                return Err(failure(error, &namespace, &applied));
+            }
+            let (changes, documents): (Vec<Change>, Vec<objects::Document>) = applied
+                .into_iter()
+                .map(|(change, value)| (change, (None, value)))
+                .unzip();
+            let applied = Applied {
+                changes: Changes {
+                    changes,
+                    dry_run: false,
+                },
+                objects: Objects::in_namespace(documents, &namespace),
+            };
+            output.show(&applied, self.format)?;
+            output.note(&format!(
+                "Start clusters in namespace {namespace} with -Dkubernetes.service-account={}.",
+                self.service_account
+            ));
+            Ok(())
+        })
+    }
 }
 
 /// Apply in order, recording what was applied so a failure can say it.
 async fn apply_all(
     client: &kube::Client,
     namespace: &str,
-    wanted: &Objects,
-    applied: &mut Vec<(Change, serde_json::Value)>,
+    wanted: &Wanted,
+    applied: &mut Vec<(Change, Value)>,
 ) -> std::result::Result<(), ApiCallError> {
     let (change, object) = apply(client, namespace, &wanted.account).await?;
-    applied.push((change, json(&object)));
+    applied.push((change, objects::document(&object)));
     for (role, binding) in &wanted.grants {
         let (change, object) = apply(client, namespace, role).await?;
-        applied.push((change, json(&object)));
+        applied.push((change, objects::document(&object)));
         let (change, object) = apply(client, namespace, binding).await?;
-        applied.push((change, json(&object)));
+        applied.push((change, objects::document(&object)));
     }
     Ok(())
-}
-
-/// An applied object as JSON for `-o json|yaml` (Kubernetes types always
-/// serialize).
-fn json<T: serde::Serialize>(object: &T) -> serde_json::Value {
-    serde_json::to_value(object).unwrap_or_default()
 }
 
 /// A failed apply as one line: a 403 means the caller may not grant these
 /// rights (running rbac-setup again would not help), and whatever was
 /// applied before the failure is named, since running again is safe.
-fn failure(error: ApiCallError, namespace: &str, applied: &[(Change, serde_json::Value)]) -> Error {
+fn failure(error: ApiCallError, namespace: &str, applied: &[(Change, Value)]) -> Error {
     let message = if error.status() == Some(403) {
         format!(
             "not allowed to {} in namespace {namespace}: {}: rbac-setup grants rights, so it must be run by someone allowed to create Roles and RoleBindings there (a namespace or cluster admin): ask them to run `kubectl flink rbac-setup -n {namespace}`",
-            error.what,
-            crate::cluster::errors::reason(&error.source)
+            error.what, error.reason
         )
     } else {
-        Error::from(error).to_string()
+        error.to_string()
     };
     if applied.is_empty() {
         return Error::Failed(message);
@@ -154,15 +189,4 @@ fn failure(error: ApiCallError, namespace: &str, applied: &[(Change, serde_json:
         "{message} (already applied: {}; running rbac-setup again after the fix is safe)",
         done.join(", ")
     ))
-}
-
-fn to_value<T: serde::Serialize>(object: &T) -> Result<objects::Document> {
-    serde_json::to_value(object)
-        .map(|value| (None, value))
-        .map_err(|e| Error::Failed(e.to_string()))
-}
-
-fn print(text: &str) -> Result<()> {
-    crate::output::write_stdout(text)
-        .map_err(|e| Error::Failed(format!("cannot write to stdout: {e}")))
 }

@@ -2,31 +2,82 @@
 //! Flink's REST API, falling back to deleting the Deployment; waits until
 //! everything is gone.
 
-use super::block_on;
-use super::target::{self, ClusterTarget};
+use super::target::{self, ClusterTarget, TargetOptions};
+use super::{Verb, block_on};
+use crate::cli::GlobalArgs;
 use crate::cli::session::SessionStopArgs;
-use crate::cli::{GlobalArgs, OutputFormat};
-use crate::cluster::changes::{Action, Change};
-use crate::cluster::stop::{self, Stopped};
+use crate::cluster::changes::Action;
+use crate::cluster::stop::{self, StopReport, Stopped};
+use crate::environment::Environment;
 use crate::error::{Error, Result};
 use crate::flink::spec::DeploymentMode;
-use crate::output::{changes, style};
+use crate::output::changes::Changes;
+use crate::output::{Format, Output, Printable, printer};
 use crate::rest::{FlinkRest, Transport};
 use std::time::Duration;
 
-/// Run `kubectl flink session stop` or `app stop` (`asked` is the group the
-/// user typed; either stops either kind, and the output names the real one).
-pub fn run(global: &GlobalArgs, args: SessionStopArgs, asked: DeploymentMode) -> Result<()> {
-    let verb = match asked {
-        DeploymentMode::Session => "session stop",
-        DeploymentMode::Application => "app stop",
-    };
-    changes::check_format(verb, global.output).map_err(Error::Usage)?;
-    let options = target::complete(global, &args.target)?;
-    block_on(async {
-        let target = target::connect(options).await?;
-        stop_cluster(&target, args.grace_period, args.timeout, global.output).await
-    })
+/// `session stop` / `app stop`, completed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StopOptions {
+    pub target: TargetOptions,
+    /// The group the user typed; either stops either kind, and the output
+    /// names the real one.
+    pub asked: DeploymentMode,
+    pub grace: Duration,
+    pub timeout: Duration,
+    pub format: Option<Format>,
+}
+
+/// A stopped cluster, as `stop` reports it.
+pub struct StoppedCluster<'a> {
+    pub report: &'a StopReport,
+    pub target: &'a ClusterTarget,
+}
+
+impl Printable for StoppedCluster<'_> {
+    const FORMATS: &'static [Format] = &[Format::Name];
+
+    fn text(&self, _wide: bool) -> String {
+        format!(
+            "Flink {} cluster {} stopped in namespace {}.\n",
+            self.report.mode.word(),
+            self.target.cluster_id,
+            self.target.namespace
+        )
+    }
+
+    fn names(&self) -> Vec<String> {
+        Changes::all(&self.report.removed, Action::Deleted, false).names()
+    }
+}
+
+impl Verb for StopOptions {
+    type Args = (SessionStopArgs, DeploymentMode);
+
+    fn complete(global: &GlobalArgs, (args, asked): Self::Args, env: &Environment) -> Result<Self> {
+        Ok(StopOptions {
+            target: target::complete(global, &args.target, env)?,
+            asked,
+            grace: args.grace_period,
+            timeout: args.timeout,
+            format: global.format(),
+        })
+    }
+
+    fn validate(&self) -> Result<()> {
+        let verb = format!("{} stop", self.asked.command_group());
+        printer::check::<StoppedCluster>(&verb, self.format).map_err(Error::Usage)
+    }
+
+    fn run(self, output: &Output) -> Result<()> {
+        for warning in self.target.warnings() {
+            output.warn(warning);
+        }
+        block_on(async {
+            let target = self.target.connect().await?;
+            stop_cluster(&target, self.grace, self.timeout, self.format, output).await
+        })
+    }
 }
 
 /// Stop `target` and report how; shared with the attached console's `stop`.
@@ -34,7 +85,8 @@ pub async fn stop_cluster(
     target: &ClusterTarget,
     grace: Duration,
     timeout: Duration,
-    output: Option<OutputFormat>,
+    format: Option<Format>,
+    output: &Output,
 ) -> Result<()> {
     let rest = FlinkRest::new(Transport::services_proxy(
         target.connection.rest_client.clone(),
@@ -44,15 +96,15 @@ pub async fn stop_cluster(
     let report = stop::stop(target, &rest, grace, timeout).await?;
     match &report.how {
         Stopped::Graceful => {}
-        Stopped::GracefulThenDeleted => style::print_note(
+        Stopped::GracefulThenDeleted => output.note(
             "Flink shut down but left its Deployment; kubectl-flink deleted it (the JobManager's service account may lack `delete deployments`).",
         ),
-        Stopped::Deleted { rest_error } => style::print_warning(&format!(
+        Stopped::Deleted { rest_error } => output.warn(&format!(
             "Flink's REST API did not take the shutdown ({rest_error}); deleted the Deployment instead, so jobs were not cancelled"
         )),
     }
     if !report.kept.is_empty() {
-        style::print_note(&format!(
+        output.note(&format!(
             "HA data is kept ({} ConfigMaps), so a cluster with the same id resumes its jobs; remove it with `{}`.",
             report.kept.len(),
             target.connection.suggest.flink(&format!(
@@ -61,25 +113,11 @@ pub async fn stop_cluster(
             ))
         ));
     }
-    let text = match output {
-        Some(OutputFormat::Name) => {
-            let removed: Vec<Change> = report
-                .removed
-                .iter()
-                .map(|object| Change {
-                    object: object.clone(),
-                    action: Action::Deleted,
-                })
-                .collect();
-            changes::render(&removed, output, false)
-        }
-        _ => format!(
-            "Flink {} cluster {} stopped in namespace {}.\n",
-            crate::commands::deploy::mode_word(report.mode),
-            target.cluster_id,
-            target.namespace
-        ),
-    };
-    crate::output::write_stdout(&text)
-        .map_err(|e| Error::Failed(format!("cannot write to stdout: {e}")))
+    Ok(output.show(
+        &StoppedCluster {
+            report: &report,
+            target,
+        },
+        format,
+    )?)
 }

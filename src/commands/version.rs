@@ -1,29 +1,59 @@
 //! `kubectl flink version`
 
-use crate::cli::{GlobalArgs, OutputFormat};
+use super::Verb;
+use crate::cli::GlobalArgs;
+use crate::environment::Environment;
 use crate::error::{Error, Result};
 use crate::flink::version::FlinkVersion;
+use crate::output::{Format, Output, Printable, printer};
+use serde_json::{Value, json};
 
-/// Print the plugin version and the Flink release it renders by default.
-pub fn run(global: &GlobalArgs) -> Result<()> {
-    let plugin = env!("CARGO_PKG_VERSION");
-    let flink = FlinkVersion::DEFAULT;
-    match global.output {
-        None | Some(OutputFormat::Table) | Some(OutputFormat::Wide) => {
-            println!("kubectl-flink {plugin} (default Flink version {flink})");
-        }
-        Some(OutputFormat::Json) => println!(
-            "{}",
-            serde_json::json!({"pluginVersion": plugin, "defaultFlinkVersion": flink.to_string()})
-        ),
-        Some(OutputFormat::Yaml) => {
-            println!("pluginVersion: {plugin}\ndefaultFlinkVersion: {flink}");
-        }
-        Some(OutputFormat::Name) => {
-            return Err(Error::Usage(
-                "-o name does not apply to version: use -o json or -o yaml".into(),
-            ));
-        }
+/// `version`, completed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionOptions {
+    pub format: Option<Format>,
+}
+
+/// What `version` prints.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Versions {
+    pub plugin: &'static str,
+    pub default_flink: FlinkVersion,
+}
+
+impl Printable for Versions {
+    const FORMATS: &'static [Format] = &[Format::Table, Format::Json, Format::Yaml];
+
+    fn text(&self, _wide: bool) -> String {
+        format!(
+            "kubectl-flink {} (default Flink version {})\n",
+            self.plugin, self.default_flink
+        )
     }
-    Ok(())
+
+    fn document(&self) -> Value {
+        json!({"pluginVersion": self.plugin, "defaultFlinkVersion": self.default_flink.to_string()})
+    }
+}
+
+impl Verb for VersionOptions {
+    type Args = ();
+
+    fn complete(global: &GlobalArgs, _: (), _: &Environment) -> Result<Self> {
+        Ok(VersionOptions {
+            format: global.format(),
+        })
+    }
+
+    fn validate(&self) -> Result<()> {
+        printer::check::<Versions>("version", self.format).map_err(Error::Usage)
+    }
+
+    fn run(self, output: &Output) -> Result<()> {
+        let versions = Versions {
+            plugin: env!("CARGO_PKG_VERSION"),
+            default_flink: FlinkVersion::DEFAULT,
+        };
+        Ok(output.show(&versions, self.format)?)
+    }
 }

@@ -3,36 +3,53 @@
 //! or with `-o name` the bare `kind.group/name` for scripts. Every verb that
 //! creates, applies or deletes objects prints through here.
 
-use crate::cli::OutputFormat;
+use super::printer::{Format, Printable};
 pub use crate::cluster::changes::{Action, Change, ObjectRef};
 
-/// `-o` for a verb that reports changes: the default lines or `-o name`;
-/// other formats are a usage error naming the ones that apply.
-pub fn check_format(verb: &str, output: Option<OutputFormat>) -> Result<(), String> {
-    match output {
-        None | Some(OutputFormat::Name) => Ok(()),
-        Some(other) => Err(format!(
-            "-o {} does not apply to {verb}: use -o name (or no -o)",
-            format!("{other:?}").to_lowercase()
-        )),
+/// Changes to objects, as a result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Changes {
+    pub changes: Vec<Change>,
+    /// Nothing was changed: the lines say `(dry run)`, as kubectl's do.
+    pub dry_run: bool,
+}
+
+impl Changes {
+    /// `objects`, each with `action`.
+    pub fn all(objects: &[ObjectRef], action: Action, dry_run: bool) -> Changes {
+        Changes {
+            changes: objects
+                .iter()
+                .map(|object| Change {
+                    object: object.clone(),
+                    action,
+                })
+                .collect(),
+            dry_run,
+        }
     }
 }
 
-/// The lines for `changes`; `dry_run` marks them as kubectl does.
-pub fn render(changes: &[Change], output: Option<OutputFormat>, dry_run: bool) -> String {
-    changes
-        .iter()
-        .map(|change| match output {
-            Some(OutputFormat::Name) => format!("{}\n", change.object),
-            _ if dry_run => format!("{} {} (dry run)\n", change.object, change.action.word()),
-            _ => format!("{} {}\n", change.object, change.action.word()),
-        })
-        .collect()
+impl Printable for Changes {
+    const FORMATS: &'static [Format] = &[Format::Name];
+
+    fn text(&self, _wide: bool) -> String {
+        let mark = if self.dry_run { " (dry run)" } else { "" };
+        self.changes
+            .iter()
+            .map(|change| format!("{} {}{mark}\n", change.object, change.action.word()))
+            .collect()
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.changes.iter().map(|c| c.object.to_string()).collect()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::printer::{check, render};
     use k8s_openapi::api::apps::v1::Deployment;
     use k8s_openapi::api::core::v1::ConfigMap;
     use k8s_openapi::api::rbac::v1::Role;
@@ -52,28 +69,32 @@ mod tests {
 
     #[test]
     fn lines_and_names() {
-        let changes = [
-            Change {
-                object: ObjectRef::of::<Deployment>("x"),
-                action: Action::Deleted,
-            },
-            Change {
-                object: ObjectRef::of::<ConfigMap>("y"),
-                action: Action::Unchanged,
-            },
-        ];
+        let changes = Changes {
+            changes: vec![
+                Change {
+                    object: ObjectRef::of::<Deployment>("x"),
+                    action: Action::Deleted,
+                },
+                Change {
+                    object: ObjectRef::of::<ConfigMap>("y"),
+                    action: Action::Unchanged,
+                },
+            ],
+            dry_run: false,
+        };
         assert_eq!(
-            render(&changes, None, false),
+            render(&changes, None).unwrap().stdout,
             "deployment.apps/x deleted\nconfigmap/y unchanged\n"
         );
         assert_eq!(
-            render(&changes, Some(OutputFormat::Name), false),
+            render(&changes, Some(Format::Name)).unwrap().stdout,
             "deployment.apps/x\nconfigmap/y\n"
         );
+        let dry = Changes::all(&[ObjectRef::of::<Deployment>("x")], Action::Deleted, true);
         assert_eq!(
-            render(&changes[..1], None, true),
+            render(&dry, None).unwrap().stdout,
             "deployment.apps/x deleted (dry run)\n"
         );
-        assert!(check_format("cleanup", Some(OutputFormat::Json)).is_err());
+        assert!(check::<Changes>("cleanup", Some(Format::Json)).is_err());
     }
 }

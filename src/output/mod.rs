@@ -1,23 +1,35 @@
-//! What users see: objects as YAML or JSON, and styled messages on stderr.
+//! What users see. Verbs write through an [`Output`] (results on stdout,
+//! messages on stderr) and show every result through the one printer
+//! ([`printer`]); nothing below this layer prints.
 
 pub mod changes;
 pub mod objects;
+pub mod printer;
 pub mod progress;
+pub mod stream;
 pub mod style;
 pub mod table;
 
-use std::io::Write;
+pub use printer::{Format, Printable};
+pub use stream::{Captured, Output};
 
-/// Write to stdout; a closed pipe (`| head`) ends output quietly instead of
-/// failing, as command-line tools do.
-pub fn write_stdout(text: &str) -> std::io::Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other,
+/// Showing a result failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ShowError {
+    #[error(transparent)]
+    Print(#[from] printer::PrintError),
+    #[error(transparent)]
+    Write(#[from] stream::WriteError),
+}
+
+impl Output {
+    /// `value` in `format` on stdout (an empty result's sentence on stderr).
+    pub fn show<P: Printable>(&self, value: &P, format: Option<Format>) -> Result<(), ShowError> {
+        let rendered = printer::render(value, format)?;
+        if let Some(note) = rendered.note {
+            self.note(&note);
+        }
+        Ok(self.print(&rendered.stdout)?)
     }
 }
 

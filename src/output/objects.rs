@@ -1,58 +1,55 @@
-//! Printing objects for `--dry-run=client` so that `kubectl apply -f -`
-//! accepts them: multi-document YAML (with comments where a field is filled
-//! in only at creation), or a JSON `List`. Every dry run goes through here.
+//! Objects printed instead of created (`--dry-run=client`) or as applied:
+//! a `List`, in YAML (the default, with comments where a field is filled in
+//! only at creation) or JSON, that `kubectl apply -f -` accepts. Every dry
+//! run goes through here.
 
-use crate::cli::OutputFormat;
+use super::printer::{self, Format, PrintError, Printable};
 use crate::render::RenderedCluster;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// An object to print, with an optional comment above it in YAML.
 pub type Document = (Option<String>, Value);
 
-/// `-o` of a dry run: YAML (the default) or JSON; anything else is a usage
-/// error naming the formats that apply.
-pub fn check_dry_run_format(output: Option<OutputFormat>) -> Result<(), String> {
-    match output {
-        None | Some(OutputFormat::Yaml) | Some(OutputFormat::Json) => Ok(()),
-        Some(other) => Err(format!(
-            "-o {} does not apply to --dry-run: use -o yaml or -o json",
-            format!("{other:?}").to_lowercase()
-        )),
-    }
+/// Objects as a result: `kind: List` in YAML (default) and JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Objects {
+    pub documents: Vec<Document>,
 }
 
-/// The documents in the requested format (JSON for `-o json`, else YAML),
-/// each with the namespace it is meant for in `metadata.namespace`, as
-/// `kubectl create --dry-run=client -n X -o yaml` writes it: piped into
-/// `kubectl apply -f -` they land where the cluster's configuration says,
-/// not in the current context's namespace.
-pub fn render(
-    documents: &[Document],
-    namespace: &str,
-    output: Option<OutputFormat>,
-) -> Result<String, String> {
-    let documents: Vec<Document> = documents
-        .iter()
-        .map(|(comment, value)| (comment.clone(), in_namespace(value, namespace)))
-        .collect();
-    if output == Some(OutputFormat::Json) {
-        let items: Vec<&Value> = documents.iter().map(|(_, value)| value).collect();
-        let list = json!({"apiVersion": "v1", "kind": "List", "metadata": {}, "items": items});
-        return serde_json::to_string_pretty(&list).map_err(|e| e.to_string());
-    }
-    let mut out = String::new();
-    for (comment, value) in &documents {
-        out.push_str("---\n");
-        if let Some(comment) = comment {
-            out.push_str(&format!("# {comment}\n"));
+impl Objects {
+    /// The documents, each with the namespace it is meant for in
+    /// `metadata.namespace`, as `kubectl create --dry-run=client -n X -o
+    /// yaml` writes it: piped into `kubectl apply -f -` they land where the
+    /// cluster's configuration says, not in the current context's namespace.
+    pub fn in_namespace(documents: Vec<Document>, namespace: &str) -> Objects {
+        Objects {
+            documents: documents
+                .into_iter()
+                .map(|(comment, value)| (comment, with_namespace(value, namespace)))
+                .collect(),
         }
-        out.push_str(&serde_saphyr::to_string(value).map_err(|e| e.to_string())?);
     }
-    Ok(out)
 }
 
-fn in_namespace(value: &Value, namespace: &str) -> Value {
-    let mut value = value.clone();
+impl Printable for Objects {
+    const FORMATS: &'static [Format] = &[Format::Yaml, Format::Json];
+    const DEFAULT: Option<Format> = Some(Format::Yaml);
+
+    /// Not used: the default is YAML.
+    fn text(&self, _wide: bool) -> String {
+        String::new()
+    }
+
+    fn document(&self) -> Value {
+        printer::list(self.documents.iter().map(|(_, v)| v.clone()).collect())
+    }
+
+    fn yaml(&self) -> Result<String, PrintError> {
+        printer::yaml_list_with_comments(&self.documents)
+    }
+}
+
+fn with_namespace(mut value: Value, namespace: &str) -> Value {
     if let Some(metadata) = value.get_mut("metadata").and_then(Value::as_object_mut) {
         metadata.insert("namespace".into(), Value::String(namespace.to_string()));
     }
@@ -67,18 +64,17 @@ pub fn owner_note(deployment: &str) -> String {
     )
 }
 
+/// Any Kubernetes object as a document (their types always serialize).
+pub fn document<T: serde::Serialize>(object: &T) -> Value {
+    serde_json::to_value(object).unwrap_or_default()
+}
+
 /// Every object of the cluster in creation order, the owned ones noted.
-pub fn cluster_documents(cluster: &RenderedCluster) -> Result<Vec<Document>, String> {
+pub fn cluster_documents(cluster: &RenderedCluster) -> Vec<Document> {
     let deployment = cluster.deployment.metadata.name.clone().unwrap_or_default();
-    let mut documents = vec![(
-        None,
-        serde_json::to_value(&cluster.deployment).map_err(|e| e.to_string())?,
-    )];
+    let mut documents = vec![(None, document(&cluster.deployment))];
     for object in &cluster.accompanying {
-        documents.push((
-            Some(owner_note(&deployment)),
-            serde_json::to_value(object).map_err(|e| e.to_string())?,
-        ));
+        documents.push((Some(owner_note(&deployment)), document(object)));
     }
-    Ok(documents)
+    documents
 }

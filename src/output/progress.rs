@@ -2,27 +2,21 @@
 //! place with the time spent, on a pipe (CI logs) one line per change — so
 //! a user sees that something happens and a log shows what happened.
 
-use std::io::{IsTerminal, Write};
+use super::Output;
 use std::time::Instant;
 
 /// One wait's progress line.
 pub struct ProgressLine {
-    terminal: bool,
+    output: Output,
     shown: bool,
     started: Instant,
 }
 
-impl Default for ProgressLine {
-    fn default() -> Self {
-        ProgressLine::new()
-    }
-}
-
 impl ProgressLine {
-    /// A line on stderr, rewritten in place when stderr is a terminal.
-    pub fn new() -> ProgressLine {
+    /// A line on `output`'s stderr, rewritten in place on a terminal.
+    pub fn new(output: &Output) -> ProgressLine {
         ProgressLine {
-            terminal: std::io::stderr().is_terminal(),
+            output: output.clone(),
             shown: false,
             started: Instant::now(),
         }
@@ -31,20 +25,19 @@ impl ProgressLine {
     /// Show the current state.
     pub fn update(&mut self, text: &str) {
         let elapsed = self.started.elapsed().as_secs();
-        let mut stderr = std::io::stderr().lock();
-        let _ = if self.terminal {
-            write!(stderr, "\r\x1b[K… {text} [{elapsed}s]")
+        if self.output.err_terminal() {
+            self.output
+                .err_text(&format!("\r\x1b[K… {text} [{elapsed}s]"));
         } else {
-            writeln!(stderr, "… {text} [{elapsed}s]")
-        };
-        let _ = stderr.flush();
+            self.output.err_text(&format!("… {text} [{elapsed}s]\n"));
+        }
         self.shown = true;
     }
 
     /// End the line on a terminal, so what follows starts on its own.
     pub fn finish(&mut self) {
-        if self.terminal && self.shown {
-            eprintln!();
+        if self.output.err_terminal() && self.shown {
+            self.output.err_text("\n");
         }
         self.shown = false;
     }
@@ -53,5 +46,35 @@ impl ProgressLine {
 impl Drop for ProgressLine {
     fn drop(&mut self) {
         self.finish();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn on_a_pipe_each_change_is_its_own_line() {
+        let (output, captured) = Output::memory();
+        let mut line = ProgressLine::new(&output);
+        line.update("Pending");
+        line.update("Running");
+        line.finish();
+        let text = captured.stderr();
+        assert_eq!(text.lines().count(), 2, "{text}");
+        assert!(text.starts_with("… Pending [0s]\n"), "{text}");
+        assert!(!text.contains('\r'), "{text}");
+    }
+
+    #[test]
+    fn on_a_terminal_the_line_is_rewritten_in_place() {
+        let captured = crate::output::Captured::default();
+        let output = captured.output(true);
+        let mut line = ProgressLine::new(&output);
+        line.update("Pending");
+        line.update("Running");
+        line.finish();
+        let text = captured.stderr();
+        assert_eq!(text, "\r\x1b[K… Pending [0s]\r\x1b[K… Running [0s]\n");
     }
 }

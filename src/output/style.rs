@@ -1,32 +1,21 @@
-//! Colors and stderr messages. `--color auto` colors only a terminal, and
-//! `NO_COLOR` turns color off, as kubectl plugins are expected to.
+//! Colors: `--color auto` colors only a terminal, and `NO_COLOR` turns
+//! color off, as kubectl plugins are expected to. Messages themselves are
+//! written by [`super::Output`].
 
-use crate::cli::ColorChoice;
-use colored::Colorize;
-use std::io::IsTerminal;
+/// `--color`, in the output layer's terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
 
-/// Decide once whether stderr/stdout get color.
-pub fn init(choice: ColorChoice) {
-    let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+/// Decide once whether output gets color.
+pub fn init(choice: Color, no_color_env: bool, stderr_terminal: bool) {
     let enabled = match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => !no_color_env && std::io::stderr().is_terminal(),
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => !no_color_env && stderr_terminal,
     };
     colored::control::set_override(enabled);
-}
-
-/// `error: <message>` on stderr.
-pub fn print_error(message: &str) {
-    eprintln!("{} {message}", "error:".red().bold());
-}
-
-/// `warning: <message>` on stderr.
-pub fn print_warning(message: &str) {
-    eprintln!("{} {message}", "warning:".yellow().bold());
-}
-
-/// A note for the user on stderr, kept off stdout so output stays parseable.
-pub fn print_note(message: &str) {
-    eprintln!("{}", message.dimmed());
 }

@@ -17,8 +17,6 @@ use crate::render::labels;
 
 /// Flink's default `rest.port`, used when the pod names no `rest` port.
 const DEFAULT_REST_PORT: u16 = 8081;
-/// Name of the REST container port on the JobManager.
-const REST_PORT_NAME: &str = "rest";
 
 /// A port-forward route to one cluster's JobManager.
 #[derive(Clone)]
@@ -149,7 +147,7 @@ pub async fn find_jobmanager(
     cluster_id: &str,
     namespace: &str,
 ) -> Result<(String, u16), RestError> {
-    let selector = label_selector(&labels::jobmanager_selector(cluster_id));
+    let selector = labels::selector::jobmanager(cluster_id);
     let list = pods
         .list(&ListParams::default().labels(&selector))
         .await
@@ -166,18 +164,10 @@ pub async fn find_jobmanager(
     }
     choose_target(&list.items).ok_or_else(|| {
         RestError::NotReady(format!(
-            "no JobManager pod of {cluster_id} is Ready yet: retry once `kubectl flink get {cluster_id} -n {namespace}` shows it ready, or see `kubectl get pods -l app={cluster_id},component=jobmanager -n {namespace}`"
+            "no JobManager pod of {cluster_id} is Ready yet: retry once `kubectl flink get {cluster_id} -n {namespace}` shows it ready, or see `kubectl get pods -l {} -n {namespace}`",
+            labels::selector::jobmanager(cluster_id)
         ))
     })
-}
-
-/// `k1=v1,k2=v2`, as a list call takes it.
-pub fn label_selector(labels: &std::collections::BTreeMap<String, String>) -> String {
-    labels
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 /// The first Ready, not deleting pod (by name, for a stable choice) and its
@@ -208,7 +198,7 @@ fn rest_port(pod: &Pod) -> u16 {
         .iter()
         .flat_map(|spec| &spec.containers)
         .flat_map(|c| c.ports.iter().flatten())
-        .find(|p| p.name.as_deref() == Some(REST_PORT_NAME))
+        .find(|p| p.name.as_deref() == Some(labels::REST_PORT_NAME))
         .and_then(|p| u16::try_from(p.container_port).ok())
         .unwrap_or(DEFAULT_REST_PORT)
 }
@@ -273,7 +263,7 @@ mod tests {
     #[test]
     fn selectors_join_labels() {
         assert_eq!(
-            label_selector(&labels::jobmanager_selector("c")),
+            labels::selector::jobmanager("c"),
             "app=c,component=jobmanager,type=flink-native-kubernetes"
         );
     }

@@ -25,7 +25,7 @@ mod transport;
 pub use client::FlinkRest;
 pub use error::RestError;
 pub use exchange::UploadProgress;
-pub use forward::{find_jobmanager, label_selector};
+pub use forward::find_jobmanager;
 pub use model::{
     ClusterOverview, JobOverview, JobState, RunJarRequest, SavepointFormat, SavepointRequest,
     SavepointStatus, StopRequest, TaskCounts,

@@ -11,7 +11,7 @@ use super::exchange::{RestRequest, RestResponse};
 use crate::render::services::rest_service_name;
 
 /// Name of the REST port of the `<id>-rest` Service.
-const REST_PORT_NAME: &str = "rest";
+use crate::render::labels::REST_PORT_NAME;
 
 /// A services-proxy route to one cluster's REST Service.
 #[derive(Clone)]

@@ -33,6 +33,36 @@ pub fn validate(id: &str) -> Result<(), String> {
     }
 }
 
+/// Check a name Kubernetes takes as a DNS-1123 subdomain (service
+/// accounts, Roles, RoleBindings): at most 253 lowercase letters, digits,
+/// `-` and `.`, starting and ending with a letter or digit. `what` names it
+/// in the message (e.g. "service account name").
+pub fn validate_object_name(what: &str, name: &str) -> Result<(), String> {
+    let fix = "use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, e.g. flink";
+    let alphanumeric = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    if name.trim().is_empty() {
+        return Err(format!("the {what} must not be blank: {fix}"));
+    }
+    if name.len() > 253 {
+        return Err(format!(
+            "{what} '{name}' has {} characters, more than Kubernetes' 253: choose a shorter one",
+            name.len()
+        ));
+    }
+    let valid = name.starts_with(alphanumeric)
+        && name.ends_with(alphanumeric)
+        && name
+            .chars()
+            .all(|c| alphanumeric(c) || c == '-' || c == '.');
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} '{name}' is not a valid Kubernetes name: {fix}"
+        ))
+    }
+}
+
 /// A fresh id as Flink makes one: `flink-cluster-` and 31 hex digits of a
 /// random 128-bit value (45 characters).
 pub fn generate() -> Result<String, String> {
@@ -45,6 +75,19 @@ pub fn generate() -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn object_names_are_dns_subdomains() {
+        assert!(validate_object_name("service account name", "flink").is_ok());
+        assert!(validate_object_name("service account name", "flink.jobs-1").is_ok());
+        let bad = validate_object_name("service account name", "Flink_SA").unwrap_err();
+        assert!(
+            bad.starts_with("service account name 'Flink_SA' is not a valid Kubernetes name"),
+            "{bad}"
+        );
+        assert!(validate_object_name("service account name", "").is_err());
+        assert!(validate_object_name("service account name", &"a".repeat(254)).is_err());
+    }
 
     #[test]
     fn accepts_dns_labels_up_to_45_characters() {

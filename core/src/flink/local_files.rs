@@ -18,21 +18,12 @@ pub struct LocalFiles {
     pub hadoop_conf_files: Vec<(String, String)>,
 }
 
-/// The parts of the process environment Flink's client consults.
+/// The parts of the process environment Flink's client consults (read by
+/// the binary's edge and passed in).
 #[derive(Debug, Clone, Default)]
 pub struct ClientEnvironment {
     pub hadoop_conf_dir: Option<String>,
     pub hadoop_home: Option<String>,
-}
-
-impl ClientEnvironment {
-    /// Read `HADOOP_CONF_DIR` and `HADOOP_HOME` from this process.
-    pub fn from_process() -> ClientEnvironment {
-        ClientEnvironment {
-            hadoop_conf_dir: std::env::var("HADOOP_CONF_DIR").ok(),
-            hadoop_home: std::env::var("HADOOP_HOME").ok(),
-        }
-    }
 }
 
 /// Read what the configuration points at on this machine.

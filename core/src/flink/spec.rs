@@ -24,6 +24,23 @@ pub enum DeploymentMode {
 }
 
 impl DeploymentMode {
+    /// `session` or `application`, as messages name a cluster's mode.
+    pub fn word(self) -> &'static str {
+        match self {
+            DeploymentMode::Session => "session",
+            DeploymentMode::Application => "application",
+        }
+    }
+
+    /// `session` or `app`: the command group of kubectl-flink that acts on
+    /// a cluster of this mode.
+    pub fn command_group(self) -> &'static str {
+        match self {
+            DeploymentMode::Session => "session",
+            DeploymentMode::Application => "app",
+        }
+    }
+
     /// The `execution.target` Flink's client writes.
     pub fn target(self) -> &'static str {
         match self {

@@ -202,7 +202,7 @@ fn init_jobmanager(spec: &ClusterSpec, pod: &mut FlinkPod) {
         push(
             &mut main.ports,
             [
-                port("rest", spec.rest_port),
+                port(labels::REST_PORT_NAME, spec.rest_port),
                 port("jobmanager-rpc", spec.rpc_port),
                 port("blobserver", spec.blob_port),
             ],

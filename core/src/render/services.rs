@@ -9,7 +9,15 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 /// Name of the REST Service of a cluster.
 pub fn rest_service_name(cluster_id: &str) -> String {
-    format!("{cluster_id}-rest")
+    format!("{cluster_id}{REST_SERVICE_SUFFIX}")
+}
+
+/// What Flink appends to the cluster id to name its REST Service.
+const REST_SERVICE_SUFFIX: &str = "-rest";
+
+/// The cluster whose REST Service is named `service`, if it is one.
+pub fn cluster_of_rest_service(service: &str) -> Option<&str> {
+    service.strip_suffix(REST_SERVICE_SUFFIX)
 }
 
 /// The headless Service `<id>`; absent under high availability, where
@@ -71,7 +79,7 @@ pub fn rest_service(spec: &ClusterSpec) -> Service {
             cluster_ip,
             selector: Some(labels::jobmanager_selector(&spec.cluster_id)),
             ports: Some(vec![ServicePort {
-                name: Some("rest".to_string()),
+                name: Some(labels::REST_PORT_NAME.to_string()),
                 port: spec.rest_port,
                 target_port: Some(IntOrString::Int(spec.rest_target_port)),
                 ..ServicePort::default()

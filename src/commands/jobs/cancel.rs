@@ -7,21 +7,23 @@ use super::*;
 pub struct CancelOptions {
     pub target: JobTarget,
     pub job_id: String,
-    pub output: Option<OutputFormat>,
+    pub format: Option<Format>,
 }
 
 /// Flags to cancel options; the job id is checked before anything is sent.
 pub fn complete_cancel(
     global: &GlobalArgs,
     args: &JobCancelArgs,
-    kind: ClusterKind,
+    mode: DeploymentMode,
+    env: &Environment,
 ) -> Result<CancelOptions> {
     let (target, extra) = complete_target(
         global,
         &args.target,
         &args.route,
-        kind,
+        mode,
         vec![args.job.clone()],
+        env,
     )?;
     if let Some(unexpected) = extra.get(1) {
         return Err(Error::Usage(format!(
@@ -32,28 +34,52 @@ pub fn complete_cancel(
     Ok(CancelOptions {
         target,
         job_id,
-        output: global.output,
+        format: global.format(),
     })
 }
 
-/// `kubectl flink {session,app} cancel`
-pub fn cancel(global: &GlobalArgs, args: JobCancelArgs, kind: ClusterKind) -> Result<()> {
-    let options = complete_cancel(global, &args, kind)?;
-    block_on(run_cancel(options))
+/// A cancelled job: the sentence on stderr, nothing on stdout unless `-o name`.
+struct Cancelled<'a>(&'a str);
+
+impl Printable for Cancelled<'_> {
+    const FORMATS: &'static [Format] = &[Format::Name];
+
+    fn text(&self, _wide: bool) -> String {
+        String::new()
+    }
+
+    fn names(&self) -> Vec<String> {
+        vec![job_name(self.0)]
+    }
 }
 
-pub(super) async fn run_cancel(options: CancelOptions) -> Result<()> {
-    let rest = options.target.connect().await?;
-    rest.cancel_job(&options.job_id)
-        .await
-        .map_err(|e| options.target.failure(e))?;
-    style::print_note(&format!(
-        "Cancelled job {} in cluster {}.",
-        options.job_id,
-        options.target.cluster_id()
-    ));
-    if options.output == Some(OutputFormat::Name) {
-        print(&format!("job/{}\n", options.job_id))?;
+impl Verb for CancelOptions {
+    type Args = (JobCancelArgs, DeploymentMode);
+
+    fn complete(global: &GlobalArgs, (args, mode): Self::Args, env: &Environment) -> Result<Self> {
+        complete_cancel(global, &args, mode, env)
     }
-    Ok(())
+
+    fn validate(&self) -> Result<()> {
+        let verb = format!("{} cancel", self.target.mode.command_group());
+        printer::check::<Cancelled>(&verb, self.format).map_err(Error::Usage)
+    }
+
+    fn run(self, output: &Output) -> Result<()> {
+        for warning in self.target.target.warnings() {
+            output.warn(warning);
+        }
+        block_on(async {
+            let rest = self.target.connect(output).await?;
+            rest.cancel_job(&self.job_id)
+                .await
+                .map_err(|e| self.target.failure(e))?;
+            output.note(&format!(
+                "Cancelled job {} in cluster {}.",
+                self.job_id,
+                self.target.cluster_id()
+            ));
+            Ok(output.show(&Cancelled(&self.job_id), self.format)?)
+        })
+    }
 }

@@ -7,16 +7,17 @@ use super::*;
 pub struct ListOptions {
     pub target: JobTarget,
     pub all: bool,
-    pub output: OutputFormat,
+    pub format: Option<Format>,
 }
 
 /// Flags to list options; `list` takes no positional besides the cluster.
 pub fn complete_list(
     global: &GlobalArgs,
     args: &JobListArgs,
-    kind: ClusterKind,
+    mode: DeploymentMode,
+    env: &Environment,
 ) -> Result<ListOptions> {
-    let (target, extra) = complete_target(global, &args.target, &args.route, kind, vec![])?;
+    let (target, extra) = complete_target(global, &args.target, &args.route, mode, vec![], env)?;
     if let Some(unexpected) = extra.first() {
         return Err(Error::Usage(format!(
             "unexpected argument '{unexpected}': list takes only the cluster id"
@@ -25,43 +26,85 @@ pub fn complete_list(
     Ok(ListOptions {
         target,
         all: args.all,
-        output: global.output.unwrap_or(OutputFormat::Table),
+        format: global.format(),
     })
 }
 
-/// `kubectl flink {session,app} list`
-pub fn list(global: &GlobalArgs, args: JobListArgs, kind: ClusterKind) -> Result<()> {
-    let options = complete_list(global, &args, kind)?;
-    block_on(run_list(options))
+/// The jobs of a cluster, as `list` shows them.
+pub struct Jobs {
+    pub jobs: Vec<JobOverview>,
+    pub cluster: String,
+    /// Finished jobs were asked for too.
+    pub all: bool,
+    /// Times in the table are local times of this zone.
+    pub zone: jiff::tz::TimeZone,
 }
 
-pub(super) async fn run_list(options: ListOptions) -> Result<()> {
-    let rest = options.target.connect().await?;
-    let jobs = rest
-        .jobs_overview()
-        .await
-        .map_err(|e| options.target.failure(e))?;
-    let jobs = select_jobs(jobs, options.all);
-    let cluster = options.target.cluster_id();
-    if jobs.is_empty() && matches!(options.output, OutputFormat::Table | OutputFormat::Wide) {
-        let what = if options.all {
+impl Printable for Jobs {
+    const FORMATS: &'static [Format] = &[
+        Format::Table,
+        Format::Wide,
+        Format::Json,
+        Format::Yaml,
+        Format::Name,
+    ];
+
+    fn text(&self, wide: bool) -> String {
+        table::render(&self.jobs, wide, &self.zone)
+    }
+
+    /// A `List` of the jobs exactly as Flink's `/jobs/overview` shows them.
+    fn document(&self) -> Value {
+        printer::list(self.jobs.iter().map(|j| j.raw.clone()).collect())
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.jobs.iter().map(|j| job_name(&j.id)).collect()
+    }
+
+    fn empty(&self) -> Option<String> {
+        let what = if self.all {
             "jobs"
         } else {
             "running or scheduled jobs"
         };
-        style::print_note(&format!("No {what} in cluster {cluster}."));
-        return Ok(());
+        self.jobs
+            .is_empty()
+            .then(|| format!("No {what} in cluster {}.", self.cluster))
     }
-    let text = match options.output {
-        OutputFormat::Table | OutputFormat::Wide => {
-            let zone = jiff::tz::TimeZone::system();
-            table::render(&jobs, options.output == OutputFormat::Wide, &zone)
+}
+
+impl Verb for ListOptions {
+    type Args = (JobListArgs, DeploymentMode);
+
+    fn complete(global: &GlobalArgs, (args, mode): Self::Args, env: &Environment) -> Result<Self> {
+        complete_list(global, &args, mode, env)
+    }
+
+    fn validate(&self) -> Result<()> {
+        let verb = format!("{} list", self.target.mode.command_group());
+        printer::check::<Jobs>(&verb, self.format).map_err(Error::Usage)
+    }
+
+    fn run(self, output: &Output) -> Result<()> {
+        for warning in self.target.target.warnings() {
+            output.warn(warning);
         }
-        OutputFormat::Name => jobs.iter().map(|j| format!("job/{}\n", j.id)).collect(),
-        OutputFormat::Json => to_json(&jobs_document(&jobs))?,
-        OutputFormat::Yaml => to_yaml(&jobs_document(&jobs))?,
-    };
-    print(&text)
+        block_on(async {
+            let rest = self.target.connect(output).await?;
+            let jobs = rest
+                .jobs_overview()
+                .await
+                .map_err(|e| self.target.failure(e))?;
+            let jobs = Jobs {
+                jobs: select_jobs(jobs, self.all),
+                cluster: self.target.cluster_id().to_string(),
+                all: self.all,
+                zone: jiff::tz::TimeZone::system(),
+            };
+            Ok(output.show(&jobs, self.format)?)
+        })
+    }
 }
 
 /// Running and scheduled jobs (all with `all`), oldest first.
@@ -76,9 +119,4 @@ pub fn select_jobs(jobs: Vec<JobOverview>, all: bool) -> Vec<JobOverview> {
             .then_with(|| a.id.cmp(&b.id))
     });
     jobs
-}
-
-/// `-o json|yaml`: the jobs exactly as Flink's `/jobs/overview` shows them.
-pub(super) fn jobs_document(jobs: &[JobOverview]) -> serde_json::Value {
-    json!({ "jobs": jobs.iter().map(|j| j.raw.clone()).collect::<Vec<_>>() })
 }

@@ -2,65 +2,61 @@
 //! upload): only on a terminal, redrawn in place, erased when done, so
 //! logs and pipes never see it.
 
-use std::io::{IsTerminal, Write};
+use crate::output::Output;
 use std::time::{Duration, Instant};
 
 /// Jars smaller than this upload too fast to need an indicator.
 pub const LARGE_UPLOAD_BYTES: usize = 4 * 1024 * 1024;
 
 /// Runs `work`, showing `label` with a spinner and the elapsed time on
-/// stderr every quarter second if stderr is a terminal and `show` is true.
-pub async fn with_spinner<F: Future>(label: &str, show: bool, work: F) -> F::Output {
-    if !show || !std::io::stderr().is_terminal() {
+/// `show`'s stderr every quarter second if that is a terminal.
+pub async fn with_spinner<F: Future>(label: &str, show: Option<&Output>, work: F) -> F::Output {
+    let Some(output) = show.filter(|o| o.err_terminal()) else {
         return work.await;
-    }
+    };
     let started = Instant::now();
     let mut ticker = tokio::time::interval(Duration::from_millis(250));
     let mut work = std::pin::pin!(work);
     let frames = ['|', '/', '-', '\\'];
     let mut frame = 0;
-    let output = loop {
+    let result = loop {
         tokio::select! {
-            output = &mut work => break output,
+            result = &mut work => break result,
             _ = ticker.tick() => {
-                eprint!("\r{} {label} {}s ", frames[frame % frames.len()], started.elapsed().as_secs());
-                let _ = std::io::stderr().flush();
+                output.err_text(&format!("\r{} {label} {}s ", frames[frame % frames.len()], started.elapsed().as_secs()));
                 frame += 1;
             }
         }
     };
     // Erase the line so the next message starts clean.
-    eprint!("\r\x1b[2K");
-    let _ = std::io::stderr().flush();
-    output
+    output.err_text("\r\x1b[2K");
+    result
 }
 
 /// Runs `work`, showing `label` with the bytes sent so far (from
-/// `progress`) out of `total` on stderr, if stderr is a terminal and `show`.
+/// `progress`) out of `total` on `show`'s stderr, if that is a terminal.
 pub async fn with_byte_progress<F: Future>(
     label: &str,
     total: usize,
     progress: &crate::rest::UploadProgress,
-    show: bool,
+    show: Option<&Output>,
     work: F,
 ) -> F::Output {
-    if !show || !std::io::stderr().is_terminal() {
+    let Some(output) = show.filter(|o| o.err_terminal()) else {
         return work.await;
-    }
+    };
     let mut ticker = tokio::time::interval(Duration::from_millis(250));
     let mut work = std::pin::pin!(work);
-    let output = loop {
+    let result = loop {
         tokio::select! {
-            output = &mut work => break output,
+            result = &mut work => break result,
             _ = ticker.tick() => {
-                eprint!("\r{label} {}", progress_text(progress.sent() as usize, total));
-                let _ = std::io::stderr().flush();
+                output.err_text(&format!("\r{label} {}", progress_text(progress.sent() as usize, total)));
             }
         }
     };
-    eprint!("\r\x1b[2K");
-    let _ = std::io::stderr().flush();
-    output
+    output.err_text("\r\x1b[2K");
+    result
 }
 
 /// `12.3 MiB / 80.0 MiB (15%)`, the count capped at the total.
@@ -106,6 +102,8 @@ mod tests {
 
     #[tokio::test]
     async fn without_a_terminal_the_work_just_runs() {
-        assert_eq!(with_spinner("x", true, async { 7 }).await, 7);
+        let (output, captured) = Output::memory();
+        assert_eq!(with_spinner("x", Some(&output), async { 7 }).await, 7);
+        assert_eq!(captured.stderr(), "");
     }
 }

@@ -18,7 +18,8 @@ pub enum Route {
 pub struct JobTarget {
     pub target: TargetOptions,
     pub route: Route,
-    pub kind: ClusterKind,
+    /// The command group the user typed, for the hints in messages.
+    pub mode: DeploymentMode,
     /// `-v`: say on stderr which route requests take.
     pub verbose: bool,
 }
@@ -29,11 +30,11 @@ impl JobTarget {
     }
 
     /// The REST client for this target (connects to Kubernetes unless a URL was given).
-    pub(super) async fn connect(&self) -> Result<FlinkRest> {
+    pub(super) async fn connect(&self, output: &Output) -> Result<FlinkRest> {
         let transport = match &self.route {
             Route::Url(url) => Transport::direct(url).map_err(Error::Usage)?,
             Route::Kubernetes(via) => {
-                let cluster = target::connect(self.target.clone()).await?;
+                let cluster = self.target.connect().await?;
                 let client = cluster.connection.rest_client;
                 let (ns, id) = (&cluster.namespace, &cluster.cluster_id);
                 match via {
@@ -45,7 +46,7 @@ impl JobTarget {
         };
         let rest = FlinkRest::new(transport);
         if self.verbose {
-            style::print_note(&format!("Talking to {}.", rest.describe()));
+            output.note(&format!("Talking to {}.", rest.describe()));
         }
         Ok(rest)
     }
@@ -53,21 +54,21 @@ impl JobTarget {
     /// The client for uploading a large jar: on the default route a
     /// port-forward (it streams with live progress and avoids the API
     /// server's proxy limits); the route the user chose otherwise.
-    pub(super) async fn connect_for_large_upload(&self) -> Result<FlinkRest> {
+    pub(super) async fn connect_for_large_upload(&self, output: &Output) -> Result<FlinkRest> {
         if self.route != Route::Kubernetes(None) {
-            return self.connect().await;
+            return self.connect(output).await;
         }
         let forced = JobTarget {
             route: Route::Kubernetes(Some(Via::Forward)),
             ..self.clone()
         };
-        forced.connect().await
+        forced.connect(output).await
     }
 
     /// A REST failure as one line naming the fix.
     pub(super) fn failure(&self, error: RestError) -> Error {
         let cluster = self.cluster_id();
-        let list = format!("kubectl flink {} list {cluster}", self.kind.command());
+        let list = format!("kubectl flink {} list {cluster}", self.mode.command_group());
         let message = match error {
             RestError::JobNotFound(job) => {
                 format!("job {job} was not found in cluster {cluster}: list jobs with `{list}`")
@@ -121,12 +122,14 @@ pub(super) fn complete_target(
     global: &GlobalArgs,
     args: &TargetArgs,
     route: &RestRouteArgs,
-    kind: ClusterKind,
+    mode: DeploymentMode,
     positionals: Vec<Option<String>>,
+    env: &Environment,
 ) -> Result<(JobTarget, Vec<String>)> {
     let mut args = args.clone();
     let named_elsewhere = args.cluster_id.is_some()
         || args
+            .flink
             .dynamic
             .iter()
             .any(|raw| parse_dynamic_option(raw).is_ok_and(|(key, _)| key == CLUSTER_ID.key));
@@ -134,7 +137,7 @@ pub(super) fn complete_target(
     if named_elsewhere && let Some(first) = args.id.take() {
         own.insert(0, first);
     }
-    let target = target::complete(global, &args)?;
+    let target = target::complete(global, &args, env)?;
     let route = match &route.rest_url {
         Some(url) => {
             Transport::direct(url).map_err(Error::Usage)?;
@@ -147,7 +150,7 @@ pub(super) fn complete_target(
         JobTarget {
             target,
             route,
-            kind,
+            mode,
             verbose,
         },
         own,

@@ -8,15 +8,20 @@ pub struct RunOptions {
     pub target: JobTarget,
     pub jar: PathBuf,
     pub request: RunJarRequest,
-    pub output: Option<OutputFormat>,
+    pub format: Option<Format>,
 }
 
 /// Flags to run options: a local `.jar` and the body of Flink's run request.
-pub fn complete_run(global: &GlobalArgs, args: &JobRunArgs) -> Result<RunOptions> {
+pub fn complete_run(
+    global: &GlobalArgs,
+    args: &JobRunArgs,
+    env: &Environment,
+) -> Result<RunOptions> {
     let only_a_jar = args.jar.is_none()
         && args.target.cluster_id.is_none()
         && !args
             .target
+            .flink
             .dynamic
             .iter()
             .any(|raw| parse_dynamic_option(raw).is_ok_and(|(key, _)| key == CLUSTER_ID.key))
@@ -35,8 +40,9 @@ pub fn complete_run(global: &GlobalArgs, args: &JobRunArgs) -> Result<RunOptions
         global,
         &args.target,
         &args.route,
-        ClusterKind::Session,
+        DeploymentMode::Session,
         vec![args.jar.clone()],
+        env,
     )?;
     if extra.is_empty() {
         return Err(Error::Usage(
@@ -67,17 +73,52 @@ pub fn complete_run(global: &GlobalArgs, args: &JobRunArgs) -> Result<RunOptions
             allow_non_restored_state: args.program.allow_non_restored_state,
             claim_mode: args.program.claim_mode_name(),
         },
-        output: global.output,
+        format: global.format(),
     })
 }
 
-/// `kubectl flink session run`
-pub fn run(global: &GlobalArgs, args: JobRunArgs) -> Result<()> {
-    let options = complete_run(global, &args)?;
-    block_on(run_jar(options))
+/// A submitted job, as `session run` reports it: its id.
+struct Submitted {
+    job_id: String,
+    jar_id: String,
 }
 
-pub(super) async fn run_jar(options: RunOptions) -> Result<()> {
+impl Printable for Submitted {
+    const FORMATS: &'static [Format] = &[Format::Json, Format::Yaml, Format::Name];
+
+    fn text(&self, _wide: bool) -> String {
+        format!("{}\n", self.job_id)
+    }
+
+    fn document(&self) -> Value {
+        json!({"jobId": self.job_id, "jarId": self.jar_id})
+    }
+
+    fn names(&self) -> Vec<String> {
+        vec![job_name(&self.job_id)]
+    }
+}
+
+impl Verb for RunOptions {
+    type Args = JobRunArgs;
+
+    fn complete(global: &GlobalArgs, args: JobRunArgs, env: &Environment) -> Result<Self> {
+        complete_run(global, &args, env)
+    }
+
+    fn validate(&self) -> Result<()> {
+        printer::check::<Submitted>("session run", self.format).map_err(Error::Usage)
+    }
+
+    fn run(self, output: &Output) -> Result<()> {
+        for warning in self.target.target.warnings() {
+            output.warn(warning);
+        }
+        block_on(run_jar(self, output))
+    }
+}
+
+async fn run_jar(options: RunOptions, output: &Output) -> Result<()> {
     let path = &options.jar;
     let bytes = tokio::fs::read(path).await.map_err(|e| {
         Error::Usage(format!(
@@ -90,22 +131,23 @@ pub(super) async fn run_jar(options: RunOptions) -> Result<()> {
         .and_then(|n| n.to_str())
         .unwrap_or("job.jar")
         .to_string();
-    let rest = options.target.connect().await?;
+    let rest = options.target.connect(output).await?;
     let cluster = options.target.cluster_id();
     let label = format!(
         "Uploading {file_name} ({}) to cluster {cluster}",
         progress::human_size(bytes.len())
     );
-    style::print_note(&format!("{label}."));
+    output.note(&format!("{label}."));
     let large = bytes.len() >= progress::LARGE_UPLOAD_BYTES;
     let uploader = if large {
-        options.target.connect_for_large_upload().await?
+        options.target.connect_for_large_upload(output).await?
     } else {
         rest.clone()
     };
     let sent = crate::rest::UploadProgress::default();
     let upload = uploader.upload_jar_counted(&file_name, &bytes, sent.clone());
-    let uploaded = progress::with_byte_progress(&label, bytes.len(), &sent, large, upload).await;
+    let shown = large.then_some(output);
+    let uploaded = progress::with_byte_progress(&label, bytes.len(), &sent, shown, upload).await;
     let jar_id = match uploaded {
         // A port-forward we chose ourselves may be forbidden or fail to open:
         // the services proxy route still works (uploads are not applied twice:
@@ -118,24 +160,17 @@ pub(super) async fn run_jar(options: RunOptions) -> Result<()> {
         other => other,
     }
     .map_err(|e| upload_failure(&options.target, e))?;
-    style::print_note(&format!("Running {file_name}."));
+    output.note(&format!("Running {file_name}."));
     let submitted = rest.run_jar(&jar_id, &options.request).await;
     // Like `flink run`, leave nothing behind, whether the job started or not.
     if let Err(e) = rest.delete_jar(&jar_id).await {
-        style::print_warning(&one_line(&format!(
+        output.warn(&one_line(&format!(
             "the uploaded jar {jar_id} stays on the JobManager of cluster {cluster} until the session stops: deleting it failed: {e}"
         )));
     }
     let job_id = submitted.map_err(|e| options.target.failure(e))?;
-    style::print_note(&format!("Job {job_id} was submitted to cluster {cluster}."));
-    let document = || json!({"jobId": job_id, "jarId": jar_id});
-    let text = match options.output {
-        Some(OutputFormat::Json) => to_json(&document())?,
-        Some(OutputFormat::Yaml) => to_yaml(&document())?,
-        Some(OutputFormat::Name) => format!("job/{job_id}\n"),
-        _ => format!("{job_id}\n"),
-    };
-    print(&text)
+    output.note(&format!("Job {job_id} was submitted to cluster {cluster}."));
+    Ok(output.show(&Submitted { job_id, jar_id }, options.format)?)
 }
 
 /// Upload failures with the fix for the one Flink limit users hit.

@@ -10,23 +10,25 @@ pub struct SavepointOptions {
     pub directory: Option<String>,
     pub stop: bool,
     pub drain: bool,
-    pub format: SavepointFormat,
+    pub savepoint_format: SavepointFormat,
     pub timeout: Duration,
-    pub output: Option<OutputFormat>,
+    pub format: Option<Format>,
 }
 
 /// Flags to savepoint options: cluster, job, optional directory.
 pub fn complete_savepoint(
     global: &GlobalArgs,
     args: &JobSavepointArgs,
-    kind: ClusterKind,
+    mode: DeploymentMode,
+    env: &Environment,
 ) -> Result<SavepointOptions> {
     let (target, extra) = complete_target(
         global,
         &args.target,
         &args.route,
-        kind,
+        mode,
         vec![args.job.clone(), args.dir.clone()],
+        env,
     )?;
     if let Some(unexpected) = extra.get(2) {
         return Err(Error::Usage(format!(
@@ -40,61 +42,98 @@ pub fn complete_savepoint(
         directory: extra.get(1).cloned(),
         stop: args.stop,
         drain: args.drain,
-        format: match args.format {
+        savepoint_format: match args.format {
             SavepointFormatArg::Canonical => SavepointFormat::Canonical,
             SavepointFormatArg::Native => SavepointFormat::Native,
         },
         timeout: args.timeout,
-        output: global.output,
+        format: global.format(),
     })
 }
 
-/// `kubectl flink {session,app} savepoint`
-pub fn savepoint(global: &GlobalArgs, args: JobSavepointArgs, kind: ClusterKind) -> Result<()> {
-    let options = complete_savepoint(global, &args, kind)?;
-    block_on(run_savepoint(options))
+/// A completed savepoint, as `savepoint` reports it: its path.
+struct Savepoint<'a> {
+    job_id: &'a str,
+    location: String,
+    stopped: bool,
 }
 
-pub(super) async fn run_savepoint(options: SavepointOptions) -> Result<()> {
-    let rest = options.target.connect().await?;
+impl Printable for Savepoint<'_> {
+    const FORMATS: &'static [Format] = &[Format::Json, Format::Yaml];
+
+    fn text(&self, _wide: bool) -> String {
+        format!("{}\n", self.location)
+    }
+
+    fn document(&self) -> Value {
+        json!({"jobId": self.job_id, "location": self.location, "stopped": self.stopped})
+    }
+}
+
+impl Verb for SavepointOptions {
+    type Args = (JobSavepointArgs, DeploymentMode);
+
+    fn complete(global: &GlobalArgs, (args, mode): Self::Args, env: &Environment) -> Result<Self> {
+        complete_savepoint(global, &args, mode, env)
+    }
+
+    fn validate(&self) -> Result<()> {
+        let verb = format!("{} savepoint", self.target.mode.command_group());
+        printer::check::<Savepoint>(&verb, self.format).map_err(Error::Usage)
+    }
+
+    fn run(self, output: &Output) -> Result<()> {
+        for warning in self.target.target.warnings() {
+            output.warn(warning);
+        }
+        block_on(run_savepoint(self, output))
+    }
+}
+
+async fn run_savepoint(options: SavepointOptions, output: &Output) -> Result<()> {
+    let rest = options.target.connect(output).await?;
     let job = &options.job_id;
-    let format = options.format.flink_name();
+    let format = options.savepoint_format.flink_name();
     let trigger = if options.stop {
         let verb = if options.drain {
             "Draining"
         } else {
             "Suspending"
         };
-        style::print_note(&format!("{verb} job {job} with a {format} savepoint."));
-        let request = StopRequest::new(options.directory.clone(), options.drain, options.format);
+        output.note(&format!("{verb} job {job} with a {format} savepoint."));
+        let request = StopRequest::new(
+            options.directory.clone(),
+            options.drain,
+            options.savepoint_format,
+        );
         rest.stop_with_savepoint(job, &request).await
     } else {
-        style::print_note(&format!("Triggering a {format} savepoint of job {job}."));
-        let request = SavepointRequest::new(options.directory.clone(), options.format);
+        output.note(&format!("Triggering a {format} savepoint of job {job}."));
+        let request = SavepointRequest::new(options.directory.clone(), options.savepoint_format);
         rest.trigger_savepoint(job, &request).await
     }
     .map_err(|e| options.target.failure(e))?;
     let waiting = rest.await_savepoint(job, &trigger, options.timeout);
-    let location = match progress::with_spinner("Waiting for the savepoint", true, waiting).await {
-        Ok(location) => location,
-        Err(RestError::JobNotFound(_)) => {
-            return Err(not_running(&rest, &options.target, job).await);
-        }
-        Err(other) => return Err(options.target.failure(other)),
-    };
+    let location =
+        match progress::with_spinner("Waiting for the savepoint", Some(output), waiting).await {
+            Ok(location) => location,
+            Err(RestError::JobNotFound(_)) => {
+                return Err(not_running(&rest, &options.target, job).await);
+            }
+            Err(other) => return Err(options.target.failure(other)),
+        };
     let done = if options.stop {
         format!("Savepoint completed; job {job} stopped.")
     } else {
         "Savepoint completed. Resume from it with `kubectl flink session run … -s <path>` or `kubectl flink app run … -s <path>`.".to_string()
     };
-    style::print_note(&done);
-    let document = || json!({"jobId": job, "location": location, "stopped": options.stop});
-    let text = match options.output {
-        Some(OutputFormat::Json) => to_json(&document())?,
-        Some(OutputFormat::Yaml) => to_yaml(&document())?,
-        _ => format!("{location}\n"),
+    output.note(&done);
+    let savepoint = Savepoint {
+        job_id: job,
+        location,
+        stopped: options.stop,
     };
-    print(&text)
+    Ok(output.show(&savepoint, options.format)?)
 }
 
 /// Why Flink did not find a job for a savepoint: it may exist but have

@@ -31,12 +31,18 @@ fn savepoint_takes_cluster_job_and_directory() {
     ]) else {
         panic!("not savepoint");
     };
-    let options = complete_savepoint(&global, &args, ClusterKind::Session).unwrap();
+    let options = complete_savepoint(
+        &global,
+        &args,
+        DeploymentMode::Session,
+        &Environment::default(),
+    )
+    .unwrap();
     assert_eq!(options.target.cluster_id(), "c1");
     assert_eq!(options.job_id, JOB);
     assert_eq!(options.directory.as_deref(), Some("s3://sp"));
     assert!(options.stop && options.drain);
-    assert_eq!(options.format, SavepointFormat::Native);
+    assert_eq!(options.savepoint_format, SavepointFormat::Native);
     assert_eq!(options.timeout, Duration::from_secs(300));
     assert_eq!(options.target.route, Route::Kubernetes(None));
 }
@@ -51,7 +57,13 @@ fn a_cluster_id_from_flink_options_leaves_the_positionals_to_the_verb() {
     ]) else {
         panic!("not cancel");
     };
-    let options = complete_cancel(&global, &args, ClusterKind::Session).unwrap();
+    let options = complete_cancel(
+        &global,
+        &args,
+        DeploymentMode::Session,
+        &Environment::default(),
+    )
+    .unwrap();
     assert_eq!(
         (options.target.cluster_id(), options.job_id.as_str()),
         ("c1", JOB)
@@ -63,7 +75,13 @@ fn bad_or_missing_job_ids_are_usage_errors_naming_list() {
     let (global, SessionCommand::Cancel(args)) = parse(&["session", "cancel", "c1", "nope"]) else {
         panic!("not cancel");
     };
-    let error = complete_cancel(&global, &args, ClusterKind::Application).unwrap_err();
+    let error = complete_cancel(
+        &global,
+        &args,
+        DeploymentMode::Application,
+        &Environment::default(),
+    )
+    .unwrap_err();
     assert_eq!(error.exit_code(), 2);
     assert!(
         error.to_string().contains("kubectl flink app list c1"),
@@ -73,10 +91,15 @@ fn bad_or_missing_job_ids_are_usage_errors_naming_list() {
         panic!("not cancel");
     };
     assert!(
-        complete_cancel(&global, &args, ClusterKind::Session)
-            .unwrap_err()
-            .to_string()
-            .contains("no job id")
+        complete_cancel(
+            &global,
+            &args,
+            DeploymentMode::Session,
+            &Environment::default()
+        )
+        .unwrap_err()
+        .to_string()
+        .contains("no job id")
     );
 }
 
@@ -103,7 +126,7 @@ fn run_keeps_program_arguments_and_job_options() {
     ]) else {
         panic!("not run");
     };
-    let options = complete_run(&global, &args).unwrap();
+    let options = complete_run(&global, &args, &Environment::default()).unwrap();
     assert_eq!(options.jar, PathBuf::from("./job.jar"));
     assert_eq!(
         options.target.route,
@@ -134,7 +157,7 @@ fn run_with_a_flink_style_cluster_id_takes_the_first_positional_as_the_jar() {
     ]) else {
         panic!("not run");
     };
-    let options = complete_run(&global, &args).unwrap();
+    let options = complete_run(&global, &args, &Environment::default()).unwrap();
     assert_eq!(options.target.cluster_id(), "c1");
     assert_eq!(options.jar, PathBuf::from("job.jar"));
     assert_eq!(options.request.program_args_list, ["in", "out"]);
@@ -145,14 +168,19 @@ fn run_refuses_non_jars_and_https_urls() {
     let (global, SessionCommand::Run(args)) = parse(&["session", "run", "c1", "notes.txt"]) else {
         panic!("not run");
     };
-    assert_eq!(complete_run(&global, &args).unwrap_err().exit_code(), 2);
+    assert_eq!(
+        complete_run(&global, &args, &Environment::default())
+            .unwrap_err()
+            .exit_code(),
+        2
+    );
     let (global, SessionCommand::Run(args)) =
         parse(&["session", "run", "c1", "--rest-url", "https://x", "a.jar"])
     else {
         panic!("not run");
     };
     assert!(
-        complete_run(&global, &args)
+        complete_run(&global, &args, &Environment::default())
             .unwrap_err()
             .to_string()
             .contains("https")
@@ -186,9 +214,14 @@ fn rest_failures_become_one_line_with_a_fix() {
     let (global, SessionCommand::List(args)) = parse(&["session", "list", "c1"]) else {
         panic!("not list");
     };
-    let target = complete_list(&global, &args, ClusterKind::Session)
-        .unwrap()
-        .target;
+    let target = complete_list(
+        &global,
+        &args,
+        DeploymentMode::Session,
+        &Environment::default(),
+    )
+    .unwrap()
+    .target;
     let error = target.failure(RestError::JobNotFound(JOB.into()));
     assert_eq!(
         error.to_string(),
@@ -223,9 +256,14 @@ fn unreachable_suggests_only_the_routes_not_tried() {
         let (global, SessionCommand::List(args)) = parse(argv) else {
             panic!("not list");
         };
-        let target = complete_list(&global, &args, ClusterKind::Session)
-            .unwrap()
-            .target;
+        let target = complete_list(
+            &global,
+            &args,
+            DeploymentMode::Session,
+            &Environment::default(),
+        )
+        .unwrap()
+        .target;
         target
             .failure(RestError::Unreachable("refused".into()))
             .to_string()
@@ -250,9 +288,14 @@ fn unreachable_suggests_only_the_routes_not_tried() {
     let (global, SessionCommand::List(args)) = parse(&["session", "list", "c1"]) else {
         panic!("not list");
     };
-    let target = complete_list(&global, &args, ClusterKind::Session)
-        .unwrap()
-        .target;
+    let target = complete_list(
+        &global,
+        &args,
+        DeploymentMode::Session,
+        &Environment::default(),
+    )
+    .unwrap()
+    .target;
     let down = "cannot reach the Kubernetes API server https://127.0.0.1:1: connection refused";
     assert_eq!(
         target
@@ -267,7 +310,7 @@ fn run_with_only_a_jar_says_the_cluster_id_is_missing() {
     let (global, SessionCommand::Run(args)) = parse(&["session", "run", "./job.jar"]) else {
         panic!("not run");
     };
-    let Err(error) = complete_run(&global, &args) else {
+    let Err(error) = complete_run(&global, &args, &Environment::default()) else {
         panic!("a jar alone is refused");
     };
     assert_eq!(error.exit_code(), 2);

@@ -4,7 +4,7 @@
 use crate::authn::{authenticate, impersonate};
 use crate::discovery;
 use crate::faults::{FaultAction, RecordedRequest};
-use crate::http_util::{Body, flag, json_response, parse_query, text_response};
+use crate::http_util::{self, Body, flag, json_response, parse_query, text_response};
 use crate::meta;
 use crate::patch::PatchKind;
 use crate::rbac::{self, Attributes, UserInfo};
@@ -234,6 +234,16 @@ async fn dispatch(
     let doc = match r {
         Route::Version => Some(discovery::version()),
         Route::Health => return Ok(text_response(200, "ok".into())),
+        // An empty protobuf document (kubectl asks for protobuf): no models,
+        // so kubectl skips client-side schema validation as it does for
+        // kinds a real server's schema does not know, and the server validates.
+        Route::OpenApiV2 => {
+            return Ok(http_util::bytes_response(
+                200,
+                "application/com.github.proto-openapi.spec.v2.v1.0+protobuf",
+                Vec::new(),
+            ));
+        }
         Route::OpenApiRoot => Some(discovery::openapi_v3_root()),
         Route::OpenApi(g, v) => discovery::openapi_v3(&g, &v),
         Route::CoreVersions => Some(discovery::core_versions(&server_address(ctx.headers))),

@@ -36,6 +36,15 @@ pub fn json_response(status: u16, value: &Value) -> Response<Body> {
         .expect("valid response")
 }
 
+/// A response with a body of any type.
+pub fn bytes_response(status: u16, content_type: &str, body: Vec<u8>) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header("content-type", content_type)
+        .body(full(body))
+        .expect("valid response")
+}
+
 /// A plain-text response.
 pub fn text_response(status: u16, text: String) -> Response<Body> {
     Response::builder()

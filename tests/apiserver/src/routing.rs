@@ -12,6 +12,9 @@ pub enum Route {
     Version,
     /// `/healthz`, `/livez`, `/readyz`.
     Health,
+    /// `/openapi/v2`: the whole-server schema kubectl falls back to (e.g. to
+    /// validate a `v1 List`).
+    OpenApiV2,
     /// `/openapi/v3`.
     OpenApiRoot,
     /// `/openapi/v3/api/v1` or `/openapi/v3/apis/GROUP/VERSION`: (group, version).
@@ -77,6 +80,7 @@ pub fn route(path: &str) -> Route {
     match segs.as_slice() {
         ["version"] => Route::Version,
         ["healthz" | "livez" | "readyz", ..] => Route::Health,
+        ["openapi", "v2"] => Route::OpenApiV2,
         ["openapi", "v3"] => Route::OpenApiRoot,
         ["openapi", "v3", "api", v] => Route::OpenApi(String::new(), v.to_string()),
         ["openapi", "v3", "apis", g, v] => Route::OpenApi(g.to_string(), v.to_string()),
