@@ -131,7 +131,27 @@ fn init_jobmanager(spec: &ClusterSpec, pod: &mut FlinkPod) {
         &spec.annotations,
     );
     pod.metadata.annotations = labels::non_empty(annotations);
+    init_jobmanager_pod_spec(spec, pod);
+    init_jobmanager_container(spec, &mut pod.main);
+    if spec.release.user_artifacts_volume {
+        push(
+            &mut pod.spec.volumes,
+            [Volume {
+                name: "user-artifacts-volume".to_string(),
+                empty_dir: Some(EmptyDirVolumeSource::default()),
+                ..Volume::default()
+            }],
+        );
+        push(
+            &mut pod.main.volume_mounts,
+            [mount("user-artifacts-volume", &spec.user_artifacts_dir)],
+        );
+    }
+}
 
+/// The pod-level part of `InitJobManagerDecorator`: service account, host
+/// network and DNS, pull secrets, node selector, tolerations.
+fn init_jobmanager_pod_spec(spec: &ClusterSpec, pod: &mut FlinkPod) {
     let template_account = pod
         .spec
         .service_account
@@ -168,8 +188,11 @@ fn init_jobmanager(spec: &ClusterSpec, pod: &mut FlinkPod) {
     if !spec.tolerations.is_empty() {
         push(&mut pod.spec.tolerations, spec.tolerations.iter().cloned());
     }
+}
 
-    let main = &mut pod.main;
+/// The main container's part of `InitJobManagerDecorator`: name, image,
+/// resources, ports and environment.
+fn init_jobmanager_container(spec: &ClusterSpec, main: &mut Container) {
     main.name = MAIN_CONTAINER_NAME.to_string();
     main.image = match main.image.take() {
         Some(template) if !spec.image_explicit => Some(template),
@@ -226,20 +249,6 @@ fn init_jobmanager(spec: &ClusterSpec, pod: &mut FlinkPod) {
     );
     if let Some(dir) = &spec.log_dir {
         push(&mut main.env, [env("FLINK_LOG_DIR", dir)]);
-    }
-    if spec.release.user_artifacts_volume {
-        push(
-            &mut pod.spec.volumes,
-            [Volume {
-                name: "user-artifacts-volume".to_string(),
-                empty_dir: Some(EmptyDirVolumeSource::default()),
-                ..Volume::default()
-            }],
-        );
-        push(
-            &mut pod.main.volume_mounts,
-            [mount("user-artifacts-volume", &spec.user_artifacts_dir)],
-        );
     }
 }
 
