@@ -125,3 +125,6 @@ where
         .map_err(|e| crate::error::Error::Failed(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(future)
 }
+
+#[cfg(test)]
+mod tests;
