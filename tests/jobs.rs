@@ -3,8 +3,9 @@
 //! and through the test API server's services proxy and port-forward.
 //!
 //! One standalone session is shared by every test in this binary (JVM
-//! start-up dominates); tests only look at their own jobs, and never run more
-//! than one job at a time each (the session has two slots).
+//! start-up dominates); tests only look at their own jobs, and a test that
+//! runs a job first takes one of the session's two task slots
+//! ([`task_slot`]), so concurrent tests never wait for slots another holds.
 
 mod common;
 
@@ -21,6 +22,36 @@ use serde_json::{Value, json};
 
 const JOB_TIMEOUT: Duration = Duration::from_secs(60);
 const UNKNOWN_JOB: &str = "0123456789abcdef0123456789abcdef";
+
+/// The shared session's task slots (one TaskManager with two).
+const TASK_SLOTS: usize = 2;
+
+/// One of the shared session's task slots, held until dropped: a test
+/// running a job takes one first, so no more jobs run at once than the
+/// session has slots (a job without a slot would wait, and its test time out).
+struct TaskSlot;
+
+static SLOTS_IN_USE: (std::sync::Mutex<usize>, std::sync::Condvar) =
+    (std::sync::Mutex::new(0), std::sync::Condvar::new());
+
+fn task_slot() -> TaskSlot {
+    let (count, freed) = &SLOTS_IN_USE;
+    let mut in_use = count.lock().unwrap_or_else(|p| p.into_inner());
+    while *in_use >= TASK_SLOTS {
+        in_use = freed.wait(in_use).unwrap_or_else(|p| p.into_inner());
+    }
+    *in_use += 1;
+    TaskSlot
+}
+
+impl Drop for TaskSlot {
+    fn drop(&mut self) {
+        let (count, freed) = &SLOTS_IN_USE;
+        let mut in_use = count.lock().unwrap_or_else(|p| p.into_inner());
+        *in_use -= 1;
+        freed.notify_one();
+    }
+}
 
 /// The shared JobManager and the streaming job's jar.
 struct Flink {
@@ -139,6 +170,7 @@ fn wait_tasks_running(session: &StandaloneSession, job: &str) {
 #[test]
 fn a_job_runs_is_listed_savepointed_stopped_and_cancelled_over_a_rest_url() {
     let Some(flink) = flink() else { return };
+    let _slot = task_slot();
     let home = Scratch::new("jobs-url");
     let url = flink.session.rest_url();
     let jar = flink.jar.display().to_string();
@@ -336,6 +368,7 @@ fn uploaded_jar_names(session: &StandaloneSession) -> Vec<String> {
 #[test]
 fn session_run_leaves_no_jar_behind_whether_the_job_starts_or_not() {
     let Some(flink) = flink() else { return };
+    let _slot = task_slot();
     let home = Scratch::new("jobs-jar-cleanup");
     let url = flink.session.rest_url();
     // A name no other test (or test binary sharing the session) uploads.
@@ -526,6 +559,7 @@ fn fake_cluster_objects(server: &test_apiserver::ApiServer, id: &str) {
 #[test]
 fn jobs_go_through_the_services_proxy_and_a_port_forward() {
     let Some(flink) = flink() else { return };
+    let _slot = task_slot();
     let runtime = tokio::runtime::Runtime::new().expect("a runtime for the API server");
     let server = runtime
         .block_on(test_apiserver::ApiServer::start(Default::default()))
@@ -669,6 +703,7 @@ fn jobs_go_through_the_services_proxy_and_a_port_forward() {
 #[test]
 fn a_forbidden_services_proxy_falls_back_to_a_port_forward() {
     let Some(flink) = flink() else { return };
+    let _slot = task_slot();
     let runtime = tokio::runtime::Runtime::new().expect("a runtime for the API server");
     let server = runtime
         .block_on(test_apiserver::ApiServer::start(
@@ -778,6 +813,7 @@ fn large_job_jar(small: &Path, dir: &Path) -> PathBuf {
 #[test]
 fn a_large_jar_is_uploaded_over_a_port_forward_on_the_default_route() {
     let Some(flink) = flink() else { return };
+    let _slot = task_slot();
     let runtime = tokio::runtime::Runtime::new().expect("a runtime for the API server");
     let server = runtime
         .block_on(test_apiserver::ApiServer::start(Default::default()))

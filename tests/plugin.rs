@@ -48,6 +48,9 @@ fn kubectl_available() -> bool {
     if !found && std::env::var("CI").as_deref() == Ok("true") {
         panic!("kubectl is not installed, and CI=true requires it");
     }
+    if !found {
+        flink_kit::skip_loudly("kubectl is not installed");
+    }
     found
 }
 

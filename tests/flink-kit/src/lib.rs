@@ -20,4 +20,4 @@ mod require;
 mod tempdir;
 
 pub use install::{FLINK_VERSION, cache_dir, flink_home};
-pub use require::{in_ci, require_flink, require_java};
+pub use require::{in_ci, require_flink, require_java, skip_loudly};

@@ -18,7 +18,18 @@ fn unavailable(what: &str, reason: &str) {
     if in_ci() {
         panic!("{what} is required when CI=true but is unavailable: {reason}");
     }
-    eprintln!("skipping: {what} is unavailable: {reason}");
+    skip_loudly(&format!("{what} is unavailable: {reason}"));
+}
+
+/// Say on the real stderr that a test skips: written past the test
+/// harness's capture (which swallows `eprintln!` of passing tests), so
+/// the skip shows in `cargo test`'s output.
+pub fn skip_loudly(why: &str) {
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n!!! SKIPPING: {why} (CI=true makes this a failure)\n"
+    );
 }
 
 fn java_works() -> Result<(), String> {

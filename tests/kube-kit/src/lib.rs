@@ -36,8 +36,11 @@ pub fn require_control_plane() -> Option<&'static ControlPlane> {
                     "the Kubernetes control plane is required when CI=true but is unavailable: {reason}"
                 );
             }
-            eprintln!(
-                "\n!!! SKIPPING: the real Kubernetes control plane is unavailable: {reason}\n"
+            // Past the test harness's capture, so the skip shows.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n!!! SKIPPING: the real Kubernetes control plane is unavailable: {reason} (CI=true makes this a failure)\n"
             );
             None
         }

@@ -44,7 +44,7 @@ pub fn require_kubectl() -> bool {
             !flink_kit::in_ci(),
             "kubectl is required when CI=true but does not run"
         );
-        eprintln!("skipping: kubectl is not installed");
+        flink_kit::skip_loudly("kubectl is not installed");
     }
     ok
 }
