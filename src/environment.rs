@@ -35,6 +35,17 @@ pub struct KubeconfigSearch {
     pub home: Option<PathBuf>,
     /// `$KUBERNETES_SERVICE_HOST` is set: running in a pod.
     pub in_cluster: bool,
+    /// The proxies the environment names.
+    pub proxy: ProxyEnv,
+}
+
+/// `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (or their lower-case forms,
+/// upper case first, as Go reads them).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProxyEnv {
+    pub https: Option<String>,
+    pub http: Option<String>,
+    pub no_proxy: Option<String>,
 }
 
 impl KubeconfigSearch {
@@ -75,6 +86,11 @@ impl Environment {
                 kubeconfig_var: std::env::var_os("KUBECONFIG"),
                 home: dirs::home_dir(),
                 in_cluster: std::env::var_os("KUBERNETES_SERVICE_HOST").is_some(),
+                proxy: ProxyEnv {
+                    https: var("HTTPS_PROXY").or_else(|| var("https_proxy")),
+                    http: var("HTTP_PROXY").or_else(|| var("http_proxy")),
+                    no_proxy: var("NO_PROXY").or_else(|| var("no_proxy")),
+                },
             },
             terminal: Terminals {
                 stdin: std::io::stdin().is_terminal(),

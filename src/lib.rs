@@ -16,6 +16,7 @@ pub mod environment;
 pub mod error;
 pub mod output;
 pub mod rest;
+pub mod trace;
 
 /// The pure layers live in their own crate (`core/`), which depends on no
 /// Kubernetes client, runtime or command line.

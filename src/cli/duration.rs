@@ -5,6 +5,11 @@
 
 use std::time::Duration;
 
+/// kubectl's `--request-timeout`: a duration, where 0 means no limit.
+pub fn parse_request_timeout(text: &str) -> Result<Duration, String> {
+    parse_duration(text)
+}
+
 /// Parses `90s`, `5m`, `1h30m`, `500ms` or plain seconds (`90`).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let invalid = || format!("'{text}' is not a duration: use e.g. 90s, 5m or 1h30m");

@@ -12,6 +12,7 @@ pub mod program;
 pub mod rbac;
 pub mod session;
 pub mod target;
+pub mod version;
 
 use crate::output::{Format, style::Color};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -58,6 +59,7 @@ impl Cli {
     /// the `--` that ends its own flags, so it is counted here.
     pub fn parse_argv(argv: Vec<std::ffi::OsString>, env: &crate::environment::Environment) -> Cli {
         use clap::{CommandFactory, FromArgMatches};
+        let argv = normalize_verbosity(argv);
         let dashes = argv.iter().filter(|arg| *arg == "--").count();
         let mut command = Cli::command();
         // Help wraps to the terminal; piped (and without $COLUMNS) it is not
@@ -106,12 +108,170 @@ pub struct GlobalArgs {
     /// When to color the output (NO_COLOR in the environment means never)
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, help_heading = "Output")]
     pub color: ColorChoice,
-    /// More detail on stderr; repeat for more
-    #[arg(short = 'v', long = "verbose", global = true, action = clap::ArgAction::Count, help_heading = "Output")]
-    pub verbose: u8,
+    /// Log level, as kubectl's: -v=6 shows each request, -v=8 also headers and bodies (secrets masked); -v alone (or repeated) adds notes
+    #[arg(
+        short = 'v',
+        long = "v",
+        value_name = "N",
+        global = true,
+        action = clap::ArgAction::Append,
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "+1",
+        value_parser = parse_verbosity,
+        help_heading = "Output"
+    )]
+    pub verbose: Vec<Verbosity>,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// kubectl's connection flags; each overrides what the kubeconfig says, as
+/// in kubectl.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConnectionArgs {
+    /// Username to impersonate for the operation
+    #[arg(
+        long = "as",
+        global = true,
+        value_name = "USER",
+        help_heading = "Kubernetes"
+    )]
+    pub impersonate: Option<String>,
+    /// Group to impersonate (repeat for several)
+    #[arg(long = "as-group", global = true, value_name = "GROUP", action = clap::ArgAction::Append, help_heading = "Kubernetes")]
+    pub impersonate_groups: Vec<String>,
+    /// UID to impersonate
+    #[arg(
+        long = "as-uid",
+        global = true,
+        value_name = "UID",
+        help_heading = "Kubernetes"
+    )]
+    pub impersonate_uid: Option<String>,
+    /// Bearer token for authentication to the API server
+    #[arg(long, global = true, value_name = "TOKEN", help_heading = "Kubernetes")]
+    pub token: Option<String>,
+    /// The address and port of the Kubernetes API server
+    #[arg(long, global = true, value_name = "URL", help_heading = "Kubernetes")]
+    pub server: Option<String>,
+    /// The name of the kubeconfig user to use
+    #[arg(long, global = true, value_name = "NAME", help_heading = "Kubernetes")]
+    pub user: Option<String>,
+    /// The name of the kubeconfig cluster to use
+    #[arg(long, global = true, value_name = "NAME", help_heading = "Kubernetes")]
+    pub cluster: Option<String>,
+    /// How long to wait for each API server request (0: no limit; 30s, 2m)
+    #[arg(long, global = true, value_name = "DURATION", value_parser = duration::parse_request_timeout, help_heading = "Kubernetes")]
+    pub request_timeout: Option<std::time::Duration>,
+    /// Do not check the server's certificate (insecure)
+    #[arg(long, global = true, help_heading = "Kubernetes")]
+    pub insecure_skip_tls_verify: bool,
+    /// Path to a certificate file for the certificate authority
+    #[arg(long, global = true, value_name = "FILE", help_heading = "Kubernetes")]
+    pub certificate_authority: Option<PathBuf>,
+    /// Path to a client certificate file for TLS
+    #[arg(long, global = true, value_name = "FILE", help_heading = "Kubernetes")]
+    pub client_certificate: Option<PathBuf>,
+    /// Path to a client key file for TLS
+    #[arg(long, global = true, value_name = "FILE", help_heading = "Kubernetes")]
+    pub client_key: Option<PathBuf>,
+    /// Server name to use for server certificate validation
+    #[arg(long, global = true, value_name = "NAME", help_heading = "Kubernetes")]
+    pub tls_server_name: Option<String>,
+}
+
+/// One `-v` on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verbosity {
+    /// `-v=N`, `-v N`, `--v=N`.
+    Level(u8),
+    /// `-v` (1), `-vv` (2)…, added up.
+    More(u8),
+}
+
+fn parse_verbosity(text: &str) -> Result<Verbosity, String> {
+    let invalid =
+        || format!("'{text}' is not a log level: use e.g. -v=6 (requests) or -v=8 (bodies)");
+    match text.strip_prefix('+') {
+        Some(count) => count.parse().map(Verbosity::More).map_err(|_| invalid()),
+        None => text.parse().map(Verbosity::Level).map_err(|_| invalid()),
+    }
+}
+
+/// kubectl's spellings of `-v` (`-v 6`, `-v=6`, `-v6`, `--v 6`) and ours
+/// (`-v`, `-vv`, `--verbose`) as one `--v=…` each, before clap reads them;
+/// nothing after `--` is touched.
+fn normalize_verbosity(argv: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let mut out = Vec::with_capacity(argv.len());
+    let mut tokens = argv.into_iter().peekable();
+    let level = |t: Option<&std::ffi::OsString>| -> Option<u8> { t?.to_str()?.parse().ok() };
+    while let Some(token) = tokens.next() {
+        let Some(text) = token.to_str() else {
+            out.push(token);
+            continue;
+        };
+        let rewritten = match text {
+            "--" => {
+                out.push(token);
+                out.extend(tokens);
+                return out;
+            }
+            "--verbose" => Some("+1".to_string()),
+            "-v" | "--v" => match level(tokens.peek()) {
+                Some(n) => {
+                    tokens.next();
+                    Some(n.to_string())
+                }
+                None if text == "-v" => Some("+1".to_string()),
+                None => None,
+            },
+            _ => match text.strip_prefix("-v") {
+                Some(rest) if !rest.is_empty() && rest.chars().all(|c| c == 'v') => {
+                    Some(format!("+{}", rest.len() + 1))
+                }
+                Some(rest) if rest.parse::<u8>().is_ok() => Some(rest.to_string()),
+                Some(rest)
+                    if rest
+                        .strip_prefix('=')
+                        .is_some_and(|n| n.parse::<u8>().is_ok()) =>
+                {
+                    Some(rest[1..].to_string())
+                }
+                _ => None,
+            },
+        };
+        match rewritten {
+            Some(value) => out.push(format!("--v={value}").into()),
+            None => out.push(token),
+        }
+    }
+    out
 }
 
 impl GlobalArgs {
+    /// The log level: the highest `-v=N`, or the number of bare `-v`s.
+    pub fn verbosity(&self) -> u8 {
+        let level = self
+            .verbose
+            .iter()
+            .filter_map(|v| match v {
+                Verbosity::Level(n) => Some(*n),
+                Verbosity::More(_) => None,
+            })
+            .max()
+            .unwrap_or(0);
+        let more: u8 = self
+            .verbose
+            .iter()
+            .map(|v| match v {
+                Verbosity::More(n) => *n,
+                Verbosity::Level(_) => 0,
+            })
+            .fold(0u8, u8::saturating_add);
+        level.max(more)
+    }
+
     /// `-o` in the output layer's terms.
     pub fn format(&self) -> Option<Format> {
         self.output.map(Format::from)
@@ -171,10 +331,10 @@ pub enum Command {
     Cleanup(cleanup::CleanupArgs),
     /// The cluster's web UI and REST API on a local port
     PortForward(port_forward::PortForwardArgs),
-    /// Create the service account and Role Flink's JobManager needs (and, with --user, a user's rights)
+    /// Create the service account and Role Flink's JobManager needs (and, with --grant-user, a user's rights)
     RbacSetup(rbac::RbacSetupArgs),
-    /// Print the plugin version and the Flink version it targets
-    Version,
+    /// The plugin's version, the Kubernetes server's and, given a cluster id, the Flink release it runs
+    Version(version::VersionArgs),
 }
 
 #[cfg(test)]
@@ -185,6 +345,45 @@ mod tests {
     #[test]
     fn command_line_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn verbosity_is_read_in_kubectls_spellings_and_ours() {
+        let level = |args: &[&str]| {
+            let argv = std::iter::once("kubectl-flink")
+                .chain(args.iter().copied())
+                .map(std::ffi::OsString::from)
+                .collect();
+            Cli::try_parse_from(normalize_verbosity(argv))
+                .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+                .global
+                .verbosity()
+        };
+        assert_eq!(level(&["version"]), 0);
+        assert_eq!(level(&["version", "-v"]), 1);
+        assert_eq!(level(&["version", "-vv"]), 2);
+        assert_eq!(level(&["version", "-v", "-v", "-v"]), 3);
+        assert_eq!(level(&["version", "--verbose"]), 1);
+        assert_eq!(level(&["version", "-v=6"]), 6);
+        assert_eq!(level(&["version", "-v", "8"]), 8);
+        assert_eq!(level(&["version", "-v6"]), 6);
+        assert_eq!(level(&["version", "--v=7"]), 7);
+        assert_eq!(level(&["version", "--v", "7"]), 7);
+        assert_eq!(level(&["get", "-v", "my-cluster"]), 1);
+        // After `--` everything is the job's.
+        let argv = [
+            "kubectl-flink",
+            "app",
+            "run",
+            "local:///j.jar",
+            "--",
+            "-v",
+            "6",
+        ]
+        .map(std::ffi::OsString::from)
+        .to_vec();
+        let kept = normalize_verbosity(argv.clone());
+        assert_eq!(kept, argv);
     }
 
     #[test]

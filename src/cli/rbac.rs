@@ -11,7 +11,7 @@ Examples:
   kubectl flink session start my-session -n flink -Dkubernetes.service-account=flink
 
   # Also let user alice run kubectl-flink in that namespace (run as an admin):
-  kubectl flink rbac-setup -n flink --user alice@example.com
+  kubectl flink rbac-setup -n flink --grant-user alice@example.com
 
   # Review first:
   kubectl flink rbac-setup --dry-run=client -o yaml")]
@@ -20,8 +20,8 @@ pub struct RbacSetupArgs {
     /// Name of the JobManager's service account (and of its Role and RoleBinding)
     #[arg(long, value_name = "NAME", default_value = "flink")]
     pub service_account: String,
-    /// Also grant this user what kubectl-flink needs in the namespace
-    #[arg(long, value_name = "USER")]
+    /// Also grant this user what kubectl-flink needs in the namespace (`--user` is kubectl's: the kubeconfig user)
+    #[arg(long = "grant-user", value_name = "USER")]
     pub user: Option<String>,
     /// Only print the objects (-o yaml or json) instead of applying them
     #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "client", require_equals = true)]

@@ -80,18 +80,25 @@ fn shell_word(word: &str) -> String {
 
 /// Connect as kubectl would; errors name what to fix.
 pub async fn connect(choice: &KubeconfigChoice) -> Result<Connection> {
+    let overrides = &choice.overrides;
     let options = KubeConfigOptions {
         context: choice.context.clone(),
-        cluster: None,
-        user: None,
+        cluster: overrides.cluster.clone(),
+        user: overrides.user.clone(),
     };
     let kubeconfig = choice.read().map_err(ClusterError::Config)?;
-    let config = match kubeconfig {
+    let kubeconfig = overrides
+        .apply(kubeconfig, choice.context.as_deref())
+        .map_err(ClusterError::Config)?;
+    let mut kubeconfig_proxy = None;
+    let mut config = match kubeconfig {
         Some(kubeconfig) => {
             // A missing context reads the same for every verb.
             choice
                 .context_namespace(&kubeconfig)
                 .map_err(ClusterError::Config)?;
+            kubeconfig_proxy = cluster_proxy_url(&kubeconfig, &options);
+            record_exec_plugin(&kubeconfig, &options);
             Config::from_custom_kubeconfig(kubeconfig, &options)
                 .await
                 .map_err(|e| kubeconfig_error(&e))?
@@ -108,11 +115,35 @@ pub async fn connect(choice: &KubeconfigChoice) -> Result<Connection> {
         }
     };
     super::errors::record_api_server(&config.cluster_url.to_string());
+    config.proxy_url = super::proxy::choose(
+        &config.cluster_url,
+        kubeconfig_proxy.as_deref(),
+        &choice.search.proxy,
+    )
+    .map(|proxy| {
+        proxy.parse().map_err(|e| {
+            ClusterError::Config(format!(
+                "the proxy {proxy} is not a URL ({e}): fix proxy-url in the kubeconfig or HTTPS_PROXY"
+            ))
+        })
+    })
+    .transpose()?;
     let context_namespace = config.default_namespace.clone();
     let mut rest_config = config.clone();
     rest_config.default_retry = false;
+    // --request-timeout bounds API calls; REST and port-forward streams
+    // (`rest_client`) stay open as long as they are used.
+    if let Some(timeout) = overrides.request_timeout {
+        config.connect_timeout = Some(timeout);
+        config.read_timeout = Some(timeout);
+        config.write_timeout = Some(timeout);
+    }
+    let layer = super::traced::TraceLayer {
+        server: config.cluster_url.to_string(),
+    };
     let build = |config: Config| {
-        kube::Client::try_from(config)
+        kube::client::ClientBuilder::try_from(config)
+            .map(|builder| builder.with_layer(&layer).build())
             .map_err(|e| ClusterError::Failed(format!("cannot create a Kubernetes client: {e}")))
     };
     Ok(Connection {
@@ -121,6 +152,65 @@ pub async fn connect(choice: &KubeconfigChoice) -> Result<Connection> {
         context_namespace,
         suggest: Suggest::new(choice),
     })
+}
+
+/// The context in use (`--context`, else current-context).
+fn chosen_context<'a>(
+    kubeconfig: &'a kube::config::Kubeconfig,
+    options: &KubeConfigOptions,
+) -> Option<&'a kube::config::Context> {
+    let name = options
+        .context
+        .clone()
+        .or_else(|| kubeconfig.current_context.clone())?;
+    kubeconfig
+        .contexts
+        .iter()
+        .find(|c| c.name == name)?
+        .context
+        .as_ref()
+}
+
+/// Remember the user's exec credential plugin, for error messages.
+fn record_exec_plugin(kubeconfig: &kube::config::Kubeconfig, options: &KubeConfigOptions) {
+    let user = options
+        .user
+        .clone()
+        .or_else(|| chosen_context(kubeconfig, options)?.user.clone());
+    let exec = user.and_then(|user| {
+        kubeconfig
+            .auth_infos
+            .iter()
+            .find(|u| u.name == user)?
+            .auth_info
+            .as_ref()?
+            .exec
+            .clone()
+    });
+    if let Some(exec) = exec
+        && let Some(command) = exec.command.as_deref()
+    {
+        super::errors::record_exec_plugin(command, exec.install_hint.as_deref());
+    }
+}
+
+/// The `proxy-url` of the cluster the context (or `--cluster`) uses.
+fn cluster_proxy_url(
+    kubeconfig: &kube::config::Kubeconfig,
+    options: &KubeConfigOptions,
+) -> Option<String> {
+    let cluster = options
+        .cluster
+        .clone()
+        .or_else(|| Some(chosen_context(kubeconfig, options)?.cluster.clone()))?;
+    kubeconfig
+        .clusters
+        .iter()
+        .find(|c| c.name == cluster)?
+        .cluster
+        .as_ref()?
+        .proxy_url
+        .clone()
 }
 
 /// What is wrong in the kubeconfig, naming the entry or file to fix.

@@ -16,6 +16,181 @@ pub struct KubeconfigChoice {
     pub context: Option<String>,
     /// Where to look without `path`: `$KUBECONFIG`, `~/.kube/config`, a pod's service account.
     pub search: KubeconfigSearch,
+    /// kubectl's connection flags, over what the kubeconfig says.
+    pub overrides: Overrides,
+}
+
+/// kubectl's connection flags (`--server`, `--token`, `--as`, …): each
+/// replaces what the kubeconfig says for the context in use.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Overrides {
+    pub impersonate: Option<String>,
+    pub impersonate_groups: Vec<String>,
+    pub impersonate_uid: Option<String>,
+    pub token: Option<String>,
+    pub server: Option<String>,
+    /// The kubeconfig user to use instead of the context's.
+    pub user: Option<String>,
+    /// The kubeconfig cluster to use instead of the context's.
+    pub cluster: Option<String>,
+    /// Per API request; None: no limit.
+    pub request_timeout: Option<std::time::Duration>,
+    pub insecure_skip_tls_verify: bool,
+    pub certificate_authority: Option<PathBuf>,
+    pub client_certificate: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
+    pub tls_server_name: Option<String>,
+}
+
+/// The names kubectl-flink gives the context it makes from flags alone
+/// (`--server` without a kubeconfig).
+const FLAGS_ONLY: &str = "kubectl-flink-flags";
+
+impl Overrides {
+    /// Whether any flag changes the cluster or the user.
+    fn any(&self) -> bool {
+        *self
+            != Overrides {
+                request_timeout: self.request_timeout,
+                ..Overrides::default()
+            }
+    }
+
+    /// `kubeconfig` with the flags laid over the entries `context` (else
+    /// current-context) uses; a kubeconfig made of the flags alone when
+    /// there is none and `--server` is given.
+    pub fn apply(
+        &self,
+        kubeconfig: Option<Kubeconfig>,
+        context: Option<&str>,
+    ) -> Result<Option<Kubeconfig>, String> {
+        if !self.any() {
+            return Ok(kubeconfig);
+        }
+        let mut config = match (kubeconfig, &self.server) {
+            (Some(config), _) => config,
+            (None, Some(_)) => flags_only_kubeconfig(),
+            (None, None) => return Ok(None),
+        };
+        let context_name = context
+            .map(str::to_string)
+            .or_else(|| config.current_context.clone());
+        let chosen = context_name
+            .as_ref()
+            .and_then(|name| config.contexts.iter().find(|c| &c.name == name))
+            .and_then(|c| c.context.clone());
+        let cluster_name = self
+            .cluster
+            .clone()
+            .or_else(|| chosen.as_ref().map(|c| c.cluster.clone()));
+        let user_name = self
+            .user
+            .clone()
+            .or_else(|| chosen.as_ref().and_then(|c| c.user.clone()));
+        if let Some(name) = &cluster_name {
+            let cluster = config
+                .clusters
+                .iter_mut()
+                .find(|c| &c.name == name)
+                .ok_or_else(|| {
+                    format!("cluster \"{name}\" is not in the kubeconfig: list them with `kubectl config get-clusters`")
+                })?
+                .cluster
+                .get_or_insert_with(Default::default);
+            self.apply_to_cluster(cluster);
+        }
+        if let Some(name) = &user_name {
+            let user = config
+                .auth_infos
+                .iter_mut()
+                .find(|u| &u.name == name)
+                .ok_or_else(|| {
+                    format!("user \"{name}\" is not in the kubeconfig: list them with `kubectl config get-users`")
+                })?
+                .auth_info
+                .get_or_insert_with(Default::default);
+            self.apply_to_user(user);
+        }
+        Ok(Some(config))
+    }
+
+    fn apply_to_cluster(&self, cluster: &mut kube::config::Cluster) {
+        if let Some(server) = &self.server {
+            cluster.server = Some(server.clone());
+        }
+        if let Some(ca) = &self.certificate_authority {
+            cluster.certificate_authority = Some(ca.display().to_string());
+            cluster.certificate_authority_data = None;
+        }
+        if self.insecure_skip_tls_verify {
+            cluster.insecure_skip_tls_verify = Some(true);
+            cluster.certificate_authority = None;
+            cluster.certificate_authority_data = None;
+        }
+        if let Some(name) = &self.tls_server_name {
+            cluster.tls_server_name = Some(name.clone());
+        }
+    }
+
+    fn apply_to_user(&self, user: &mut kube::config::AuthInfo) {
+        if let Some(token) = &self.token {
+            // A token on the command line is the credential: kubectl uses it
+            // instead of the user's token file, plugin or provider.
+            *user = kube::config::AuthInfo {
+                token: Some(token.clone().into()),
+                client_certificate: user.client_certificate.take(),
+                client_certificate_data: user.client_certificate_data.take(),
+                client_key: user.client_key.take(),
+                client_key_data: user.client_key_data.take(),
+                ..Default::default()
+            };
+        }
+        if let Some(path) = &self.client_certificate {
+            user.client_certificate = Some(path.display().to_string());
+            user.client_certificate_data = None;
+        }
+        if let Some(path) = &self.client_key {
+            user.client_key = Some(path.display().to_string());
+            user.client_key_data = None;
+        }
+        if let Some(name) = &self.impersonate {
+            user.impersonate = Some(name.clone());
+        }
+        if !self.impersonate_groups.is_empty() {
+            user.impersonate_groups = Some(self.impersonate_groups.clone());
+        }
+        if let Some(uid) = &self.impersonate_uid {
+            user.impersonate_uid = Some(uid.clone());
+        }
+    }
+}
+
+/// A kubeconfig with one context, cluster and user, filled in by the flags.
+fn flags_only_kubeconfig() -> Kubeconfig {
+    use kube::config::{Context, NamedAuthInfo, NamedCluster, NamedContext};
+    Kubeconfig {
+        current_context: Some(FLAGS_ONLY.to_string()),
+        contexts: vec![NamedContext {
+            name: FLAGS_ONLY.to_string(),
+            context: Some(Context {
+                cluster: FLAGS_ONLY.to_string(),
+                user: Some(FLAGS_ONLY.to_string()),
+                ..Default::default()
+            }),
+            other: Default::default(),
+        }],
+        clusters: vec![NamedCluster {
+            name: FLAGS_ONLY.to_string(),
+            cluster: Some(Default::default()),
+            other: Default::default(),
+        }],
+        auth_infos: vec![NamedAuthInfo {
+            name: FLAGS_ONLY.to_string(),
+            auth_info: Some(Default::default()),
+            other: Default::default(),
+        }],
+        ..Default::default()
+    }
 }
 
 impl KubeconfigChoice {
@@ -36,7 +211,13 @@ impl KubeconfigChoice {
                 .map(str::to_string)
                 .or_else(|| conf.explicit_string(&CONTEXT)),
             search: search.clone(),
+            overrides: Overrides::default(),
         }
+    }
+
+    /// The same choice with kubectl's connection flags over it.
+    pub fn with_overrides(self, overrides: Overrides) -> KubeconfigChoice {
+        KubeconfigChoice { overrides, ..self }
     }
 
     /// Read the kubeconfig as kubectl does: `--kubeconfig` must exist; the

@@ -12,5 +12,7 @@ pub mod inventory;
 pub mod kubeconfig;
 pub mod pod_phase;
 pub mod port_forward;
+pub mod proxy;
 pub mod stop;
+pub mod traced;
 pub mod wait;

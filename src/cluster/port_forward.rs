@@ -31,7 +31,7 @@ pub async fn find_target(
 fn target_failure(error: RestError, namespace: &str) -> ClusterError {
     let line = match error {
         RestError::Forbidden(detail) => format!(
-            "{detail}: an admin can grant what kubectl-flink needs with `kubectl flink rbac-setup -n {namespace} --user <you>` (check with `kubectl auth can-i --list -n {namespace}`)"
+            "{detail}: an admin can grant what kubectl-flink needs with `kubectl flink rbac-setup -n {namespace} --grant-user <you>` (check with `kubectl auth can-i --list -n {namespace}`)"
         ),
         RestError::Unreachable(detail) => {
             format!("{detail}: check the cluster with `kubectl cluster-info`")

@@ -83,12 +83,7 @@ pub fn complete(
         program,
     };
     let conf = spec::effective_configuration(&request);
-    let kubeconfig = KubeconfigChoice::choose(
-        global.kubeconfig.as_deref(),
-        global.context.as_deref(),
-        &conf,
-        &env.kubeconfig,
-    );
+    let kubeconfig = super::target::kubeconfig(global, &conf, env);
     let namespace_given =
         global.namespace.is_some() || conf.is_set(&crate::config::options::NAMESPACE);
     if !namespace_given {
@@ -104,7 +99,7 @@ pub fn complete(
     let local = local_files::read(&conf, &env.client).map_err(Error::Usage)?;
     let source = request.conf_dir.source.clone();
     let spec = spec::resolve(&request, conf, local)?;
-    let notes = if global.verbose > 0 {
+    let notes = if global.verbosity() > 0 {
         explain(&spec, &source, &kubeconfig)
     } else {
         Vec::new()

@@ -121,7 +121,7 @@ impl Verb for GetOptions {
             scope: target::scope(global, &args.flink, env)?,
             namespace_flag: global.namespace.is_some(),
             format: global.format(),
-            verbose: global.verbose > 0,
+            verbose: global.verbosity() > 0,
         })
     }
 

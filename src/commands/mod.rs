@@ -109,7 +109,7 @@ pub fn run(cli: Cli, env: &Environment, output: &Output) -> Result<()> {
         Command::RbacSetup(args) => {
             execute::<rbac_setup::RbacSetupOptions>(global, args, env, output)
         }
-        Command::Version => execute::<version::VersionOptions>(global, (), env, output),
+        Command::Version(args) => execute::<version::VersionOptions>(global, args, env, output),
     }
 }
 

@@ -19,7 +19,7 @@ use k8s_openapi::api::core::v1::ServiceAccount;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use serde_json::Value;
 
-/// Name of the Role granted to users with `--user`.
+/// Name of the Role granted to users with `--grant-user`.
 pub const USER_ROLE: &str = "kubectl-flink-user";
 
 /// `rbac-setup`, completed.
@@ -35,7 +35,7 @@ pub struct RbacSetupOptions {
 /// What `rbac-setup` applies, in order.
 struct Wanted {
     account: ServiceAccount,
-    /// The JobManager's Role and binding, then (with `--user`) the user's.
+    /// The JobManager's Role and binding, then (with `--grant-user`) the user's.
     grants: Vec<(Role, RoleBinding)>,
 }
 

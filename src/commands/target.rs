@@ -5,7 +5,7 @@
 use crate::cli::GlobalArgs;
 use crate::cli::target::{FlinkSourceArgs, TargetArgs};
 use crate::cluster::client::{self, Connection};
-use crate::cluster::kubeconfig::KubeconfigChoice;
+use crate::cluster::kubeconfig::{KubeconfigChoice, Overrides};
 use crate::config::Configuration;
 use crate::config::loader::{self, ConfSource, parse_dynamic_option};
 use crate::environment::Environment;
@@ -27,6 +27,41 @@ pub struct Scope {
     pub kubeconfig: KubeconfigChoice,
     /// For the user, printed by the verb (e.g. a broken conf dir left aside).
     pub warnings: Vec<String>,
+}
+
+/// kubectl's connection flags as overrides of the kubeconfig.
+pub fn overrides(flags: &crate::cli::ConnectionArgs) -> Overrides {
+    Overrides {
+        impersonate: flags.impersonate.clone(),
+        impersonate_groups: flags.impersonate_groups.clone(),
+        impersonate_uid: flags.impersonate_uid.clone(),
+        token: flags.token.clone(),
+        server: flags.server.clone(),
+        user: flags.user.clone(),
+        cluster: flags.cluster.clone(),
+        request_timeout: flags.request_timeout.filter(|t| !t.is_zero()),
+        insecure_skip_tls_verify: flags.insecure_skip_tls_verify,
+        certificate_authority: flags.certificate_authority.clone(),
+        client_certificate: flags.client_certificate.clone(),
+        client_key: flags.client_key.clone(),
+        tls_server_name: flags.tls_server_name.clone(),
+    }
+}
+
+/// The kubeconfig choice every verb makes: `--kubeconfig`/`--context` (or
+/// Flink's options), the search of the environment, and kubectl's flags.
+pub fn kubeconfig(
+    global: &GlobalArgs,
+    conf: &Configuration,
+    env: &Environment,
+) -> KubeconfigChoice {
+    KubeconfigChoice::choose(
+        global.kubeconfig.as_deref(),
+        global.context.as_deref(),
+        conf,
+        &env.kubeconfig,
+    )
+    .with_overrides(overrides(&global.connection))
 }
 
 /// Resolve the scope of a command.
@@ -64,12 +99,7 @@ pub fn scope(global: &GlobalArgs, flink: &FlinkSourceArgs, env: &Environment) ->
     let namespace =
         identity::namespace(global.namespace.as_deref(), &dynamic, &conf, &mut warnings)
             .map_err(Error::Usage)?;
-    let kubeconfig = KubeconfigChoice::choose(
-        global.kubeconfig.as_deref(),
-        global.context.as_deref(),
-        &conf,
-        &env.kubeconfig,
-    );
+    let kubeconfig = kubeconfig(global, &conf, env);
     Ok(Scope {
         conf,
         namespace,

@@ -276,17 +276,49 @@ impl FlinkRest {
         request: RestRequest,
         timeout: Duration,
     ) -> Result<RestResponse, RestError> {
-        let response = tokio::time::timeout(timeout, self.transport.send(&request))
-            .await
-            .map_err(|_| {
-                RestError::Unreachable(format!(
-                    "{} {} via {} did not answer within {}",
-                    request.method,
-                    request.path,
-                    self.transport.describe(),
-                    human_duration(timeout)
-                ))
-            })??;
+        let started = std::time::Instant::now();
+        let what = format!(
+            "{} {} (Flink REST via {})",
+            request.method,
+            request.path,
+            self.transport.describe()
+        );
+        if let Some((content_type, bytes)) = &request.body {
+            crate::trace::line(
+                crate::trace::BODIES,
+                &format!(
+                    "Request body ({content_type}): {}",
+                    crate::trace::body(bytes)
+                ),
+            );
+        }
+        let sent = tokio::time::timeout(timeout, self.transport.send(&request)).await;
+        let elapsed = started.elapsed().as_millis();
+        match &sent {
+            Ok(Ok(response)) => {
+                crate::trace::line(
+                    crate::trace::REQUESTS,
+                    &format!("{what} {} in {elapsed} ms", response.status),
+                );
+                crate::trace::line(
+                    crate::trace::BODIES,
+                    &format!("Response body: {}", crate::trace::body(&response.body)),
+                );
+            }
+            _ => crate::trace::line(
+                crate::trace::REQUESTS,
+                &format!("{what} failed after {elapsed} ms"),
+            ),
+        }
+        let response = sent.map_err(|_| {
+            RestError::Unreachable(format!(
+                "{} {} via {} did not answer within {}",
+                request.method,
+                request.path,
+                self.transport.describe(),
+                human_duration(timeout)
+            ))
+        })??;
         if response.is_success() {
             return Ok(response);
         }

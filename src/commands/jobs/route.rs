@@ -145,7 +145,7 @@ pub(super) fn complete_target(
         }
         None => Route::Kubernetes(route.via),
     };
-    let verbose = global.verbose > 0;
+    let verbose = global.verbosity() > 0;
     Ok((
         JobTarget {
             target,
