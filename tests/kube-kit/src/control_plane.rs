@@ -686,15 +686,10 @@ impl ControlPlane {
         Ok(path)
     }
 
-    /// A bearer-token kubeconfig for ServiceAccount `namespace/name` (created if absent), with
-    /// a token from the TokenRequest API (valid 24 h): user
-    /// `system:serviceaccount:<namespace>:<name>`.
-    pub fn write_service_account_kubeconfig(
-        &self,
-        namespace: &str,
-        name: &str,
-    ) -> Result<PathBuf, String> {
-        let token = block_on(async {
+    /// A token from the TokenRequest API (valid 24 h) for ServiceAccount `namespace/name`
+    /// (created if absent): user `system:serviceaccount:<namespace>:<name>`.
+    pub fn service_account_token(&self, namespace: &str, name: &str) -> Result<String, String> {
+        block_on(async {
             let client = self.client().await?;
             let api: Api<ServiceAccount> = Api::namespaced(client, namespace);
             let sa = ServiceAccount {
@@ -728,7 +723,18 @@ impl ControlPlane {
             answer.status.map(|s| s.token).ok_or_else(|| {
                 format!("kube-kit: TokenRequest for {namespace}/{name} returned no token")
             })
-        })?;
+        })
+    }
+
+    /// A bearer-token kubeconfig for ServiceAccount `namespace/name` (created if absent), with
+    /// a token from the TokenRequest API (valid 24 h): user
+    /// `system:serviceaccount:<namespace>:<name>`.
+    pub fn write_service_account_kubeconfig(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> Result<PathBuf, String> {
+        let token = self.service_account_token(namespace, name)?;
         let user = format!("system:serviceaccount:{namespace}:{name}");
         let path = self.new_kubeconfig_path(&format!("sa-{namespace}-{name}"))?;
         write(
@@ -742,6 +748,17 @@ impl ControlPlane {
             ),
         )?;
         Ok(path)
+    }
+
+    /// A client certificate and key for `user` (signed by the cluster CA, no groups), as PEM
+    /// files in the control plane's directory: `(certificate, key)`.
+    pub fn client_cert_files(&self, user: &str) -> Result<(PathBuf, PathBuf), String> {
+        let pair = self.ca.client(user, &[])?;
+        let base = self.new_kubeconfig_path(&format!("cert-{user}"))?;
+        let (cert, key) = (base.with_extension("crt"), base.with_extension("key"));
+        write(&cert, &pair.cert_pem)?;
+        write(&key, &pair.key_pem)?;
+        Ok((cert, key))
     }
 
     fn new_kubeconfig_path(&self, label: &str) -> Result<PathBuf, String> {
