@@ -1,6 +1,7 @@
 //! The job verbs (`session run`, `list`, `savepoint`, `cancel`) run as users
 //! run them, against a real Flink 2.3.0 JobManager: straight to its REST URL,
-//! and through the test API server's services proxy and port-forward.
+//! through the test API server's services proxy and port-forward, and on the
+//! real control plane by a port-forward through kwok.
 //!
 //! One standalone session is shared by every test in this binary (JVM
 //! start-up dominates); tests only look at their own jobs, and a test that
@@ -14,6 +15,7 @@ use std::process::Output;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use common::real::Cluster;
 use common::{Scratch, command, stderr, stdout};
 use flink_kit::jobjar::{STREAMING_JOB_CLASS, STREAMING_JOB_NAME, streaming_job_jar};
 use flink_kit::jobmanager::StandaloneSession;
@@ -875,4 +877,84 @@ fn a_large_jar_is_uploaded_over_a_port_forward_on_the_default_route() {
         ],
     );
     wait_state(flink.session, &job, "CANCELED");
+}
+
+#[test]
+fn job_verbs_reach_a_real_jobmanager_by_port_forward_when_the_proxy_has_no_endpoints() {
+    let Some(k) = Cluster::new("jobs") else {
+        return;
+    };
+    let Some(flink_home) = flink_kit::require_flink() else {
+        return;
+    };
+    // A JobManager of its own: `session stop` shuts it down.
+    let session =
+        flink_kit::jobmanager::StandaloneSession::start(&flink_home).expect("a Flink JobManager");
+    let jar = flink_kit::jobjar::streaming_job_jar(&flink_home).expect("the job jar");
+    assert_eq!(k.start("s1", &[]).status.code(), Some(0));
+    let pod = k.until_jobmanager_ready("s1");
+    // kwok forwards the JobManager pod's REST port to the real JobManager.
+    k.cp.forward_pod_ports(&k.namespace, &pod, &[(8081, session.rest_addr())])
+        .expect("a kwok PortForward");
+
+    // The real API server's services proxy finds no endpoints for loopback
+    // pods (it answers "no endpoints available", or "services … not found"
+    // while it has no Endpoints object — as where the API server cannot
+    // reach the pod network): the default route falls back to a
+    // port-forward through the kubelet.
+    let out = k.flink(&["session", "wait", "s1", "--timeout", "60s"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = k.flink(&[
+        "session",
+        "run",
+        "s1",
+        &jar.display().to_string(),
+        "-c",
+        flink_kit::jobjar::STREAMING_JOB_CLASS,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let job = stdout(&out).trim().to_string();
+    assert_eq!(job.len(), 32, "a job id: {job}");
+    wait_tasks_running(&session, &job);
+    let out = k.flink(&["session", "list", "s1", "-v"]);
+    assert!(
+        stdout(&out)
+            .lines()
+            .any(|l| l.starts_with(&job) && l.contains("RUNNING")),
+        "{} {}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let dir = k.home.path().join("savepoints");
+    let out = k.flink(&[
+        "session",
+        "savepoint",
+        "s1",
+        &job,
+        &format!("file://{}", dir.display()),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    flink_kit::jobmanager::assert_savepoint_on_disk(stdout(&out).trim(), &dir);
+    let out = k.flink(&["session", "cancel", "s1", &job]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    // Flink shuts down on DELETE /cluster; this standalone JobManager cannot
+    // delete its Deployment, so kubectl-flink does, and the real garbage
+    // collector removes the rest.
+    let out = k.flink(&[
+        "session",
+        "stop",
+        "s1",
+        "--grace-period",
+        "5s",
+        "--timeout",
+        "90s",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Flink shut down but left its Deployment"),
+        "the graceful path was taken: {}",
+        stderr(&out)
+    );
+    assert_eq!(k.until_gone("s1"), Vec::<String>::new());
 }

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod imitation;
 pub mod real;
 
 use std::path::{Path, PathBuf};
@@ -76,6 +77,21 @@ pub fn stdout(output: &Output) -> String {
 
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Assert a usage error: exit 2, one `error:` line on stderr containing each
+/// of `needles`, nothing on stdout.
+pub fn assert_usage_error(output: &Output, needles: &[&str]) {
+    let err = stderr(output);
+    assert_eq!(output.status.code(), Some(2), "stderr: {err}");
+    assert!(stdout(output).is_empty(), "stdout: {}", stdout(output));
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "expected one line, got: {err}");
+    assert!(lines[0].starts_with("error: "), "{err}");
+    for needle in needles {
+        assert!(err.contains(needle), "{needle:?} not in: {err}");
+    }
+    assert!(!err.contains('\u{1b}'), "color codes with NO_COLOR: {err}");
 }
 
 /// The conf dir Flink 2.3.0 ships, as recorded with the goldens.

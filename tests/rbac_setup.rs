@@ -1,9 +1,11 @@
 //! `kubectl flink rbac-setup`: the JobManager's service account and Role,
 //! applied idempotently, and checked with the real `kubectl auth can-i`
-//! against the test API server's RBAC decisions.
+//! against the test API server's RBAC decisions and the real authorizer of
+//! the real control plane (with a real 403 for a user not granted).
 
 mod common;
 
+use common::real::Cluster;
 use common::*;
 use std::process::Command;
 use test_apiserver::{ApiServer, ServerOptions};
@@ -182,5 +184,89 @@ async fn a_user_without_rights_is_told_who_can_run_it() {
         message.contains("must be run by someone allowed to create Roles")
             && !message.contains("--user <you>"),
         "{message}"
+    );
+}
+
+#[test]
+fn rbac_setup_grants_what_the_real_authorizer_checks() {
+    let Some(k) = Cluster::new("rbac") else {
+        return;
+    };
+    for action in ["created", "unchanged"] {
+        let out = k.flink(&["rbac-setup", "--user", "alice"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(
+            stdout(&out).contains(&format!("role.rbac.authorization.k8s.io/flink {action}")),
+            "{}",
+            stdout(&out)
+        );
+    }
+    // `kubectl auth can-i` asks the real authorizer (a SubjectAccessReview).
+    let can_i = |verb: &str, resource: &str, user: &str| {
+        let (resource, subresource) = resource.split_once('/').unwrap_or((resource, ""));
+        let out =
+            k.cp.kubectl()
+                .args([
+                    "auth",
+                    "can-i",
+                    verb,
+                    resource,
+                    "-n",
+                    &k.namespace,
+                    "--as",
+                    user,
+                ])
+                .arg(format!("--subresource={subresource}"))
+                .output()
+                .expect("kubectl auth can-i");
+        stdout(&out).trim().to_string()
+    };
+    let jobmanager = format!("system:serviceaccount:{}:flink", k.namespace);
+    // What Flink's JobManager needs: TaskManager pods, HA ConfigMaps, its own Deployment.
+    assert_eq!(can_i("create", "pods", &jobmanager), "yes");
+    assert_eq!(can_i("delete", "pods", &jobmanager), "yes");
+    assert_eq!(can_i("watch", "pods", &jobmanager), "yes");
+    assert_eq!(can_i("update", "configmaps", &jobmanager), "yes");
+    assert_eq!(can_i("get", "deployments.apps", &jobmanager), "yes");
+    assert_eq!(can_i("create", "secrets", &jobmanager), "no");
+    // What a kubectl-flink user needs.
+    assert_eq!(can_i("create", "deployments.apps", "alice"), "yes");
+    assert_eq!(can_i("create", "pods/portforward", "alice"), "yes");
+    assert_eq!(can_i("get", "services/proxy", "alice"), "yes");
+    assert_eq!(can_i("create", "deployments.apps", "bob"), "no");
+
+    // alice, granted, can start a cluster with her own certificate.
+    let alice =
+        k.cp.write_kubeconfig("alice", &k.namespace)
+            .expect("alice's kubeconfig")
+            .display()
+            .to_string();
+    let conf = golden_conf();
+    let out = k.flink_as(
+        &alice,
+        &["session", "start", "a1", "--flink-conf-dir", &conf],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    // bob, not granted, sees the real 403 and the one-line fix.
+    let bob =
+        k.cp.write_kubeconfig("bob", &k.namespace)
+            .expect("bob's kubeconfig")
+            .display()
+            .to_string();
+    let out = k.flink_as(&bob, &["session", "start", "b1", "--flink-conf-dir", &conf]);
+    assert_eq!(out.status.code(), Some(1));
+    let message = stderr(&out);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(
+        message.contains("forbidden") && message.contains("kubectl flink rbac-setup"),
+        "{message}"
+    );
+    let out = k.flink_as(&bob, &["rbac-setup"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("must be run by someone allowed to create Roles"),
+        "{}",
+        stderr(&out)
     );
 }

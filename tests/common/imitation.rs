@@ -1,0 +1,83 @@
+//! Our imitation API server (`tests/apiserver`): one per test, with the binary
+//! run against its kubeconfig and a look at what it stores.
+
+use super::*;
+use std::io::Write;
+use std::process::{Output, Stdio};
+use test_apiserver::{ApiServer, RecordedRequest, ServerOptions};
+
+/// A fresh imitation API server with default options.
+pub async fn server() -> ApiServer {
+    ApiServer::start(ServerOptions::default())
+        .await
+        .expect("test API server")
+}
+
+/// `kubectl-flink --kubeconfig <server's> args…`
+pub fn flink(server: &ApiServer, home: &Scratch, args: &[&str]) -> Output {
+    let kubeconfig = server.kubeconfig_path().display().to_string();
+    let mut argv = vec!["--kubeconfig", kubeconfig.as_str()];
+    argv.extend_from_slice(args);
+    run(home.path(), &argv)
+}
+
+/// `session start ID --flink-conf-dir <stock>` plus `extra`.
+pub fn start(server: &ApiServer, home: &Scratch, id: &str, extra: &[&str]) -> Output {
+    let conf = golden_conf();
+    let mut args = vec!["session", "start", id, "--flink-conf-dir", conf.as_str()];
+    args.extend_from_slice(extra);
+    flink(server, home, &args)
+}
+
+/// [`flink`] with `input` on its stdin.
+pub fn with_stdin(server: &ApiServer, home: &Scratch, args: &[&str], input: &str) -> Output {
+    let kubeconfig = server.kubeconfig_path().display().to_string();
+    let mut child = command(home.path())
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+/// Everything of cluster `id` still stored (Deployment, ReplicaSets, pods, Services, ConfigMaps).
+pub fn leftovers(server: &ApiServer, id: &str) -> Vec<String> {
+    let mine =
+        |o: &serde_json::Value| o["metadata"]["labels"]["app"] == id || o["metadata"]["name"] == id;
+    [
+        ("apps/v1", "deployments"),
+        ("apps/v1", "replicasets"),
+        ("v1", "pods"),
+        ("v1", "services"),
+        ("v1", "configmaps"),
+    ]
+    .iter()
+    .flat_map(|(v, plural)| {
+        server
+            .list(v, plural, Some("default"))
+            .into_iter()
+            .map(move |o| (plural, o))
+    })
+    .filter(|(_, o)| mine(o))
+    .map(|(plural, o)| format!("{plural}/{}", o["metadata"]["name"].as_str().unwrap_or("?")))
+    .collect()
+}
+
+/// The POST requests the server received, in order.
+pub fn posts(server: &ApiServer) -> Vec<RecordedRequest> {
+    server
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .collect()
+}

@@ -1,0 +1,153 @@
+//! `get`: the table, `-o json|yaml|name`, `-A` and missing names, on the
+//! imitation API server and on the real control plane.
+
+mod common;
+
+use common::imitation::*;
+use common::real::Cluster;
+use common::*;
+use serde_json::Value;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_lists_clusters_by_their_labels() {
+    let server = server().await;
+    let home = Scratch::new("get");
+    assert_eq!(start(&server, &home, "g1", &[]).status.code(), Some(0));
+    assert_eq!(
+        start(
+            &server,
+            &home,
+            "g2",
+            &["-Dkubernetes.rest-service.exposed.type=NodePort"]
+        )
+        .status
+        .code(),
+        Some(0)
+    );
+
+    let out = flink(&server, &home, &["get"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let table = stdout(&out);
+    let header = table.lines().next().unwrap_or_default();
+    for column in [
+        "NAME",
+        "MODE",
+        "JOBMANAGER READY",
+        "TASKMANAGERS",
+        "RUNNING JOBS",
+        "REST",
+        "AGE",
+    ] {
+        assert!(header.contains(column), "{header}");
+    }
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("g2 ") && l.contains("NodePort")),
+        "{table}"
+    );
+
+    // One name: the cluster itself, as `kubectl get NAME -o json` prints one object.
+    let out = flink(&server, &home, &["get", "g1", "-o", "json"]);
+    let cluster: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(cluster["name"], "g1");
+    assert_eq!(cluster["mode"], "session");
+    assert_eq!(cluster["jobmanagersReady"], 1);
+    assert!(
+        cluster["restError"].as_str().is_some_and(|r| !r.is_empty()),
+        "why RUNNING JOBS is unknown: {cluster}"
+    );
+    // Several names, or none: a List, the same in JSON and YAML.
+    let out = flink(&server, &home, &["get", "g1", "g2", "-o", "yaml"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("apiVersion: v1") && text.contains("kind: List") && text.contains("name: g2"),
+        "{text}"
+    );
+    let out = flink(&server, &home, &["get", "g1", "-v"]);
+    assert!(
+        stderr(&out).contains("g1: running jobs unknown:"),
+        "-v explains the ?: {}",
+        stderr(&out)
+    );
+    let out = flink(&server, &home, &["get", "g1", "nope", "-o", "name"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a missing name fails the command"
+    );
+    assert_eq!(
+        stdout(&out),
+        "deployment.apps/g1\n",
+        "after printing what was found"
+    );
+    assert!(stderr(&out).contains("nope not found"), "{}", stderr(&out));
+
+    let out = flink(&server, &home, &["get", "-o", "name"]);
+    assert_eq!(stdout(&out), "deployment.apps/g1\ndeployment.apps/g2\n");
+    let out = flink(&server, &home, &["get", "-A"]);
+    assert!(stdout(&out).starts_with("NAMESPACE"), "{}", stdout(&out));
+    let out = flink(&server, &home, &["get", "nope"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("Flink cluster nope not found"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_survives_a_broken_config_yaml_it_does_not_need() {
+    let server = server().await;
+    let home = Scratch::new("get-broken-conf");
+    let conf = home.write("conf/config.yaml", "this: [is not yaml\n");
+    let out = command(home.path())
+        .env("FLINK_CONF_DIR", conf.parent().expect("conf dir"))
+        .args([
+            "--kubeconfig",
+            &server.kubeconfig_path().display().to_string(),
+            "get",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("it is ignored here"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn get_lists_clusters_in_one_namespace_and_in_all() {
+    let Some(k) = Cluster::new("get") else {
+        return;
+    };
+    assert_eq!(k.start("g1", &[]).status.code(), Some(0));
+    assert_eq!(
+        k.start("g2", &["-Dkubernetes.rest-service.exposed.type=NodePort"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let out = k.flink(&["get", "-o", "name"]);
+    assert_eq!(
+        stdout(&out),
+        "deployment.apps/g1\ndeployment.apps/g2\n",
+        "{}",
+        stderr(&out)
+    );
+    let out = k.flink(&["get", "g2", "-o", "json"]);
+    let g2: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(g2["restServiceType"], "NodePort");
+    assert_eq!(g2["mode"], "session");
+    let out = k.flink(&["get", "-A"]);
+    let table = stdout(&out);
+    assert!(table.starts_with("NAMESPACE"), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with(&k.namespace) && l.contains(" g1 ")),
+        "{table}"
+    );
+}
