@@ -39,7 +39,7 @@ fn dry_run_prints_the_account_role_and_binding() {
             "--dry-run=client",
             "-o",
             "json",
-            "--user",
+            "--grant-user",
             "alice",
         ],
     );
@@ -100,7 +100,13 @@ async fn applied_rights_let_the_jobmanager_and_the_user_do_their_work() {
     for action in ["created", "unchanged"] {
         let out = run(
             home.path(),
-            &["--kubeconfig", &kubeconfig, "rbac-setup", "--user", "alice"],
+            &[
+                "--kubeconfig",
+                &kubeconfig,
+                "rbac-setup",
+                "--grant-user",
+                "alice",
+            ],
         );
         assert_eq!(
             out.status.code(),
@@ -182,7 +188,7 @@ async fn a_user_without_rights_is_told_who_can_run_it() {
     assert_eq!(message.lines().count(), 1, "{message}");
     assert!(
         message.contains("must be run by someone allowed to create Roles")
-            && !message.contains("--user <you>"),
+            && !message.contains("--grant-user <you>"),
         "{message}"
     );
 }
@@ -193,7 +199,7 @@ fn rbac_setup_grants_what_the_real_authorizer_checks() {
         return;
     };
     for action in ["created", "unchanged"] {
-        let out = k.flink(&["rbac-setup", "--user", "alice"]);
+        let out = k.flink(&["rbac-setup", "--grant-user", "alice"]);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         assert!(
             stdout(&out).contains(&format!("role.rbac.authorization.k8s.io/flink {action}")),

@@ -506,7 +506,7 @@ async fn forbidden_creation_says_which_right_is_missing() {
         "{err}"
     );
     assert!(
-        err.contains("kubectl flink rbac-setup -n default --user"),
+        err.contains("kubectl flink rbac-setup -n default --grant-user"),
         "{err}"
     );
 }

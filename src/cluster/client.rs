@@ -128,6 +128,9 @@ pub async fn connect(choice: &KubeconfigChoice) -> Result<Connection> {
         })
     })
     .transpose()?;
+    if let Some(proxy) = &config.proxy_url {
+        super::errors::record_proxy(&proxy.to_string());
+    }
     let context_namespace = config.default_namespace.clone();
     let mut rest_config = config.clone();
     rest_config.default_retry = false;
@@ -144,7 +147,13 @@ pub async fn connect(choice: &KubeconfigChoice) -> Result<Connection> {
     let build = |config: Config| {
         kube::client::ClientBuilder::try_from(config)
             .map(|builder| builder.with_layer(&layer).build())
-            .map_err(|e| ClusterError::Failed(format!("cannot create a Kubernetes client: {e}")))
+            .map_err(|e| {
+                ClusterError::Failed(format!(
+                    "cannot connect to {}: {}",
+                    super::errors::api_server(),
+                    super::errors::reason(&e)
+                ))
+            })
     };
     Ok(Connection {
         client: build(config)?,

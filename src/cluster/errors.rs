@@ -111,11 +111,25 @@ pub fn record_api_server(url: &str) {
     let _ = API_SERVER.set(url.trim_end_matches('/').to_string());
 }
 
-/// `the Kubernetes API server <url>`, or without the URL when unknown.
+/// The proxy requests to the API server go through, if any (recorded
+/// when connecting, like the API server).
+static PROXY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Record the proxy in use, so that a connection failure names it.
+pub fn record_proxy(url: &str) {
+    let _ = PROXY.set(url.to_string());
+}
+
+/// `the Kubernetes API server <url>` (and `through the proxy <url>`), or
+/// without the URL when unknown.
 pub fn api_server() -> String {
-    match API_SERVER.get() {
+    let server = match API_SERVER.get() {
         Some(url) => format!("the Kubernetes API server {url}"),
         None => "the Kubernetes API server".to_string(),
+    };
+    match PROXY.get() {
+        Some(proxy) => format!("{server} through the proxy {proxy}"),
+        None => server,
     }
 }
 
@@ -134,6 +148,9 @@ pub fn transport_reason(error: &(dyn std::error::Error + 'static)) -> String {
             continue;
         };
         match io.kind() {
+            std::io::ErrorKind::ConnectionRefused if PROXY.get().is_some() => {
+                return "connection refused: is the proxy running, and are proxy-url in the kubeconfig (or HTTPS_PROXY) right?".into();
+            }
             std::io::ErrorKind::ConnectionRefused => {
                 return "connection refused: is the server running, and is the kubeconfig's server address right?".into();
             }
