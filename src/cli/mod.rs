@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod cleanup;
+pub mod completion;
 pub mod duration;
 pub mod flink;
 pub mod get;
@@ -335,6 +336,8 @@ pub enum Command {
     RbacSetup(rbac::RbacSetupArgs),
     /// The plugin's version, the Kubernetes server's and, given a cluster id, the Flink release it runs
     Version(version::VersionArgs),
+    /// Shell completion: scripts for kubectl-flink, and `install` for `kubectl flink …`
+    Completion(completion::CompletionArgs),
 }
 
 #[cfg(test)]

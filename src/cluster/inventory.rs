@@ -134,6 +134,25 @@ pub async fn list_clusters(
     Ok(summaries)
 }
 
+/// The clusters in `namespace` and their modes, from one list call (for
+/// completion).
+pub async fn list_cluster_names(
+    client: &kube::Client,
+    namespace: &str,
+) -> Result<Vec<(String, &'static str)>> {
+    let params =
+        ListParams::default().labels(&labels::selector::clusters(Some(labels::JOBMANAGER), &[]));
+    let list = Api::<Deployment>::namespaced(client.clone(), namespace)
+        .list(&params)
+        .await
+        .map_err(|e| api_failure("list Deployments", namespace, &e))?;
+    Ok(list
+        .items
+        .iter()
+        .filter_map(|d| Some((d.metadata.name.clone()?, cluster_mode(d).word())))
+        .collect())
+}
+
 /// A cluster's namespace and id.
 type ClusterKey = (String, String);
 

@@ -7,6 +7,8 @@
 pub mod app_run;
 pub mod attach;
 pub mod cleanup;
+pub mod complete;
+pub mod completion;
 pub mod deploy;
 pub mod get;
 pub mod jobs;
@@ -110,6 +112,9 @@ pub fn run(cli: Cli, env: &Environment, output: &Output) -> Result<()> {
             execute::<rbac_setup::RbacSetupOptions>(global, args, env, output)
         }
         Command::Version(args) => execute::<version::VersionOptions>(global, args, env, output),
+        Command::Completion(args) => {
+            execute::<completion::CompletionOptions>(global, args, env, output)
+        }
     }
 }
 
@@ -124,6 +129,15 @@ where
         .build()
         .map_err(|e| crate::error::Error::Failed(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(future)
+}
+
+/// [`block_on`] for work that gives a value; None when no runtime starts.
+pub fn block_on_value<F: std::future::Future>(future: F) -> Option<F::Output> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()?;
+    Some(runtime.block_on(future))
 }
 
 #[cfg(test)]
