@@ -15,6 +15,7 @@ use std::process::Output;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use common::imitation::fake_cluster_objects;
 use common::real::Cluster;
 use common::{Scratch, command, stderr, stdout};
 use flink_kit::jobjar::{STREAMING_JOB_CLASS, STREAMING_JOB_NAME, streaming_job_jar};
@@ -513,49 +514,6 @@ fn usage_mistakes_and_unreachable_clusters_fail_without_flink() {
         )) && !line.contains("try --via forward or --rest-url"),
         "a route already tried is not suggested again: {line}"
     );
-}
-
-/// The pod and Service a native session would have, for the test API server
-/// to relay to the real JobManager.
-fn fake_cluster_objects(server: &test_apiserver::ApiServer, id: &str) {
-    let labels = json!({"type": "flink-native-kubernetes", "app": id, "component": "jobmanager"});
-    server
-        .create(
-            "v1",
-            "services",
-            Some("default"),
-            json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": format!("{id}-rest")},
-                   "spec": {"selector": labels, "ports": [{"name": "rest", "port": 8081, "targetPort": "rest"}]}}),
-        )
-        .expect("create the rest service");
-    server
-        .create(
-            "v1",
-            "pods",
-            Some("default"),
-            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": format!("{id}-jm"), "labels": labels},
-                   "spec": {"containers": [{"name": "flink-main-container", "image": "flink:2.3.0",
-                            "ports": [{"name": "rest", "containerPort": 8081}]}]}}),
-        )
-        .expect("create the jobmanager pod");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let pod = server.object("v1", "pods", Some("default"), &format!("{id}-jm"));
-        let ready = pod.as_ref().is_some_and(|p| {
-            p["status"]["conditions"].as_array().is_some_and(|c| {
-                c.iter()
-                    .any(|c| c["type"] == "Ready" && c["status"] == "True")
-            })
-        });
-        if ready {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the pod never became Ready: {pod:?}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 #[test]

@@ -297,3 +297,28 @@ fn a_kubeconfig_list_is_merged_as_kubectl_merges_it() {
     );
     assert_eq!(stdout(&out), "");
 }
+
+#[test]
+fn a_users_token_file_is_read() {
+    let Some(k) = Cluster::new("tokenfile") else {
+        return;
+    };
+    let token =
+        k.cp.service_account_token(&k.namespace, "filed")
+            .expect("a token");
+    let file = k.home.path().join("token");
+    std::fs::write(&file, &token).expect("write the token");
+    let path = kubeconfig(
+        &k,
+        "tokenfile",
+        &format!("    tokenFile: {}\n", file.display()),
+        None,
+    );
+    let out = flink(&k, &["--kubeconfig", &path, "get"]);
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("system:serviceaccount:{}:filed", k.namespace)),
+        "the token file was not used: {err}"
+    );
+    assert!(!err.contains(&token), "{err}");
+}

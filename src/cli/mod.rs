@@ -390,6 +390,17 @@ mod tests {
     }
 
     #[test]
+    fn a_verbs_own_flag_never_sets_kubectls_flag_of_a_similar_name() {
+        let cli =
+            Cli::try_parse_from(["kubectl-flink", "rbac-setup", "--grant-user", "alice"]).unwrap();
+        assert_eq!(cli.global.connection.user, None);
+        let Command::RbacSetup(args) = cli.command else {
+            panic!("not rbac-setup");
+        };
+        assert_eq!(args.grant_user.as_deref(), Some("alice"));
+    }
+
+    #[test]
     fn dynamic_options_parse_glued_and_separate() {
         let cli = Cli::try_parse_from([
             "kubectl-flink",

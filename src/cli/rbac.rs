@@ -22,7 +22,7 @@ pub struct RbacSetupArgs {
     pub service_account: String,
     /// Also grant this user what kubectl-flink needs in the namespace (`--user` is kubectl's: the kubeconfig user)
     #[arg(long = "grant-user", value_name = "USER")]
-    pub user: Option<String>,
+    pub grant_user: Option<String>,
     /// Only print the objects (-o yaml or json) instead of applying them
     #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
     pub dry_run: Option<DryRun>,

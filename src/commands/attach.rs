@@ -46,9 +46,7 @@ impl Verb for AttachOptions {
     }
 
     fn run(self, output: &Output) -> Result<()> {
-        for warning in self.target.warnings() {
-            output.warn(warning);
-        }
+        output.warn_all(self.target.warnings());
         block_on(async {
             let target = self.target.connect().await?;
             let deployment = crate::cluster::inventory::require_cluster(&target).await?;

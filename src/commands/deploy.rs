@@ -167,9 +167,7 @@ impl DeployOptions {
         for note in &self.notes {
             output.note(note);
         }
-        for warning in &self.warnings {
-            output.warn(warning);
-        }
+        output.warn_all(&self.warnings);
         if self.spec.cluster_id_generated {
             output.note(&format!(
                 "Generated cluster id {} (choose one with --cluster-id)",

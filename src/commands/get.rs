@@ -37,13 +37,7 @@ pub struct Clusters {
 }
 
 impl Printable for Clusters {
-    const FORMATS: &'static [Format] = &[
-        Format::Table,
-        Format::Wide,
-        Format::Json,
-        Format::Yaml,
-        Format::Name,
-    ];
+    const FORMATS: &'static [Format] = Format::ALL;
 
     fn text(&self, wide: bool) -> String {
         let all_namespaces = self.namespace.is_none();
@@ -138,9 +132,7 @@ impl Verb for GetOptions {
     }
 
     fn run(self, output: &Output) -> Result<()> {
-        for warning in &self.scope.warnings {
-            output.warn(warning);
-        }
+        output.warn_all(&self.scope.warnings);
         block_on(async {
             let (connection, namespace) = self.scope.connect().await?;
             let namespace = (!self.all_namespaces).then_some(namespace);

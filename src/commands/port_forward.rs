@@ -34,9 +34,7 @@ impl Verb for PortForwardOptions {
     }
 
     fn run(self, output: &Output) -> Result<()> {
-        for warning in self.target.warnings() {
-            output.warn(warning);
-        }
+        output.warn_all(self.target.warnings());
         block_on(async {
             let target = self.target.connect().await?;
             let address = self.address;

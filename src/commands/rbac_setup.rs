@@ -79,7 +79,7 @@ impl Verb for RbacSetupOptions {
     fn complete(global: &GlobalArgs, args: RbacSetupArgs, env: &Environment) -> Result<Self> {
         Ok(RbacSetupOptions {
             service_account: args.service_account,
-            user: args.user,
+            user: args.grant_user,
             dry_run: args.dry_run.is_some(),
             scope: target::scope(global, &args.flink, env)?,
             format: global.format(),
@@ -101,9 +101,7 @@ impl Verb for RbacSetupOptions {
     }
 
     fn run(self, output: &Output) -> Result<()> {
-        for warning in &self.scope.warnings {
-            output.warn(warning);
-        }
+        output.warn_all(&self.scope.warnings);
         let (account, role, binding) = rbac::jobmanager_access(&self.service_account);
         let mut wanted = Wanted {
             account,

@@ -70,9 +70,7 @@ impl Verb for StopOptions {
     }
 
     fn run(self, output: &Output) -> Result<()> {
-        for warning in self.target.warnings() {
-            output.warn(warning);
-        }
+        output.warn_all(self.target.warnings());
         block_on(async {
             let target = self.target.connect().await?;
             stop_cluster(&target, self.grace, self.timeout, self.format, output).await

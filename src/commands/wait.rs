@@ -68,9 +68,7 @@ impl Verb for WaitOptions {
     }
 
     fn run(self, output: &Output) -> Result<()> {
-        for warning in self.target.warnings() {
-            output.warn(warning);
-        }
+        output.warn_all(self.target.warnings());
         block_on(async {
             let target = self.target.connect().await?;
             let rest = FlinkRest::new(Transport::services_proxy(

@@ -18,6 +18,15 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format: for results that are lists of objects.
+    pub const ALL: &'static [Format] = &[
+        Format::Table,
+        Format::Wide,
+        Format::Json,
+        Format::Yaml,
+        Format::Name,
+    ];
+
     /// The word users type after `-o`.
     pub fn word(self) -> &'static str {
         match self {

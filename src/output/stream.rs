@@ -90,6 +90,13 @@ impl Output {
         self.err_text(&format!("{} {message}\n", "warning:".yellow().bold()));
     }
 
+    /// Each of `messages` as a warning.
+    pub fn warn_all(&self, messages: &[String]) {
+        for message in messages {
+            self.warn(message);
+        }
+    }
+
     /// A note for the user on stderr, kept off stdout so output stays parseable.
     pub fn note(&self, message: &str) {
         self.err_text(&format!("{}\n", message.dimmed()));

@@ -2,8 +2,10 @@
 //! run against its kubeconfig and a look at what it stores.
 
 use super::*;
+use serde_json::json;
 use std::io::Write;
 use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
 use test_apiserver::{ApiServer, RecordedRequest, ServerOptions};
 
 /// A fresh imitation API server with default options.
@@ -80,4 +82,47 @@ pub fn posts(server: &ApiServer) -> Vec<RecordedRequest> {
         .into_iter()
         .filter(|r| r.method == "POST")
         .collect()
+}
+
+/// The pod and Service a native session would have, for the test API server
+/// to relay to the real JobManager.
+pub fn fake_cluster_objects(server: &test_apiserver::ApiServer, id: &str) {
+    let labels = json!({"type": "flink-native-kubernetes", "app": id, "component": "jobmanager"});
+    server
+        .create(
+            "v1",
+            "services",
+            Some("default"),
+            json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": format!("{id}-rest")},
+                   "spec": {"selector": labels, "ports": [{"name": "rest", "port": 8081, "targetPort": "rest"}]}}),
+        )
+        .expect("create the rest service");
+    server
+        .create(
+            "v1",
+            "pods",
+            Some("default"),
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": format!("{id}-jm"), "labels": labels},
+                   "spec": {"containers": [{"name": "flink-main-container", "image": "flink:2.3.0",
+                            "ports": [{"name": "rest", "containerPort": 8081}]}]}}),
+        )
+        .expect("create the jobmanager pod");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let pod = server.object("v1", "pods", Some("default"), &format!("{id}-jm"));
+        let ready = pod.as_ref().is_some_and(|p| {
+            p["status"]["conditions"].as_array().is_some_and(|c| {
+                c.iter()
+                    .any(|c| c["type"] == "Ready" && c["status"] == "True")
+            })
+        });
+        if ready {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the pod never became Ready: {pod:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

@@ -66,9 +66,7 @@ impl Verb for CancelOptions {
     }
 
     fn run(self, output: &Output) -> Result<()> {
-        for warning in self.target.target.warnings() {
-            output.warn(warning);
-        }
+        output.warn_all(self.target.target.warnings());
         block_on(async {
             let rest = self.target.connect(output).await?;
             rest.cancel_job(&self.job_id)

@@ -41,13 +41,7 @@ pub struct Jobs {
 }
 
 impl Printable for Jobs {
-    const FORMATS: &'static [Format] = &[
-        Format::Table,
-        Format::Wide,
-        Format::Json,
-        Format::Yaml,
-        Format::Name,
-    ];
+    const FORMATS: &'static [Format] = Format::ALL;
 
     fn text(&self, wide: bool) -> String {
         table::render(&self.jobs, wide, &self.zone)
@@ -87,9 +81,7 @@ impl Verb for ListOptions {
     }
 
     fn run(self, output: &Output) -> Result<()> {
-        for warning in self.target.target.warnings() {
-            output.warn(warning);
-        }
+        output.warn_all(self.target.target.warnings());
         block_on(async {
             let rest = self.target.connect(output).await?;
             let jobs = rest

@@ -111,9 +111,7 @@ impl Verb for RunOptions {
     }
 
     fn run(self, output: &Output) -> Result<()> {
-        for warning in self.target.target.warnings() {
-            output.warn(warning);
-        }
+        output.warn_all(self.target.target.warnings());
         block_on(run_jar(self, output))
     }
 }
