@@ -12,6 +12,7 @@ pub mod port_forward;
 pub mod program;
 pub mod rbac;
 pub mod session;
+pub mod status;
 pub mod target;
 pub mod version;
 
@@ -328,6 +329,8 @@ pub enum Command {
     App(app::AppArgs),
     /// List Flink clusters (found by their labels) with their state
     Get(get::GetArgs),
+    /// One cluster in detail: pods, Flink release, jobs with their last exception and checkpoints, warnings
+    Status(status::StatusArgs),
     /// Delete everything a cluster left behind, HA ConfigMaps included
     Cleanup(cleanup::CleanupArgs),
     /// The cluster's web UI and REST API on a local port

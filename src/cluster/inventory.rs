@@ -41,7 +41,7 @@ pub struct ClusterSummary {
 }
 
 /// The JobManager's Flink container in the Deployment's pod template.
-fn main_container(deployment: &Deployment) -> Option<&k8s_openapi::api::core::v1::Container> {
+pub fn main_container(deployment: &Deployment) -> Option<&k8s_openapi::api::core::v1::Container> {
     deployment
         .spec
         .as_ref()?

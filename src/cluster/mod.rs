@@ -13,6 +13,7 @@ pub mod kubeconfig;
 pub mod pod_phase;
 pub mod port_forward;
 pub mod proxy;
+pub mod status;
 pub mod stop;
 pub mod traced;
 pub mod wait;

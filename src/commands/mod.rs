@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod port_forward;
 pub mod rbac_setup;
 pub mod session_start;
+pub mod status;
 pub mod stop;
 pub mod target;
 pub mod version;
@@ -104,6 +105,7 @@ pub fn run(cli: Cli, env: &Environment, output: &Output) -> Result<()> {
             }
         },
         Command::Get(args) => execute::<get::GetOptions>(global, args, env, output),
+        Command::Status(args) => execute::<status::StatusOptions>(global, args, env, output),
         Command::Cleanup(args) => execute::<cleanup::CleanupOptions>(global, args, env, output),
         Command::PortForward(args) => {
             execute::<port_forward::PortForwardOptions>(global, args, env, output)

@@ -61,6 +61,12 @@ impl FlinkRest {
         parse_json(&response.body)
     }
 
+    /// A GET within the usual time limit.
+    pub(super) async fn get(&self, path: &str) -> Result<RestResponse, RestError> {
+        self.call(RestRequest::new(Method::GET, path), REQUEST_TIMEOUT)
+            .await
+    }
+
     /// `GET /jobs/overview`: every job the cluster knows, running or not.
     pub async fn jobs_overview(&self) -> Result<Vec<JobOverview>, RestError> {
         self.jobs_overview_within(REQUEST_TIMEOUT).await

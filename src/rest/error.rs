@@ -126,7 +126,7 @@ pub fn flink_error_message(body: &[u8]) -> Option<String> {
 }
 
 /// The last `Caused by: …` line of a Java stack trace.
-fn root_cause(trace: &str) -> Option<String> {
+pub(super) fn root_cause(trace: &str) -> Option<String> {
     trace
         .lines()
         .rev()

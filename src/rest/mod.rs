@@ -16,6 +16,7 @@ mod direct;
 mod error;
 mod exchange;
 mod forward;
+mod health;
 mod http1;
 mod model;
 mod multipart;
@@ -26,6 +27,7 @@ pub use client::FlinkRest;
 pub use error::RestError;
 pub use exchange::UploadProgress;
 pub use forward::find_jobmanager;
+pub use health::CheckpointHealth;
 pub use model::{
     ClusterOverview, JobOverview, JobState, RunJarRequest, SavepointFormat, SavepointRequest,
     SavepointStatus, StopRequest, TaskCounts,

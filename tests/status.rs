@@ -1,0 +1,148 @@
+//! `status`: one cluster in detail, on the imitation API server relaying to
+//! a real Flink JobManager — the pods, the release, a running job with its
+//! completed checkpoints — and a cluster whose JobManager cannot start,
+//! shown with its pod's state and Warning events.
+
+mod common;
+
+use common::imitation::*;
+use common::*;
+use std::time::{Duration, Instant};
+use test_apiserver::PodFailure;
+
+fn status_json(server: &test_apiserver::ApiServer, home: &Scratch, id: &str) -> serde_json::Value {
+    let out = flink(server, home, &["status", id, "-o", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("status -o json is JSON")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_shows_the_pods_the_release_and_a_jobs_checkpoints() {
+    let Some(flink_home) = flink_kit::require_flink() else {
+        return;
+    };
+    let jar_home = flink_home.clone();
+    let (jobmanager, jar) = tokio::task::spawn_blocking(move || {
+        (
+            flink_kit::jobmanager::StandaloneSession::start(&flink_home),
+            flink_kit::jobjar::streaming_job_jar(&jar_home),
+        )
+    })
+    .await
+    .expect("join");
+    let jobmanager = jobmanager.expect("a standalone Flink JobManager");
+    let jar = jar.expect("the job jar").display().to_string();
+    let server = server().await;
+    server.attach_backend(
+        "default",
+        "app=st,component=jobmanager",
+        8081,
+        jobmanager.rest_addr(),
+    );
+    let home = Scratch::new("status");
+    let out = start(&server, &home, "st", &["--wait", "--timeout", "60s"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = flink(
+        &server,
+        &home,
+        &[
+            "session",
+            "run",
+            "st",
+            &jar,
+            "-c",
+            flink_kit::jobjar::STREAMING_JOB_CLASS,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let job = stdout(&out).trim().to_string();
+
+    // The job checkpoints every 5 s: wait for one to show.
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let report = loop {
+        let report = status_json(&server, &home, "st");
+        let completed = report["jobs"][0]["checkpoints"]["completed"]
+            .as_u64()
+            .unwrap_or(0);
+        if completed >= 1 {
+            break report;
+        }
+        assert!(Instant::now() < deadline, "no checkpoint shown: {report}");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    };
+    assert_eq!(report["clusterId"], "st");
+    assert_eq!(report["mode"], "session");
+    assert_eq!(report["flinkVersion"], "2.3.0");
+    assert_eq!(report["highAvailability"], false);
+    assert_eq!(report["jobmanagers"][0]["ready"], true, "{report}");
+    assert_eq!(report["restService"][0], "st-rest");
+    assert_eq!(report["jobs"][0]["id"], job.as_str());
+    assert_eq!(report["jobs"][0]["state"], "RUNNING");
+    assert!(
+        report["jobs"][0]["checkpoints"]["lastCompletedAt"].is_i64(),
+        "{report}"
+    );
+
+    let out = flink(&server, &home, &["status", "st"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("Flink session cluster st in namespace default: Flink 2.3.0, HA off"),
+        "{text}"
+    );
+    assert!(text.contains("JobManager:   1/1 ready"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.contains(&job) && l.contains("RUNNING")),
+        "{text}"
+    );
+
+    let out = flink(&server, &home, &["session", "cancel", "st", &job]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    drop(jobmanager);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_jobmanager_that_cannot_start_is_shown_with_its_events() {
+    let server = server().await;
+    server.fail_pod(
+        "default",
+        "app=bad,component=jobmanager",
+        PodFailure::ImagePullBackOff,
+    );
+    let home = Scratch::new("status-bad");
+    let out = start(
+        &server,
+        &home,
+        "bad",
+        &["-Dkubernetes.container.image.ref=no/such:image"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let report = loop {
+        let report = status_json(&server, &home, "bad");
+        if report["warnings"].as_array().is_some_and(|w| !w.is_empty()) {
+            break report;
+        }
+        assert!(Instant::now() < deadline, "no warnings shown: {report}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    assert_eq!(
+        report["jobmanagers"][0]["state"], "ImagePullBackOff",
+        "{report}"
+    );
+    assert!(report["restError"].is_string(), "{report}");
+    let out = flink(&server, &home, &["status", "bad"]);
+    let text = stdout(&out);
+    assert!(text.contains("JobManager:   0/1 ready"), "{text}");
+    assert!(text.contains("Warnings:"), "{text}");
+
+    let out = flink(&server, &home, &["status", "nosuch"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("Flink cluster nosuch not found"),
+        "{}",
+        stderr(&out)
+    );
+    let out = flink(&server, &home, &["status", "bad", "-o", "name"]);
+    assert_eq!(out.status.code(), Some(2));
+}
