@@ -85,7 +85,7 @@ pub fn checkpoint_health(value: &Value) -> CheckpointHealth {
             .or_else(|| completed["state_size"].as_u64()),
         last_failure: failed["failure_message"]
             .as_str()
-            .map(|m| crate::output::one_line(m)),
+            .map(crate::output::one_line),
     }
 }
 
