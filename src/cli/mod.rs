@@ -8,6 +8,7 @@ pub mod duration;
 pub mod flink;
 pub mod get;
 pub mod jobs;
+pub mod logs;
 pub mod port_forward;
 pub mod program;
 pub mod rbac;
@@ -331,6 +332,8 @@ pub enum Command {
     Get(get::GetArgs),
     /// One cluster in detail: pods, Flink release, jobs with their last exception and checkpoints, warnings
     Status(status::StatusArgs),
+    /// The JobManager's and TaskManagers' logs, merged, each line prefixed by its pod
+    Logs(logs::LogsArgs),
     /// Delete everything a cluster left behind, HA ConfigMaps included
     Cleanup(cleanup::CleanupArgs),
     /// The cluster's web UI and REST API on a local port

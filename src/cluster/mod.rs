@@ -10,6 +10,7 @@ pub mod deploy;
 pub mod errors;
 pub mod inventory;
 pub mod kubeconfig;
+pub mod logs;
 pub mod pod_phase;
 pub mod port_forward;
 pub mod proxy;

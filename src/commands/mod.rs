@@ -12,6 +12,7 @@ pub mod completion;
 pub mod deploy;
 pub mod get;
 pub mod jobs;
+pub mod logs;
 pub mod port_forward;
 pub mod rbac_setup;
 pub mod session_start;
@@ -106,6 +107,7 @@ pub fn run(cli: Cli, env: &Environment, output: &Output) -> Result<()> {
         },
         Command::Get(args) => execute::<get::GetOptions>(global, args, env, output),
         Command::Status(args) => execute::<status::StatusOptions>(global, args, env, output),
+        Command::Logs(args) => execute::<logs::LogsOptions>(global, args, env, output),
         Command::Cleanup(args) => execute::<cleanup::CleanupOptions>(global, args, env, output),
         Command::PortForward(args) => {
             execute::<port_forward::PortForwardOptions>(global, args, env, output)

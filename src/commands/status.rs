@@ -290,7 +290,9 @@ async fn read(target: &ClusterTarget) -> Result<ClusterStatus> {
                 }
             });
             report.jobs = futures::future::join_all(details).await;
-            report.jobs.sort_by_key(|job| std::cmp::Reverse(job.start_time));
+            report
+                .jobs
+                .sort_by_key(|job| std::cmp::Reverse(job.start_time));
         }
         (Err(e), _) | (_, Err(e)) => {
             report.rest_error = Some(crate::output::one_line(&e.to_string()));
