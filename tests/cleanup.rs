@@ -111,3 +111,96 @@ fn cleanup_removes_the_cluster_and_its_ha_config_maps() {
     );
     assert_eq!(k.until_gone("h1"), Vec::<String>::new());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orphans_are_what_clusters_without_a_deployment_left() {
+    let server = server().await;
+    let home = Scratch::new("orphans");
+    assert_eq!(start(&server, &home, "alive", &[]).status.code(), Some(0));
+    let labelled = |app: &str, extra: serde_json::Value| {
+        let mut labels = serde_json::json!({"type": "flink-native-kubernetes", "app": app});
+        if let (Some(labels), Some(extra)) = (labels.as_object_mut(), extra.as_object()) {
+            labels.extend(extra.clone());
+        }
+        labels
+    };
+    let ha = serde_json::json!({"configmap-type": "high-availability"});
+    for (app, name) in [
+        ("gone", "gone-cluster-config-map"),
+        ("alive", "alive-cluster-config-map"),
+    ] {
+        server
+            .create(
+                "v1",
+                "configmaps",
+                Some("default"),
+                serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+                    "metadata": {"name": name, "labels": labelled(app, ha.clone())}}),
+            )
+            .expect("an HA ConfigMap");
+    }
+    server
+        .create(
+            "v1",
+            "pods",
+            Some("default"),
+            serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": "gone-taskmanager-1-1",
+                             "labels": labelled("gone", serde_json::json!({"component": "taskmanager"}))},
+                "spec": {"containers": [{"name": "flink-main-container", "image": "flink:2.3.0"}]}}),
+        )
+        .expect("a TaskManager pod");
+
+    let out = flink(
+        &server,
+        &home,
+        &["cleanup", "--orphans", "--dry-run=client"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "configmap/gone-cluster-config-map deleted (dry run)\npod/gone-taskmanager-1-1 deleted (dry run)\n"
+    );
+    let out = flink(&server, &home, &["cleanup", "--orphans"]);
+    assert_eq!(out.status.code(), Some(2), "no terminal: --yes is required");
+    assert!(stderr(&out).contains("--yes"), "{}", stderr(&out));
+    let out = flink(
+        &server,
+        &home,
+        &["cleanup", "--orphans", "-A", "--yes", "-o", "name"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "configmap/gone-cluster-config-map\npod/gone-taskmanager-1-1\n"
+    );
+    assert!(
+        server
+            .object(
+                "v1",
+                "configmaps",
+                Some("default"),
+                "gone-cluster-config-map"
+            )
+            .is_none()
+    );
+    assert!(
+        server
+            .object(
+                "v1",
+                "configmaps",
+                Some("default"),
+                "alive-cluster-config-map"
+            )
+            .is_some()
+    );
+    let out = flink(&server, &home, &["cleanup", "--orphans"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("No HA ConfigMaps or TaskManager pods"),
+        "{}",
+        stderr(&out)
+    );
+    let out = flink(&server, &home, &["cleanup", "alive", "--orphans"]);
+    assert_eq!(out.status.code(), Some(2));
+}

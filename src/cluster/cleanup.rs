@@ -218,6 +218,78 @@ fn ha_storage_dir(configmap: &ConfigMap) -> Option<String> {
     })
 }
 
+/// What clusters whose Deployment is gone left: HA ConfigMaps and
+/// TaskManager pods, per namespace (`None`: every namespace).
+pub async fn find_orphans(
+    client: &kube::Client,
+    namespace: Option<&str>,
+) -> Result<std::collections::BTreeMap<String, Vec<ObjectRef>>> {
+    fn api<K>(client: &kube::Client, namespace: Option<&str>) -> Api<K>
+    where
+        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+        <K as kube::Resource>::DynamicType: Default,
+    {
+        match namespace {
+            Some(ns) => Api::namespaced(client.clone(), ns),
+            None => Api::all(client.clone()),
+        }
+    }
+    let every = ListParams::default().labels(&labels::selector::clusters(None, &[]));
+    let jobmanagers =
+        ListParams::default().labels(&labels::selector::clusters(Some(labels::JOBMANAGER), &[]));
+    let failure = |what: &str| {
+        let what = what.to_string();
+        move |e: kube::Error| match namespace {
+            Some(ns) => api_failure(&what, ns, &e),
+            None => super::errors::api_failure_cluster_wide(&what, &e),
+        }
+    };
+    let (deployments, configmaps, pods) = (
+        api::<Deployment>(client, namespace),
+        api::<ConfigMap>(client, namespace),
+        api::<Pod>(client, namespace),
+    );
+    let (deployments, configmaps, pods) = tokio::join!(
+        deployments.list_metadata(&jobmanagers),
+        configmaps.list_metadata(&every),
+        pods.list_metadata(&every),
+    );
+    let alive: std::collections::BTreeSet<(String, String)> = deployments
+        .map_err(failure("list Deployments"))?
+        .items
+        .into_iter()
+        .filter_map(|d| Some((d.metadata.namespace?, d.metadata.name?)))
+        .collect();
+    let label =
+        |meta: &ObjectMeta, key: &str| meta.labels.as_ref().and_then(|l| l.get(key)).cloned();
+    let orphaned = |meta: &ObjectMeta| -> Option<(String, String)> {
+        let key = (meta.namespace.clone()?, label(meta, labels::APP)?);
+        (!alive.contains(&key)).then(|| (key.0, name(meta)))
+    };
+    let mut found: std::collections::BTreeMap<String, Vec<ObjectRef>> = Default::default();
+    for configmap in configmaps.map_err(failure("list ConfigMaps"))?.items {
+        let high_availability =
+            label(&configmap.metadata, HA_CONFIGMAP_TYPE.0).as_deref() == Some(HA_CONFIGMAP_TYPE.1);
+        if let (true, Some((ns, name))) = (high_availability, orphaned(&configmap.metadata)) {
+            found
+                .entry(ns)
+                .or_default()
+                .push(ObjectRef::of::<ConfigMap>(&name));
+        }
+    }
+    for pod in pods.map_err(failure("list pods"))?.items {
+        let taskmanager =
+            label(&pod.metadata, labels::COMPONENT).as_deref() == Some(labels::TASKMANAGER);
+        if let (true, Some((ns, name))) = (taskmanager, orphaned(&pod.metadata)) {
+            found
+                .entry(ns)
+                .or_default()
+                .push(ObjectRef::of::<Pod>(&name));
+        }
+    }
+    Ok(found)
+}
+
 /// The HA ConfigMaps an earlier cluster of the same id left (best effort:
 /// none when they cannot be listed). A new cluster with HA recovers the
 /// old jobs from them.

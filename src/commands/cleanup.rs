@@ -14,10 +14,22 @@ use crate::output::{Format, Output, printer};
 use std::io::BufRead;
 use std::time::Duration;
 
+/// What `cleanup` removes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Leftovers {
+    /// Everything of one cluster.
+    Cluster(TargetOptions),
+    /// What clusters whose Deployment is gone left (`--orphans`).
+    Orphans {
+        scope: target::Scope,
+        all_namespaces: bool,
+    },
+}
+
 /// `cleanup`, completed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CleanupOptions {
-    pub target: TargetOptions,
+    pub what: Leftovers,
     /// `--yes`: no question asked.
     pub yes: bool,
     pub dry_run: bool,
@@ -31,8 +43,21 @@ impl Verb for CleanupOptions {
     type Args = CleanupArgs;
 
     fn complete(global: &GlobalArgs, args: CleanupArgs, env: &Environment) -> Result<Self> {
+        let what = if args.orphans {
+            if args.target.id.is_some() || args.target.cluster_id.is_some() {
+                return Err(Error::Usage(
+                    "--orphans looks at every cluster whose Deployment is gone: drop the cluster id (or drop --orphans to clean up that cluster)".into(),
+                ));
+            }
+            Leftovers::Orphans {
+                scope: target::scope(global, &args.target.flink, env)?,
+                all_namespaces: args.all_namespaces,
+            }
+        } else {
+            Leftovers::Cluster(target::complete(global, &args.target, env)?)
+        };
         Ok(CleanupOptions {
-            target: target::complete(global, &args.target, env)?,
+            what,
             yes: args.yes,
             dry_run: args.dry_run.is_some(),
             timeout: args.timeout,
@@ -46,9 +71,16 @@ impl Verb for CleanupOptions {
     }
 
     fn run(self, output: &Output) -> Result<()> {
-        output.warn_all(self.target.warnings());
+        let target = match &self.what {
+            Leftovers::Cluster(target) => target,
+            Leftovers::Orphans {
+                scope,
+                all_namespaces,
+            } => return self.clean_orphans(scope, *all_namespaces, output),
+        };
+        output.warn_all(target.warnings());
         block_on(async {
-            let target = self.target.connect().await?;
+            let target = target.connect().await?;
             let client = &target.connection.client;
             let (namespace, id) = (&target.namespace, &target.cluster_id);
             let leftovers = cleanup::find(client, namespace, id).await?;
@@ -64,7 +96,7 @@ impl Verb for CleanupOptions {
                 return Ok(output.show(&listed, self.format)?);
             }
             if !self.yes {
-                self.confirm(id, namespace, &objects, output)?;
+                self.confirm(id, &format!("namespace {namespace}"), &objects, output)?;
             }
             if leftovers.deployment.is_some() {
                 cleanup::remove_deployment(client, namespace, id, self.timeout).await?;
@@ -88,22 +120,55 @@ impl Verb for CleanupOptions {
 }
 
 impl CleanupOptions {
-    /// Ask on a terminal; without one, `--yes` is required. Declining is
+    /// `--orphans`: list what clusters without a Deployment left, then remove it.
+    fn clean_orphans(&self, scope: &target::Scope, all: bool, output: &Output) -> Result<()> {
+        output.warn_all(&scope.warnings);
+        block_on(async {
+            let (connection, namespace) = scope.connect().await?;
+            let client = &connection.client;
+            let found = cleanup::find_orphans(client, (!all).then_some(namespace.as_str())).await?;
+            let where_ = if all {
+                "any namespace".to_string()
+            } else {
+                format!("namespace {namespace}")
+            };
+            if found.is_empty() {
+                output.note(&format!(
+                    "No HA ConfigMaps or TaskManager pods of deleted Flink clusters in {where_}."
+                ));
+                return Ok(());
+            }
+            let every: Vec<ObjectRef> = found.values().flatten().cloned().collect();
+            if !self.dry_run && !self.yes {
+                self.confirm("clusters that are gone", &where_, &every, output)?;
+            }
+            for (ns, objects) in &found {
+                if all {
+                    output.note(&format!("In namespace {ns}:"));
+                }
+                if !self.dry_run {
+                    cleanup::remove_objects(client, ns, objects).await?;
+                }
+                output.show(
+                    &Changes::all(objects, Action::Deleted, self.dry_run),
+                    self.format,
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Ask (about `objects` of `id`, in `place`, e.g. "namespace x") on a terminal; without one, `--yes` is required. Declining is
     /// the user's choice, not a failure: it ends quietly with exit code 1.
-    fn confirm(
-        &self,
-        id: &str,
-        namespace: &str,
-        objects: &[ObjectRef],
-        output: &Output,
-    ) -> Result<()> {
+    fn confirm(&self, id: &str, place: &str, objects: &[ObjectRef], output: &Output) -> Result<()> {
         if !self.interactive {
             return Err(Error::Usage(format!(
-                "cleanup deletes {} objects of {id} in namespace {namespace}: add --yes to confirm (or --dry-run=client to list them)",
-                objects.len()
+                "cleanup deletes {} objects of {id} in {}: add --yes to confirm (or --dry-run=client to list them)",
+                objects.len(),
+                place
             )));
         }
-        let mut question = format!("This deletes from namespace {namespace}:\n");
+        let mut question = format!("This deletes from {}:\n", place);
         for object in objects {
             question.push_str(&format!("  {object}\n"));
         }
