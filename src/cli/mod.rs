@@ -4,6 +4,7 @@
 pub mod app;
 pub mod cleanup;
 pub mod completion;
+pub mod doctor;
 pub mod duration;
 pub mod flink;
 pub mod get;
@@ -334,6 +335,8 @@ pub enum Command {
     Status(status::StatusArgs),
     /// The JobManager's and TaskManagers' logs, merged, each line prefixed by its pod
     Logs(logs::LogsArgs),
+    /// Preflight for the next start (or diagnosis of a cluster): rights, service account, secrets, quotas, nodes
+    Doctor(doctor::DoctorArgs),
     /// Delete everything a cluster left behind, HA ConfigMaps included
     Cleanup(cleanup::CleanupArgs),
     /// The cluster's web UI and REST API on a local port

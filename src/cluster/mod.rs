@@ -7,6 +7,7 @@ pub mod changes;
 pub mod cleanup;
 pub mod client;
 pub mod deploy;
+pub mod doctor;
 pub mod errors;
 pub mod inventory;
 pub mod kubeconfig;

@@ -10,6 +10,7 @@ pub mod cleanup;
 pub mod complete;
 pub mod completion;
 pub mod deploy;
+pub mod doctor;
 pub mod get;
 pub mod jobs;
 pub mod logs;
@@ -108,6 +109,7 @@ pub fn run(cli: Cli, env: &Environment, output: &Output) -> Result<()> {
         Command::Get(args) => execute::<get::GetOptions>(global, args, env, output),
         Command::Status(args) => execute::<status::StatusOptions>(global, args, env, output),
         Command::Logs(args) => execute::<logs::LogsOptions>(global, args, env, output),
+        Command::Doctor(args) => execute::<doctor::DoctorOptions>(global, args, env, output),
         Command::Cleanup(args) => execute::<cleanup::CleanupOptions>(global, args, env, output),
         Command::PortForward(args) => {
             execute::<port_forward::PortForwardOptions>(global, args, env, output)
