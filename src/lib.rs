@@ -15,6 +15,7 @@ pub mod commands;
 pub mod environment;
 pub mod error;
 pub mod output;
+pub mod redact;
 pub mod rest;
 pub mod trace;
 

@@ -13,6 +13,7 @@ pub mod logs;
 pub mod port_forward;
 pub mod program;
 pub mod rbac;
+pub mod report;
 pub mod session;
 pub mod status;
 pub mod target;
@@ -337,6 +338,8 @@ pub enum Command {
     Logs(logs::LogsArgs),
     /// Preflight for the next start (or diagnosis of a cluster): rights, service account, secrets, quotas, nodes
     Doctor(doctor::DoctorArgs),
+    /// One .tar.gz for a bug report: objects, events, logs, REST snapshots, versions — secrets masked
+    Report(report::ReportArgs),
     /// Delete everything a cluster left behind, HA ConfigMaps included
     Cleanup(cleanup::CleanupArgs),
     /// The cluster's web UI and REST API on a local port

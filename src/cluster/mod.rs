@@ -15,6 +15,7 @@ pub mod logs;
 pub mod pod_phase;
 pub mod port_forward;
 pub mod proxy;
+pub mod report;
 pub mod status;
 pub mod stop;
 pub mod traced;

@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod logs;
 pub mod port_forward;
 pub mod rbac_setup;
+pub mod report;
 pub mod session_start;
 pub mod status;
 pub mod stop;
@@ -110,6 +111,7 @@ pub fn run(cli: Cli, env: &Environment, output: &Output) -> Result<()> {
         Command::Status(args) => execute::<status::StatusOptions>(global, args, env, output),
         Command::Logs(args) => execute::<logs::LogsOptions>(global, args, env, output),
         Command::Doctor(args) => execute::<doctor::DoctorOptions>(global, args, env, output),
+        Command::Report(args) => execute::<report::ReportOptions>(global, args, env, output),
         Command::Cleanup(args) => execute::<cleanup::CleanupOptions>(global, args, env, output),
         Command::PortForward(args) => {
             execute::<port_forward::PortForwardOptions>(global, args, env, output)

@@ -2,6 +2,7 @@
 //! messages on stderr) and show every result through the one printer
 //! ([`printer`]); nothing below this layer prints.
 
+pub mod bundle;
 pub mod changes;
 pub mod objects;
 pub mod printer;

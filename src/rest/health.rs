@@ -26,6 +26,11 @@ pub struct CheckpointHealth {
 }
 
 impl FlinkRest {
+    /// Any GET answered with JSON, as Flink sent it (for `report`).
+    pub async fn get_json(&self, path: &str) -> Result<Value, RestError> {
+        parse_json(&self.get(path).await?.body)
+    }
+
     /// `GET /jobs/:id/exceptions`: the root cause of the job's last
     /// exception (its first line), if any.
     pub async fn last_exception(&self, job_id: &str) -> Result<Option<String>, RestError> {
