@@ -17,6 +17,7 @@ pub mod error;
 pub mod output;
 pub mod rest;
 pub mod trace;
+pub mod user_agent;
 
 /// The pure layers live in their own crate (`core/`), which depends on no
 /// Kubernetes client, runtime or command line.
