@@ -436,3 +436,31 @@ fn krew_validates_installs_and_kubectl_runs_the_packed_plugin() {
     );
     user.runs_the_plugin();
 }
+
+/// `plugin.yaml` is what `krew/release` writes from the template (each
+/// sha256 kept from it), and the custom index's manifest is that file.
+#[test]
+fn plugin_yaml_is_written_from_the_template_and_is_the_index_manifest() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let committed = std::fs::read_to_string(root.join("plugin.yaml")).expect("plugin.yaml");
+    let scratch = Scratch::new("manifest");
+    let copy = scratch.path().join("plugin.yaml");
+    std::fs::write(&copy, &committed).expect("copy");
+    let empty = scratch.path().join("no-archives");
+    std::fs::create_dir_all(&empty).expect("folder");
+    release(&[
+        "--no-build",
+        "--dist",
+        &empty.display().to_string(),
+        "--manifest",
+        &copy.display().to_string(),
+    ]);
+    let written = std::fs::read_to_string(&copy).expect("written");
+    assert_eq!(
+        written, committed,
+        "plugin.yaml differs from krew/plugin.yaml.tmpl's rendering: run krew/release"
+    );
+    let index = std::fs::read_to_string(root.join("krew/index/plugins/flink.yaml"))
+        .expect("the index's manifest");
+    assert_eq!(index, committed);
+}
