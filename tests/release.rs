@@ -166,7 +166,27 @@ fn the_linux_release_binary_needs_glibc_2_17_at_most_and_is_small() {
     let scratch = Scratch::new("release");
     let dist = scratch.path().join("dist");
     let manifest = scratch.path().join("flink.yaml");
-    let out = Command::new("bash")
+    let mut release = Command::new("bash");
+    // The environment of the shell that ran `cargo test`, without what cargo
+    // adds for a test (its `CARGO`, library path, …), so that the release
+    // build is the one a developer's `krew/release` made, not a fresh one.
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        if key == "CARGO"
+            || key == "LD_LIBRARY_PATH"
+            || key.starts_with("CARGO_MANIFEST_")
+            || key.starts_with("CARGO_PKG_")
+            || key.starts_with("CARGO_BIN_EXE_")
+            || key.starts_with("CARGO_CRATE_")
+            || key.starts_with("CARGO_PRIMARY_")
+            || key.starts_with("CARGO_TARGET_TMPDIR")
+            || key.starts_with("RUSTUP_TOOLCHAIN")
+            || key == "RUST_RECURSION_COUNT"
+        {
+            release.env_remove(key.as_ref());
+        }
+    }
+    let out = release
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/krew/release"))
         .arg("--dist")
         .arg(&dist)
