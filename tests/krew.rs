@@ -229,6 +229,37 @@ impl User {
     }
 }
 
+impl User {
+    /// With `kubectl_complete-flink` linked beside krew's link (as
+    /// krew/README.md says), the real kubectl completes `kubectl flink …`.
+    fn completes_through_kubectl(&self) {
+        let bin = self.krew_root.join("bin");
+        let before = self.kubectl(&["__complete", "flink", "session", "st"]);
+        assert!(
+            !stdout(&before).contains("start"),
+            "without the completion executable kubectl knows nothing: {}",
+            stdout(&before)
+        );
+        let store = self
+            .krew_root
+            .join("store/flink")
+            .join(format!("v{}", env!("CARGO_PKG_VERSION")));
+        std::os::unix::fs::symlink(
+            store.join("kubectl_complete-flink"),
+            bin.join("kubectl_complete-flink"),
+        )
+        .expect("link kubectl_complete-flink");
+        let out = self.kubectl(&["__complete", "flink", "session", "st"]);
+        ok(&out, "kubectl __complete flink session st");
+        let lines: Vec<&str> = stdout(&out).leak().lines().collect();
+        assert!(lines[0].starts_with("start\t"), "{lines:?}");
+        assert!(lines[1].starts_with("stop\t"), "{lines:?}");
+        assert_eq!(lines.last(), Some(&":4"), "{lines:?}");
+        let out = self.kubectl(&["__complete", "flink", "get", "-o", "y"]);
+        assert!(stdout(&out).starts_with("yaml\n"), "{}", stdout(&out));
+    }
+}
+
 fn kubectl_available() -> bool {
     let found = Command::new("kubectl")
         .args(["version", "--client"])
@@ -318,7 +349,15 @@ fn krew_validates_installs_and_kubectl_runs_the_packed_plugin() {
         .expect("tar");
     let mut names: Vec<_> = stdout(&listing).lines().map(str::to_string).collect();
     names.sort();
-    assert_eq!(names, ["LICENSE", "README.md", "kubectl-flink"]);
+    assert_eq!(
+        names,
+        [
+            "LICENSE",
+            "README.md",
+            "kubectl-flink",
+            "kubectl_complete-flink"
+        ]
+    );
 
     let validate = |manifest: &Path, install: bool| {
         let mut command = Command::new(krew_bin.join("validate-krew-manifest"));
@@ -388,6 +427,7 @@ fn krew_validates_installs_and_kubectl_runs_the_packed_plugin() {
         .expect("kubectl krew install");
     ok(&install, "kubectl krew install --manifest --archive");
     user.runs_the_plugin();
+    user.completes_through_kubectl();
     // …and an archive that is not the manifest's is refused by krew.
     let tampered = scratch.path().join("tampered.yaml");
     std::fs::write(&tampered, text.replace(sum.trim(), &"1".repeat(64))).expect("write");
