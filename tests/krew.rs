@@ -227,9 +227,7 @@ impl User {
             stdout(&version)
         );
     }
-}
 
-impl User {
     /// With `kubectl_complete-flink` linked beside krew's link (as
     /// krew/README.md says), the real kubectl completes `kubectl flink …`.
     fn completes_through_kubectl(&self) {
@@ -251,7 +249,8 @@ impl User {
         .expect("link kubectl_complete-flink");
         let out = self.kubectl(&["__complete", "flink", "session", "st"]);
         ok(&out, "kubectl __complete flink session st");
-        let lines: Vec<&str> = stdout(&out).leak().lines().collect();
+        let text = stdout(&out);
+        let lines: Vec<&str> = text.lines().collect();
         assert!(lines[0].starts_with("start\t"), "{lines:?}");
         assert!(lines[1].starts_with("stop\t"), "{lines:?}");
         assert_eq!(lines.last(), Some(&":4"), "{lines:?}");
@@ -303,45 +302,44 @@ fn small_copy(dir: &Path) -> String {
 }
 
 /// Packs this test build (the same script as a release, with `--binary`).
-#[test]
-fn krew_validates_installs_and_kubectl_runs_the_packed_plugin() {
-    if !kubectl_available() {
-        return;
-    }
-    let Some(krew_bin) = krew_bin() else {
-        return;
-    };
+/// What `krew/release --binary` made of the test build.
+struct Packed {
+    scratch: Scratch,
+    dist: PathBuf,
+    archive: PathBuf,
+    /// The release manifest: every platform of krew/platforms, this one's
+    /// sha256 from its archive, the others' placeholders (CI builds them).
+    manifest: PathBuf,
+    text: String,
+    sha256: String,
+}
+
+fn pack_this_build() -> Packed {
     let scratch = Scratch::new("krew");
     let dist = scratch.path().join("dist");
     let (os, arch) = platform();
     let archive = dist.join(format!("kubectl-flink-{os}-{arch}.tar.gz"));
-    let dist_arg = dist.display().to_string();
-
-    // The release manifest: every platform of krew/platforms, this one's
-    // sha256 from its archive, the others' placeholders (CI builds them).
-    let full = scratch.path().join("release").join("flink.yaml");
-    let full_arg = full.display().to_string();
+    let manifest = scratch.path().join("release").join("flink.yaml");
     let binary = small_copy(scratch.path());
     let packed = release(&[
         "--binary",
         &binary,
         "--dist",
-        &dist_arg,
+        &dist.display().to_string(),
         "--manifest",
-        &full_arg,
+        &manifest.display().to_string(),
     ]);
-    let text = std::fs::read_to_string(&full).expect("the manifest");
-    let sum = std::fs::read_to_string(format!("{}.sha256", archive.display())).expect("sha256");
-    assert!(
-        text.contains(&format!("sha256: \"{}\"", sum.trim())),
-        "{text}"
-    );
+    let text = std::fs::read_to_string(&manifest).expect("the manifest");
+    let sha256 = std::fs::read_to_string(format!("{}.sha256", archive.display()))
+        .expect("sha256")
+        .trim()
+        .to_string();
+    assert!(text.contains(&format!("sha256: \"{sha256}\"")), "{text}");
     assert!(
         stderr(&packed).contains("placeholder"),
         "{}",
         stderr(&packed)
     );
-    // The archive holds the binary, LICENSE and README.
     let listing = Command::new("tar")
         .arg("-tzf")
         .arg(&archive)
@@ -358,94 +356,52 @@ fn krew_validates_installs_and_kubectl_runs_the_packed_plugin() {
             "kubectl_complete-flink"
         ]
     );
+    Packed {
+        scratch,
+        dist,
+        archive,
+        manifest,
+        text,
+        sha256,
+    }
+}
 
-    let validate = |manifest: &Path, install: bool| {
-        let mut command = Command::new(krew_bin.join("validate-krew-manifest"));
-        command.arg("-manifest").arg(manifest);
-        if !install {
-            command.arg("-skip-install");
-        }
-        let path = format!(
-            "{}:{}",
-            krew_bin.display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
-        command
-            .env("PATH", path)
-            .stdin(Stdio::null())
-            .output()
-            .expect("run validate-krew-manifest")
-    };
-    // krew's checks of every platform: structure, selectors, no overlaps.
-    ok(
-        &validate(&full, false),
-        "validate-krew-manifest (all platforms)",
+/// krew's own `validate-krew-manifest`; with `install`, it installs each
+/// platform through `kubectl krew` and looks for the LICENSE.
+fn validate(krew_bin: &Path, manifest: &Path, install: bool) -> Output {
+    let mut command = Command::new(krew_bin.join("validate-krew-manifest"));
+    command.arg("-manifest").arg(manifest);
+    if !install {
+        command.arg("-skip-install");
+    }
+    let path = format!(
+        "{}:{}",
+        krew_bin.display(),
+        std::env::var("PATH").unwrap_or_default()
     );
+    command
+        .env("PATH", path)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run validate-krew-manifest")
+}
 
-    // The index's manifest, for the platforms built, downloaded over
-    // loopback: validate-krew-manifest installs each platform with the real
-    // krew and finds the LICENSE.
-    let url = serve_files(&dist);
-    let index = scratch.path().join("index");
-    let indexed = index.join("plugins").join("flink.yaml");
-    let indexed_arg = indexed.display().to_string();
+/// The custom index (a git repository, as krew clones it) whose manifest
+/// lists the platforms built, their archives served over loopback.
+fn index_of(packed: &Packed) -> PathBuf {
+    let url = serve_files(&packed.dist);
+    let index = packed.scratch.path().join("index");
+    let manifest = index.join("plugins").join("flink.yaml");
     release(&[
         "--no-build",
         "--only-built",
         "--dist",
-        &dist_arg,
+        &packed.dist.display().to_string(),
         "--manifest",
-        &indexed_arg,
+        &manifest.display().to_string(),
         "--base-url",
         &url,
     ]);
-    ok(
-        &validate(&indexed, true),
-        "validate-krew-manifest (install)",
-    );
-
-    // A broken manifest is refused by the same checks.
-    let broken = scratch.path().join("broken").join("flink.yaml");
-    std::fs::create_dir_all(broken.parent().expect("parent")).expect("folder");
-    std::fs::write(&broken, text.replacen("os: linux", "os: plan9", 1)).expect("write");
-    assert!(!validate(&broken, false).status.success());
-
-    // 1. `krew install --manifest --archive`, a release archive not yet uploaded.
-    let user = User::new(&scratch.path().join("user1"), &krew_bin);
-    let archive_arg = archive.display().to_string();
-    let install = user
-        .command(
-            "kubectl",
-            &[
-                "krew",
-                "install",
-                &format!("--manifest={full_arg}"),
-                &format!("--archive={archive_arg}"),
-            ],
-        )
-        .output()
-        .expect("kubectl krew install");
-    ok(&install, "kubectl krew install --manifest --archive");
-    user.runs_the_plugin();
-    user.completes_through_kubectl();
-    // …and an archive that is not the manifest's is refused by krew.
-    let tampered = scratch.path().join("tampered.yaml");
-    std::fs::write(&tampered, text.replace(sum.trim(), &"1".repeat(64))).expect("write");
-    let refused = User::new(&scratch.path().join("user2"), &krew_bin)
-        .command(
-            "kubectl",
-            &[
-                "krew",
-                "install",
-                &format!("--manifest={}", tampered.display()),
-                &format!("--archive={archive_arg}"),
-            ],
-        )
-        .output()
-        .expect("kubectl krew install");
-    assert!(!refused.status.success(), "{}", stderr(&refused));
-
-    // 2. The custom index, as the README tells users to add it.
     let git = |args: &[&str]| {
         let out = Command::new("git")
             .current_dir(&index)
@@ -458,7 +414,72 @@ fn krew_validates_installs_and_kubectl_runs_the_packed_plugin() {
     git(&["init", "-q"]);
     git(&["add", "plugins/flink.yaml"]);
     git(&["commit", "-q", "-m", "kubectl-flink"]);
-    let user = User::new(&scratch.path().join("user3"), &krew_bin);
+    index
+}
+
+/// `kubectl krew install --manifest=… --archive=…` as `user`.
+fn install_archive(user: &User, manifest: &Path, archive: &Path) -> Output {
+    user.command(
+        "kubectl",
+        &[
+            "krew",
+            "install",
+            &format!("--manifest={}", manifest.display()),
+            &format!("--archive={}", archive.display()),
+        ],
+    )
+    .output()
+    .expect("kubectl krew install")
+}
+
+#[test]
+fn krew_validates_installs_and_kubectl_runs_the_packed_plugin() {
+    if !kubectl_available() {
+        return;
+    }
+    let Some(krew_bin) = krew_bin() else {
+        return;
+    };
+    let packed = pack_this_build();
+    let home = |name: &str| packed.scratch.path().join(name);
+
+    // krew's checks of every platform: structure, selectors, no overlaps;
+    // a broken manifest is refused by the same checks.
+    let all = validate(&krew_bin, &packed.manifest, false);
+    ok(&all, "validate-krew-manifest (all platforms)");
+    let broken = home("broken").join("flink.yaml");
+    std::fs::create_dir_all(home("broken")).expect("folder");
+    std::fs::write(&broken, packed.text.replacen("os: linux", "os: plan9", 1)).expect("write");
+    assert!(!validate(&krew_bin, &broken, false).status.success());
+
+    // The index's manifest: validate-krew-manifest installs each of its
+    // platforms with the real krew, downloading over loopback.
+    let index = index_of(&packed);
+    let indexed = index.join("plugins").join("flink.yaml");
+    ok(
+        &validate(&krew_bin, &indexed, true),
+        "validate-krew-manifest (install)",
+    );
+
+    // 1. A release archive not yet uploaded; one that is not the manifest's
+    // is refused.
+    let user = User::new(&home("user1"), &krew_bin);
+    let install = install_archive(&user, &packed.manifest, &packed.archive);
+    ok(&install, "kubectl krew install --manifest --archive");
+    user.runs_the_plugin();
+    user.completes_through_kubectl();
+    let tampered = home("tampered.yaml");
+    let other = packed.text.replace(&packed.sha256, &"1".repeat(64));
+    std::fs::write(&tampered, other).expect("write");
+    let refused = install_archive(
+        &User::new(&home("user2"), &krew_bin),
+        &tampered,
+        &packed.archive,
+    );
+    assert!(!refused.status.success(), "{}", stderr(&refused));
+
+    // 2. The custom index, as the README tells users to add it.
+    let user = User::new(&home("user3"), &krew_bin);
     let index_url = format!("file://{}", index.display());
     ok(
         &user.kubectl(&["krew", "index", "add", "kubectl-flink", &index_url]),
