@@ -256,6 +256,20 @@ impl User {
         assert_eq!(lines.last(), Some(&":4"), "{lines:?}");
         let out = self.kubectl(&["__complete", "flink", "get", "-o", "y"]);
         assert!(stdout(&out).starts_with("yaml\n"), "{}", stdout(&out));
+        // -D keys from the option registry; no space after the `=`.
+        let out = self.kubectl(&[
+            "__complete",
+            "flink",
+            "session",
+            "start",
+            "-Dkubernetes.rest-service.exposed.t",
+        ]);
+        let text = stdout(&out);
+        assert!(
+            text.starts_with("-Dkubernetes.rest-service.exposed.type=\tEnum (default ClusterIP)\n"),
+            "{text}"
+        );
+        assert!(text.ends_with("\n:6\n"), "{text}");
     }
 }
 
