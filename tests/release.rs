@@ -168,7 +168,7 @@ fn the_linux_release_binary_needs_glibc_2_17_at_most_and_is_small() {
     let manifest = scratch.path().join("flink.yaml");
     let mut release = Command::new("bash");
     // The environment of the shell that ran `cargo test`, without what cargo
-    // adds for a test (its `CARGO`, library path, …), so that the release
+    // adds for a test (its `CARGO`, `OUT_DIR`, library path, …), so that the release
     // build is the one a developer's `krew/release` made, not a fresh one.
     for (key, _) in std::env::vars_os() {
         let key = key.to_string_lossy();
@@ -182,6 +182,7 @@ fn the_linux_release_binary_needs_glibc_2_17_at_most_and_is_small() {
             || key.starts_with("CARGO_TARGET_TMPDIR")
             || key.starts_with("RUSTUP_TOOLCHAIN")
             || key == "RUST_RECURSION_COUNT"
+            || key == "OUT_DIR"
         {
             release.env_remove(key.as_ref());
         }
