@@ -18,6 +18,7 @@ pub mod output;
 pub mod redact;
 pub mod rest;
 pub mod trace;
+pub mod user_agent;
 
 /// The pure layers live in their own crate (`core/`), which depends on no
 /// Kubernetes client, runtime or command line.

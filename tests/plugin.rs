@@ -27,7 +27,12 @@ fn krew_manifest_matches_this_build() {
     let platforms = manifest["spec"]["platforms"].as_array().expect("platforms");
     assert!(platforms.len() >= 2);
     for platform in platforms {
-        assert_eq!(platform["bin"], "kubectl-flink");
+        let exe = if platform["selector"]["matchLabels"]["os"] == "windows" {
+            "kubectl-flink.exe"
+        } else {
+            "kubectl-flink"
+        };
+        assert_eq!(platform["bin"], exe);
         assert_eq!(platform["sha256"].as_str().map(str::len), Some(64));
         let uri = platform["uri"].as_str().expect("uri");
         assert!(
@@ -35,7 +40,8 @@ fn krew_manifest_matches_this_build() {
             "{uri}"
         );
         let files = platform["files"].as_array().expect("files");
-        assert!(files.iter().any(|f| f["from"] == "kubectl-flink"));
+        assert!(files.iter().any(|f| f["from"] == exe));
+        assert!(files.iter().any(|f| f["from"] == "LICENSE"));
     }
 }
 

@@ -131,6 +131,10 @@ pub async fn connect(choice: &KubeconfigChoice) -> Result<Connection> {
     if let Some(proxy) = &config.proxy_url {
         super::errors::record_proxy(&proxy.to_string());
     }
+    // Every API request, the services proxy's and port-forward's included.
+    config
+        .headers
+        .push((http::header::USER_AGENT, crate::user_agent::header_value()));
     let context_namespace = config.default_namespace.clone();
     let mut rest_config = config.clone();
     rest_config.default_retry = false;

@@ -92,6 +92,10 @@ impl Http1Connection {
             .to_http(&uri, Some(&self.host))
             .map_err(RestError::Unreachable)?;
         let mut http_request = http_request.map(|whole| streamed(request, whole));
+        // Through the services proxy, the kube client adds it instead.
+        http_request
+            .headers_mut()
+            .insert(http::header::USER_AGENT, crate::user_agent::header_value());
         // A streamed body has no size of its own; say it, so it goes out as
         // one plain body rather than chunked transfer encoding.
         if let Some((_, bytes)) = &request.body {

@@ -26,6 +26,13 @@ async fn requests_carry_method_path_host_and_json_body() {
         "{raw}"
     );
     assert!(raw.contains("content-type: application/json"), "{raw}");
+    let agent = format!("user-agent: {}\r\n", crate::user_agent::user_agent());
+    assert!(
+        raw.to_ascii_lowercase()
+            .contains(&agent.to_ascii_lowercase()),
+        "{raw}"
+    );
+    assert_eq!(raw.matches("user-agent").count(), 1, "{raw}");
     assert!(
         raw.ends_with(
             r#"{"target-directory":"file:///sp","cancel-job":false,"formatType":"CANONICAL"}"#
