@@ -116,6 +116,17 @@ pub fn plan(words: &[String], current: &str) -> Plan {
         }
         return plan;
     }
+    // `-Dkey…` glued: the option keys, with the `-D` kept.
+    if let Some(key) = current.strip_prefix("-D")
+        && !after_dashes
+        && let Some(flag) = find_flag(&root, command, "-D")
+    {
+        let mut plan = flag_value(&flag, key);
+        for item in &mut plan.items {
+            item.0 = format!("-D{}", item.0);
+        }
+        return plan;
+    }
     if current.starts_with('-') && !after_dashes {
         return Plan {
             items: flags(&root, command),
@@ -416,6 +427,15 @@ mod tests {
             "{keys:?}"
         );
         assert_eq!(keys.directive & NO_SPACE, NO_SPACE);
+        let glued = plan(
+            &words("session start"),
+            "-Dkubernetes.rest-service.exposed.t",
+        );
+        assert_eq!(
+            values(&glued),
+            ["-Dkubernetes.rest-service.exposed.type="],
+            "{glued:?}"
+        );
         assert_eq!(plan(&words("get -n"), "").live, Some(Live::Namespaces));
         assert_eq!(plan(&words("get --context"), "").live, Some(Live::Contexts));
         let glued = plan(&words("get"), "--output=ya");
