@@ -8,6 +8,7 @@ pub mod doctor;
 pub mod duration;
 pub mod flink;
 pub mod get;
+pub mod history;
 pub mod jobs;
 pub mod logs;
 pub mod port_forward;
@@ -340,6 +341,12 @@ pub enum Command {
     Doctor(doctor::DoctorArgs),
     /// One .tar.gz for a bug report: objects, events, logs, REST snapshots, versions — secrets masked
     Report(report::ReportArgs),
+    /// Stop every job with a savepoint and remove the cluster, keeping what `resume` needs
+    Suspend(history::SuspendArgs),
+    /// Recreate a suspended cluster, its job restoring from the savepoint
+    Resume(history::ResumeArgs),
+    /// The suspends and resumes recorded for a cluster, with their savepoints
+    History(history::HistoryArgs),
     /// Delete everything a cluster left behind, HA ConfigMaps included
     Cleanup(cleanup::CleanupArgs),
     /// The cluster's web UI and REST API on a local port

@@ -9,6 +9,7 @@ pub mod client;
 pub mod deploy;
 pub mod doctor;
 pub mod errors;
+pub mod history;
 pub mod inventory;
 pub mod kubeconfig;
 pub mod logs;

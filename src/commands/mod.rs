@@ -12,6 +12,7 @@ pub mod completion;
 pub mod deploy;
 pub mod doctor;
 pub mod get;
+pub mod history;
 pub mod jobs;
 pub mod logs;
 pub mod port_forward;
@@ -112,6 +113,9 @@ pub fn run(cli: Cli, env: &Environment, output: &Output) -> Result<()> {
         Command::Logs(args) => execute::<logs::LogsOptions>(global, args, env, output),
         Command::Doctor(args) => execute::<doctor::DoctorOptions>(global, args, env, output),
         Command::Report(args) => execute::<report::ReportOptions>(global, args, env, output),
+        Command::Suspend(args) => execute::<history::SuspendOptions>(global, args, env, output),
+        Command::Resume(args) => execute::<history::ResumeOptions>(global, args, env, output),
+        Command::History(args) => execute::<history::HistoryOptions>(global, args, env, output),
         Command::Cleanup(args) => execute::<cleanup::CleanupOptions>(global, args, env, output),
         Command::PortForward(args) => {
             execute::<port_forward::PortForwardOptions>(global, args, env, output)

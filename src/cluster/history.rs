@@ -1,0 +1,247 @@
+//! A cluster's history, kept by kubectl-flink in a ConfigMap of its own
+//! (`kubectl-flink-history-<id>`): each suspend (with the savepoints taken
+//! and the cluster's objects, so `resume` can recreate it) and each resume.
+//! It carries no Flink labels and no owner, so stopping or cleaning up the
+//! cluster leaves it; nothing outside the namespace, no CRD.
+
+use super::client::ClusterTarget;
+use super::errors::{ClusterError, ClusterResult as Result, api_failure};
+use crate::render::configmaps::{
+    flink_config_map_name, hadoop_config_map_name, pod_template_config_map_name,
+};
+use crate::render::{Accompanying, RenderedCluster};
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{ConfigMap, Service};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::api::{Api, ListParams, Patch, PatchParams};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The history kept per cluster, newest last, at most this many entries.
+const KEPT: usize = 20;
+const DATA_KEY: &str = "history.json";
+
+/// The ConfigMap holding cluster `id`'s history.
+pub fn config_map_name(id: &str) -> String {
+    format!("kubectl-flink-history-{id}")
+}
+
+/// A savepoint a suspend took.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Savepoint {
+    pub job_id: String,
+    pub job_name: String,
+    pub path: String,
+}
+
+/// The objects of a cluster, as they were (what Flink's client created).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Objects {
+    pub deployment: Option<Deployment>,
+    pub services: Vec<Service>,
+    pub configmaps: Vec<ConfigMap>,
+}
+
+/// One event of the history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    /// RFC 3339.
+    pub time: String,
+    /// `suspend` or `resume`.
+    pub action: String,
+    pub mode: String,
+    pub image: Option<String>,
+    pub savepoints: Vec<Savepoint>,
+    /// With a suspend: what `resume` recreates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objects: Option<Objects>,
+}
+
+/// The recorded history of cluster `target`, oldest first.
+pub async fn read(target: &ClusterTarget) -> Result<Vec<Entry>> {
+    let api: Api<ConfigMap> = Api::namespaced(target.connection.client.clone(), &target.namespace);
+    let name = config_map_name(&target.cluster_id);
+    let found = api
+        .get_opt(&name)
+        .await
+        .map_err(|e| api_failure(&format!("get ConfigMap {name}"), &target.namespace, &e))?;
+    let Some(text) = found.and_then(|c| c.data?.get(DATA_KEY).cloned()) else {
+        return Ok(Vec::new());
+    };
+    serde_json::from_str(&text).map_err(|e| {
+        ClusterError::Failed(format!(
+            "the history in ConfigMap {name} cannot be read ({e}): fix or delete it"
+        ))
+    })
+}
+
+/// Append `entry` (server-side apply of the whole history).
+pub async fn append(target: &ClusterTarget, entry: Entry) -> Result<()> {
+    let mut entries = read(target).await?;
+    entries.push(entry);
+    let skip = entries.len().saturating_sub(KEPT);
+    let entries = &entries[skip..];
+    let name = config_map_name(&target.cluster_id);
+    let text = serde_json::to_string(entries)
+        .map_err(|e| ClusterError::Failed(format!("cannot write the history: {e}")))?;
+    let configmap = ConfigMap {
+        metadata: ObjectMeta {
+            name: Some(name.clone()),
+            labels: Some(BTreeMap::from([
+                (
+                    "app.kubernetes.io/managed-by".to_string(),
+                    "kubectl-flink".to_string(),
+                ),
+                (
+                    "kubectl-flink/cluster".to_string(),
+                    target.cluster_id.clone(),
+                ),
+            ])),
+            ..ObjectMeta::default()
+        },
+        data: Some(BTreeMap::from([(DATA_KEY.to_string(), text)])),
+        ..ConfigMap::default()
+    };
+    let api: Api<ConfigMap> = Api::namespaced(target.connection.client.clone(), &target.namespace);
+    api.patch(
+        &name,
+        &PatchParams::apply(crate::cluster::apply::FIELD_MANAGER).force(),
+        &Patch::Apply(&configmap),
+    )
+    .await
+    .map_err(|e| api_failure(&format!("apply ConfigMap {name}"), &target.namespace, &e))?;
+    Ok(())
+}
+
+/// What `resume` needs to recreate the cluster: its objects as created,
+/// without what the API server assigned.
+pub async fn snapshot(target: &ClusterTarget) -> Result<Objects> {
+    let (client, ns, id) = (
+        &target.connection.client,
+        &target.namespace,
+        &target.cluster_id,
+    );
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), ns);
+    let services: Api<Service> = Api::namespaced(client.clone(), ns);
+    let configmaps: Api<ConfigMap> = Api::namespaced(client.clone(), ns);
+    let selector = ListParams::default().labels(&crate::render::labels::selector::cluster(id));
+    let deployment = deployments
+        .get_opt(id)
+        .await
+        .map_err(|e| api_failure(&format!("get Deployment {id}"), ns, &e))?;
+    let mut recorded = Objects {
+        deployment: deployment.map(|mut d| {
+            d.metadata = bare(&d.metadata);
+            d.status = None;
+            d
+        }),
+        ..Objects::default()
+    };
+    for mut service in services
+        .list(&selector)
+        .await
+        .map_err(|e| api_failure("list Services", ns, &e))?
+        .items
+    {
+        service.metadata = bare(&service.metadata);
+        service.status = None;
+        if let Some(spec) = service.spec.as_mut() {
+            spec.cluster_ip = None;
+            spec.cluster_ips = None;
+        }
+        recorded.services.push(service);
+    }
+    for name in [
+        flink_config_map_name(id),
+        pod_template_config_map_name(id),
+        hadoop_config_map_name(id),
+    ] {
+        if let Some(mut configmap) = configmaps
+            .get_opt(&name)
+            .await
+            .map_err(|e| api_failure(&format!("get ConfigMap {name}"), ns, &e))?
+        {
+            configmap.metadata = bare(&configmap.metadata);
+            recorded.configmaps.push(configmap);
+        }
+    }
+    Ok(recorded)
+}
+
+/// Name, labels and annotations: what a client writes.
+fn bare(metadata: &ObjectMeta) -> ObjectMeta {
+    ObjectMeta {
+        name: metadata.name.clone(),
+        labels: metadata.labels.clone(),
+        annotations: metadata.annotations.clone(),
+        ..ObjectMeta::default()
+    }
+}
+
+impl Objects {
+    /// The objects as a cluster to create, the flink configuration's
+    /// `execution.savepoint.path` set to `savepoint` when given.
+    pub fn to_cluster(&self, savepoint: Option<&str>) -> Option<RenderedCluster> {
+        let deployment = self.deployment.clone()?;
+        let mut accompanying: Vec<Accompanying> = self
+            .services
+            .iter()
+            .cloned()
+            .map(|s| Accompanying::Service(Box::new(s)))
+            .collect();
+        for configmap in &self.configmaps {
+            let mut configmap = configmap.clone();
+            if let (Some(path), Some(data)) = (savepoint, configmap.data.as_mut()) {
+                for (key, text) in data.iter_mut() {
+                    if key == "config.yaml" || key == "flink-conf.yaml" {
+                        *text = with_savepoint(text, path);
+                    }
+                }
+            }
+            accompanying.push(Accompanying::ConfigMap(Box::new(configmap)));
+        }
+        Some(RenderedCluster {
+            deployment,
+            accompanying,
+        })
+    }
+}
+
+/// The configuration text with `execution.savepoint.path: <path>` (any
+/// earlier setting of it dropped).
+pub fn with_savepoint(text: &str, path: &str) -> String {
+    let mut lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("execution.savepoint.path:"))
+        .collect();
+    let line = format!("execution.savepoint.path: {path}");
+    lines.push(&line);
+    lines.join("\n") + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_savepoint_is_set_once_in_the_configuration() {
+        let text =
+            "execution:\n  target: kubernetes-application\nexecution.savepoint.path: s3://old\n";
+        let updated = with_savepoint(text, "s3://sp/savepoint-1");
+        assert_eq!(
+            updated,
+            "execution:\n  target: kubernetes-application\nexecution.savepoint.path: s3://sp/savepoint-1\n"
+        );
+        let conf = crate::config::loader::parse_config_yaml(&updated, "config.yaml").unwrap();
+        assert_eq!(
+            conf.get_raw_string("execution.savepoint.path").as_deref(),
+            Some("s3://sp/savepoint-1")
+        );
+        assert_eq!(
+            conf.get_raw_string("execution.target").as_deref(),
+            Some("kubernetes-application")
+        );
+    }
+}

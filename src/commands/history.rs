@@ -1,0 +1,381 @@
+//! `suspend`, `resume` and `history`: a cluster stopped with savepoints and
+//! brought back from them, recorded in a ConfigMap of kubectl-flink's own
+//! (`kubectl-flink-history-<id>`), with nothing installed in the cluster.
+
+use super::target::{self, TargetOptions};
+use super::{Verb, block_on};
+use crate::cli::GlobalArgs;
+use crate::cli::history::{HistoryArgs, ResumeArgs, SuspendArgs};
+use crate::cluster::client::ClusterTarget;
+use crate::cluster::history::{self, Entry, Savepoint};
+use crate::environment::Environment;
+use crate::error::{Error, Result};
+use crate::flink::spec::DeploymentMode;
+use crate::output::table::Table;
+use crate::output::{Format, Output, Printable, printer};
+use crate::rest::{FlinkRest, SavepointFormat, StopRequest, Transport};
+use serde_json::Value;
+use std::time::Duration;
+
+/// `suspend`, completed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SuspendOptions {
+    pub target: TargetOptions,
+    pub directory: Option<String>,
+    pub timeout: Duration,
+    pub format: Option<Format>,
+}
+
+/// `resume`, completed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResumeOptions {
+    pub target: TargetOptions,
+    /// None: the savepoint of the last suspend.
+    pub from: Option<String>,
+    pub wait: bool,
+    pub timeout: Duration,
+    pub format: Option<Format>,
+}
+
+/// `history`, completed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryOptions {
+    pub target: TargetOptions,
+    pub format: Option<Format>,
+}
+
+/// An entry as the verbs report it.
+struct Recorded {
+    entry: Entry,
+    cluster: String,
+    namespace: String,
+}
+
+impl Printable for Recorded {
+    const FORMATS: &'static [Format] = &[Format::Json, Format::Yaml];
+
+    fn text(&self, _wide: bool) -> String {
+        let mut text = match self.entry.action.as_str() {
+            "suspend" => format!(
+                "Flink {} cluster {} suspended in namespace {}; resume it with `kubectl flink resume {} -n {}`.\n",
+                self.entry.mode, self.cluster, self.namespace, self.cluster, self.namespace
+            ),
+            _ => format!(
+                "Flink {} cluster {} resumed in namespace {}.\n",
+                self.entry.mode, self.cluster, self.namespace
+            ),
+        };
+        for savepoint in &self.entry.savepoints {
+            text.push_str(&format!(
+                "savepoint of job {} ({}): {}\n",
+                savepoint.job_id, savepoint.job_name, savepoint.path
+            ));
+        }
+        text
+    }
+
+    fn document(&self) -> Value {
+        let mut entry = self.entry.clone();
+        entry.objects = None;
+        serde_json::to_value(entry).unwrap_or_default()
+    }
+}
+
+/// The whole history.
+struct Entries(Vec<Entry>);
+
+impl Printable for Entries {
+    const FORMATS: &'static [Format] = &[Format::Table, Format::Json, Format::Yaml];
+
+    fn text(&self, _wide: bool) -> String {
+        let mut table = Table::new(&["time", "action", "mode", "image", "savepoints"]);
+        for e in &self.0 {
+            let savepoints: Vec<&str> = e.savepoints.iter().map(|s| s.path.as_str()).collect();
+            table.row(vec![
+                e.time.clone(),
+                e.action.clone(),
+                e.mode.clone(),
+                e.image.clone().unwrap_or_default(),
+                if savepoints.is_empty() {
+                    "<none>".into()
+                } else {
+                    savepoints.join(",")
+                },
+            ]);
+        }
+        table.render()
+    }
+
+    fn document(&self) -> Value {
+        printer::list(
+            self.0
+                .iter()
+                .map(|e| {
+                    let mut e = e.clone();
+                    e.objects = None;
+                    serde_json::to_value(e).unwrap_or_default()
+                })
+                .collect(),
+        )
+    }
+
+    fn empty(&self) -> Option<String> {
+        self.0
+            .is_empty()
+            .then(|| "No suspends or resumes recorded.".to_string())
+    }
+}
+
+fn rest_of(target: &ClusterTarget) -> FlinkRest {
+    FlinkRest::new(Transport::services_proxy(
+        target.connection.rest_client.clone(),
+        &target.namespace,
+        &target.cluster_id,
+    ))
+}
+
+fn now() -> String {
+    k8s_openapi::jiff::Timestamp::now().to_string()
+}
+
+impl Verb for SuspendOptions {
+    type Args = SuspendArgs;
+
+    fn complete(global: &GlobalArgs, args: SuspendArgs, env: &Environment) -> Result<Self> {
+        Ok(SuspendOptions {
+            target: target::complete(global, &args.target, env)?,
+            directory: args.directory,
+            timeout: args.timeout,
+            format: global.format(),
+        })
+    }
+
+    fn validate(&self) -> Result<()> {
+        printer::check::<Recorded>("suspend", self.format).map_err(Error::Usage)
+    }
+
+    fn run(self, output: &Output) -> Result<()> {
+        output.warn_all(self.target.warnings());
+        block_on(async {
+            let target = self.target.connect().await?;
+            let deployment = crate::cluster::inventory::require_cluster(&target).await?;
+            let mode = crate::cluster::inventory::cluster_mode(&deployment);
+            let image = crate::cluster::inventory::main_container(&deployment)
+                .and_then(|c| c.image.clone());
+            // What resume recreates, read before anything changes.
+            let objects = history::snapshot(&target).await?;
+            let rest = rest_of(&target);
+            let fail = |e: crate::rest::RestError| {
+                Error::Failed(format!(
+                    "cannot suspend Flink cluster {}: {}: nothing was removed",
+                    target.cluster_id,
+                    crate::output::one_line(&e.to_string())
+                ))
+            };
+            let jobs = rest.jobs_overview().await.map_err(fail)?;
+            let mut savepoints = Vec::new();
+            for job in jobs.iter().filter(|j| !j.state.is_globally_terminal()) {
+                output.note(&format!(
+                    "Stopping job {} ({}) with a savepoint.",
+                    job.id, job.name
+                ));
+                let request =
+                    StopRequest::new(self.directory.clone(), false, SavepointFormat::Canonical);
+                let stopped = async {
+                    let trigger = rest.stop_with_savepoint(&job.id, &request).await?;
+                    rest.await_savepoint(&job.id, &trigger, self.timeout).await
+                };
+                let path = stopped.await.map_err(|e| {
+                    let taken: Vec<String> = savepoints.iter().map(|s: &Savepoint| s.path.clone()).collect();
+                    Error::Failed(format!(
+                        "the savepoint of job {} failed: {}: the cluster is left as it is{} (name a savepoint directory with --directory if none is configured)",
+                        job.id,
+                        crate::output::one_line(&e.to_string()),
+                        if taken.is_empty() { String::new() } else { format!("; savepoints taken: {}", taken.join(", ")) }
+                    ))
+                })?;
+                savepoints.push(Savepoint {
+                    job_id: job.id.clone(),
+                    job_name: job.name.clone(),
+                    path,
+                });
+            }
+            let entry = Entry {
+                time: now(),
+                action: "suspend".into(),
+                mode: mode.word().into(),
+                image,
+                savepoints,
+                objects: Some(objects),
+            };
+            // Recorded before removing, so a failure below loses nothing.
+            history::append(&target, entry.clone()).await?;
+            let client = &target.connection.client;
+            crate::cluster::cleanup::remove_deployment(
+                client,
+                &target.namespace,
+                &target.cluster_id,
+                self.timeout,
+            )
+            .await?;
+            let leftovers =
+                crate::cluster::cleanup::find(client, &target.namespace, &target.cluster_id)
+                    .await?;
+            crate::cluster::cleanup::remove_objects(client, &target.namespace, &leftovers.unowned)
+                .await?;
+            Ok(output.show(
+                &Recorded {
+                    entry,
+                    cluster: target.cluster_id.clone(),
+                    namespace: target.namespace.clone(),
+                },
+                self.format,
+            )?)
+        })
+    }
+}
+
+impl Verb for ResumeOptions {
+    type Args = ResumeArgs;
+
+    fn complete(global: &GlobalArgs, args: ResumeArgs, env: &Environment) -> Result<Self> {
+        Ok(ResumeOptions {
+            target: target::complete(global, &args.target, env)?,
+            from: (args.from != "latest").then_some(args.from),
+            wait: args.wait.wait,
+            timeout: args.wait.timeout,
+            format: global.format(),
+        })
+    }
+
+    fn validate(&self) -> Result<()> {
+        printer::check::<Recorded>("resume", self.format).map_err(Error::Usage)
+    }
+
+    fn run(self, output: &Output) -> Result<()> {
+        output.warn_all(self.target.warnings());
+        block_on(async {
+            let target = self.target.connect().await?;
+            let (ns, id) = (&target.namespace, &target.cluster_id);
+            let suggest = &target.connection.suggest;
+            let entries = history::read(&target).await?;
+            let Some(suspended) = entries
+                .iter()
+                .rev()
+                .find(|e| e.action == "suspend" && e.objects.is_some())
+            else {
+                return Err(Error::Failed(format!(
+                    "no suspend of Flink cluster {id} is recorded in namespace {ns}: nothing to resume (see `{}`)",
+                    suggest.flink(&format!("history {id} -n {ns}"))
+                )));
+            };
+            if crate::cluster::inventory::require_cluster(&target)
+                .await
+                .is_ok()
+            {
+                return Err(Error::Failed(format!(
+                    "Flink cluster {id} is running in namespace {ns}: suspend it first (`{}`)",
+                    suggest.flink(&format!("suspend {id} -n {ns}"))
+                )));
+            }
+            let application = suspended.mode == DeploymentMode::Application.word();
+            let savepoint = match (&self.from, application) {
+                (Some(path), _) => Some(path.clone()),
+                (None, true) => suspended.savepoints.first().map(|s| s.path.clone()),
+                (None, false) => None,
+            };
+            let cluster = suspended
+                .objects
+                .as_ref()
+                .and_then(|o| {
+                    o.to_cluster(if application {
+                        savepoint.as_deref()
+                    } else {
+                        None
+                    })
+                })
+                .ok_or_else(|| {
+                    Error::Failed(format!(
+                        "the last suspend of {id} recorded no Deployment: nothing to recreate"
+                    ))
+                })?;
+            crate::cluster::deploy::create(&target.connection, ns, &cluster).await?;
+            let entry = Entry {
+                time: now(),
+                action: "resume".into(),
+                mode: suspended.mode.clone(),
+                image: suspended.image.clone(),
+                savepoints: match &savepoint {
+                    Some(path) if application => vec![Savepoint {
+                        job_id: suspended
+                            .savepoints
+                            .first()
+                            .map(|s| s.job_id.clone())
+                            .unwrap_or_default(),
+                        job_name: suspended
+                            .savepoints
+                            .first()
+                            .map(|s| s.job_name.clone())
+                            .unwrap_or_default(),
+                        path: path.clone(),
+                    }],
+                    _ => Vec::new(),
+                },
+                objects: None,
+            };
+            history::append(&target, entry.clone()).await?;
+            if !application {
+                for s in &suspended.savepoints {
+                    output.note(&format!(
+                        "Job {} ({}) was stopped with savepoint {}: run it again with `{}`.",
+                        s.job_id,
+                        s.job_name,
+                        s.path,
+                        suggest.flink(&format!("session run {id} -n {ns} <jar> -s {}", s.path))
+                    ));
+                }
+            }
+            if self.wait {
+                let mode = if application {
+                    DeploymentMode::Application
+                } else {
+                    DeploymentMode::Session
+                };
+                super::wait::until_ready(&target, mode, &rest_of(&target), self.timeout, output)
+                    .await?;
+            }
+            Ok(output.show(
+                &Recorded {
+                    entry,
+                    cluster: id.clone(),
+                    namespace: ns.clone(),
+                },
+                self.format,
+            )?)
+        })
+    }
+}
+
+impl Verb for HistoryOptions {
+    type Args = HistoryArgs;
+
+    fn complete(global: &GlobalArgs, args: HistoryArgs, env: &Environment) -> Result<Self> {
+        Ok(HistoryOptions {
+            target: target::complete(global, &args.target, env)?,
+            format: global.format(),
+        })
+    }
+
+    fn validate(&self) -> Result<()> {
+        printer::check::<Entries>("history", self.format).map_err(Error::Usage)
+    }
+
+    fn run(self, output: &Output) -> Result<()> {
+        output.warn_all(self.target.warnings());
+        block_on(async {
+            let target = self.target.connect().await?;
+            let entries = history::read(&target).await?;
+            Ok(output.show(&Entries(entries), self.format)?)
+        })
+    }
+}

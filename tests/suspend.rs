@@ -1,0 +1,167 @@
+//! `suspend`, `resume` and `history` on the imitation API server relaying
+//! to a real Flink JobManager: the job stops with a savepoint that exists on
+//! disk, the cluster goes and its history stays, resume recreates it and
+//! names the savepoint to run the job from; and the mistakes users make.
+
+mod common;
+
+use common::imitation::*;
+use common::*;
+use std::time::{Duration, Instant};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_suspended_session_keeps_its_savepoints_and_comes_back() {
+    let Some(flink_home) = flink_kit::require_flink() else {
+        return;
+    };
+    let jar_home = flink_home.clone();
+    let (jobmanager, jar) = tokio::task::spawn_blocking(move || {
+        (
+            flink_kit::jobmanager::StandaloneSession::start(&flink_home),
+            flink_kit::jobjar::streaming_job_jar(&jar_home),
+        )
+    })
+    .await
+    .expect("join");
+    let jobmanager = jobmanager.expect("a standalone Flink JobManager");
+    let jar = jar.expect("the job jar").display().to_string();
+    let server = server().await;
+    server.attach_backend(
+        "default",
+        "app=sr,component=jobmanager",
+        8081,
+        jobmanager.rest_addr(),
+    );
+    let home = Scratch::new("suspend");
+    assert_eq!(
+        start(&server, &home, "sr", &["--wait", "--timeout", "60s"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let out = flink(
+        &server,
+        &home,
+        &[
+            "session",
+            "run",
+            "sr",
+            &jar,
+            "-c",
+            flink_kit::jobjar::STREAMING_JOB_CLASS,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let job = stdout(&out).trim().to_string();
+    // A completed checkpoint means every task runs: a savepoint can be taken.
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let out = flink(&server, &home, &["status", "sr", "-o", "json"]);
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        if report["jobs"][0]["checkpoints"]["completed"]
+            .as_u64()
+            .unwrap_or(0)
+            >= 1
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the job never checkpointed: {report}"
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+
+    let dir = home.path().join("savepoints");
+    let out = flink(
+        &server,
+        &home,
+        &[
+            "suspend",
+            "sr",
+            "--directory",
+            &format!("file://{}", dir.display()),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("Flink session cluster sr suspended"),
+        "{text}"
+    );
+    let path = text
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("savepoint of job {job} (")))
+        .and_then(|rest| rest.split("): ").nth(1))
+        .unwrap_or_else(|| panic!("no savepoint line for {job} in {text}"))
+        .to_string();
+    let on_disk = path.strip_prefix("file:").unwrap_or(&path);
+    assert!(
+        std::path::Path::new(on_disk).exists(),
+        "{path} is not on disk"
+    );
+    assert!(
+        leftovers(&server, "sr").is_empty(),
+        "{:?}",
+        leftovers(&server, "sr")
+    );
+    assert!(
+        server
+            .object(
+                "v1",
+                "configmaps",
+                Some("default"),
+                "kubectl-flink-history-sr"
+            )
+            .is_some()
+    );
+
+    let out = flink(&server, &home, &["history", "sr", "-o", "json"]);
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(list["items"][0]["action"], "suspend", "{list}");
+    assert_eq!(list["items"][0]["savepoints"][0]["path"], path.as_str());
+
+    let out = flink(&server, &home, &["resume", "sr"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("-s {path}")),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        server
+            .object("apps/v1", "deployments", Some("default"), "sr")
+            .is_some()
+    );
+    let out = flink(&server, &home, &["resume", "sr"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("is running"), "{}", stderr(&out));
+    let out = flink(&server, &home, &["history", "sr"]);
+    assert_eq!(stdout(&out).lines().count(), 3, "{}", stdout(&out));
+    drop(jobmanager);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_without_a_recorded_suspend_names_history() {
+    let server = server().await;
+    let home = Scratch::new("resume-none");
+    let out = flink(&server, &home, &["resume", "never"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no suspend of Flink cluster never"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("kubectl flink history never"),
+        "{}",
+        stderr(&out)
+    );
+    let out = flink(&server, &home, &["history", "never"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("No suspends or resumes recorded."),
+        "{}",
+        stderr(&out)
+    );
+}
