@@ -37,7 +37,7 @@ fn check_case(
     created: &[Value],
 ) -> Vec<String> {
     let mut problems = Vec::new();
-    if run.exit_code != 0 {
+    if run.exit_code != 0 && case.client_exit == 0 {
         let tail: String = run
             .stderr
             .lines()
