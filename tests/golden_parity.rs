@@ -1,6 +1,7 @@
-//! Parity with Flink's own client: for every recorded golden case, the
-//! objects kubectl-flink renders from the same command line and conf dir are
-//! the objects Flink 2.3.0's client asked the API server to create.
+//! Parity with Flink's own client: for every release in `tests/golden/` and
+//! every recorded case (`flink_kit::cases`), the objects kubectl-flink renders
+//! from the same command line, release and conf dir are the objects that
+//! release's own client asked the API server to create (`record-goldens`).
 
 use clap::Parser;
 use flink_kit::golden::{self, GoldenCase, Mode};
@@ -14,8 +15,8 @@ use serde_json::Value;
 
 /// Render a case through the real command line and the same code path the
 /// binary takes, with owner references filled in as at creation time.
-fn render_case(case: &GoldenCase) -> Vec<Value> {
-    let conf = golden::conf_dir();
+fn render_case(release: &str, case: &GoldenCase) -> Vec<Value> {
+    let conf = golden::release_dir(release).join("conf");
     let mut argv: Vec<String> = vec!["kubectl-flink".into()];
     argv.extend(
         match case.mode {
@@ -26,6 +27,8 @@ fn render_case(case: &GoldenCase) -> Vec<Value> {
     );
     argv.extend([
         "--dry-run".into(),
+        "--flink-version".into(),
+        release.into(),
         "--flink-conf-dir".into(),
         conf.display().to_string(),
     ]);
@@ -47,7 +50,7 @@ fn render_case(case: &GoldenCase) -> Vec<Value> {
         }
         other => unreachable!("not a cluster-creating command: {other:?}"),
     }
-    .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+    .unwrap_or_else(|e| panic!("{release} {}: {e}", case.name));
     objects_as_created(&options.rendered)
 }
 
@@ -85,42 +88,73 @@ fn created_kinds(case: &GoldenCase) -> Vec<&'static str> {
 }
 
 #[test]
-fn every_golden_case_renders_the_objects_flinks_client_created() {
-    let names = golden::case_names();
-    assert!(names.len() >= 5, "golden cases missing: {names:?}");
-    for name in names {
-        let case = golden::load_case(&name);
-        let ours = render_case(&case);
-
-        let our_keys: Vec<String> = ours.iter().map(key).collect();
-        let mut golden_keys: Vec<String> = case.objects.iter().map(key).collect();
-        let mut sorted = our_keys.clone();
-        sorted.sort();
-        golden_keys.sort();
-        assert_eq!(sorted, golden_keys, "{name}: different objects");
-
-        let our_kinds: Vec<&str> = ours
-            .iter()
-            .map(|o| o["kind"].as_str().unwrap_or("?"))
-            .collect();
-        assert_eq!(our_kinds, created_kinds(&case), "{name}: creation order");
-
-        for object in &ours {
-            let expected = case
-                .objects
-                .iter()
-                .find(|g| key(g) == key(object))
-                .unwrap_or_else(|| panic!("{name}: no golden {}", key(object)));
-            let diff = golden::differences(
-                &golden::normalize_strict(object),
-                &golden::normalize_strict(expected),
-            );
+fn every_release_has_every_case_recorded() {
+    for release in flink_kit::RELEASES {
+        let names = golden::case_names_in(&golden::release_dir(release));
+        for case in flink_kit::cases::CASES {
             assert!(
-                diff.is_empty(),
-                "{name}: {} differs from Flink's:\n{}",
-                key(object),
-                diff.join("\n")
+                names.iter().any(|n| n == case.name),
+                "Flink {release}: case {} is not recorded: run `cargo run -p test-apiserver --bin record-goldens {release}`",
+                case.name
             );
         }
     }
+}
+
+#[test]
+fn every_golden_case_renders_the_objects_flinks_client_created() {
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for release in flink_kit::RELEASES {
+        let dir = golden::release_dir(release);
+        for name in golden::case_names_in(&dir) {
+            let case = golden::load_case_in(&dir, &name);
+            failures.extend(compare(release, &case));
+            compared += 1;
+        }
+    }
+    assert!(compared >= flink_kit::RELEASES.len() * flink_kit::cases::CASES.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {compared} release × case pairs differ from Flink's own client:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// What differs between our rendering of one case and the release's recording.
+fn compare(release: &str, case: &GoldenCase) -> Option<String> {
+    let name = format!("{release} {}", case.name);
+    let ours = render_case(release, case);
+    let our_keys: Vec<String> = ours.iter().map(key).collect();
+    let mut golden_keys: Vec<String> = case.objects.iter().map(key).collect();
+    let mut sorted = our_keys.clone();
+    sorted.sort();
+    golden_keys.sort();
+    if sorted != golden_keys {
+        return Some(format!(
+            "{name}: different objects: ours {sorted:?}, Flink's {golden_keys:?}"
+        ));
+    }
+    let our_kinds: Vec<&str> = ours
+        .iter()
+        .map(|o| o["kind"].as_str().unwrap_or("?"))
+        .collect();
+    if our_kinds != created_kinds(case) {
+        return Some(format!("{name}: creation order {our_kinds:?}"));
+    }
+    let mut diffs = Vec::new();
+    for object in &ours {
+        let Some(expected) = case.objects.iter().find(|g| key(g) == key(object)) else {
+            continue;
+        };
+        let diff = golden::differences(
+            &golden::normalize_strict(object),
+            &golden::normalize_strict(expected),
+        );
+        if !diff.is_empty() {
+            diffs.push(format!("{name}: {}:\n  {}", key(object), diff.join("\n  ")));
+        }
+    }
+    (!diffs.is_empty()).then(|| diffs.join("\n"))
 }

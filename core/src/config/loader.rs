@@ -2,6 +2,7 @@
 //! the only part of the configuration layer that touches the file system.
 
 use super::{Configuration, defaults};
+use crate::flink::version::ConfigFiles;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -35,6 +36,14 @@ pub enum LoadError {
         column: u64,
         message: String,
     },
+    #[error(
+        "{path} has no flink-conf.yaml, the only config file Flink {release} reads: write the options there as flat `key: value` lines, or choose a release that reads config.yaml with --flink-version"
+    )]
+    NeedsFlinkConf { path: PathBuf, release: String },
+    #[error(
+        "{path} has only the legacy flink-conf.yaml, which Flink {release} no longer reads: convert it with Flink's bin/migrate-config-file.sh into config.yaml, or choose --flink-version 1.20"
+    )]
+    NeedsConfigYaml { path: PathBuf, release: String },
     #[error("{file}: the top level must be a mapping of option keys to values")]
     NotAMapping { file: String },
     #[error(
@@ -100,13 +109,35 @@ pub struct ConfDir {
     pub base: Configuration,
     /// `(file name, content)` for each logging file found, in the order given.
     pub log_files: Vec<(String, String)>,
-    /// Set when the legacy `flink-conf.yaml` was read instead of `config.yaml`.
+    /// Set when the legacy `flink-conf.yaml` was read instead of `config.yaml`
+    /// (always for a release that reads only `flink-conf.yaml`).
     pub legacy_file: bool,
 }
 
-/// Read the conf dir: `config.yaml` (preferred) or the legacy
-/// `flink-conf.yaml`, plus each of `log_file_names` that exists there.
-pub fn load(source: ConfSource, log_file_names: &[&str]) -> Result<ConfDir, LoadError> {
+/// How one release reads a conf dir: which config file, which logging files.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadRules<'a> {
+    /// `major.minor`, for messages.
+    pub release: &'a str,
+    pub files: ConfigFiles,
+    pub log_file_names: &'a [&'a str],
+}
+
+impl ReadRules<'static> {
+    /// For finding existing clusters, whose release is not known yet: either
+    /// file (`flink-conf.yaml` winning, as 1.19 and 1.20 read), no logging files.
+    pub const ANY_RELEASE: ReadRules<'static> = ReadRules {
+        release: "any",
+        files: ConfigFiles::FlinkConfWins,
+        log_file_names: &[],
+    };
+}
+
+/// Read the conf dir as the release does — `config.yaml`, the legacy
+/// `flink-conf.yaml`, or either with `flink-conf.yaml` winning — plus each
+/// of the logging files that exists there.
+pub fn load(source: ConfSource, rules: ReadRules<'_>) -> Result<ConfDir, LoadError> {
+    let log_file_names = rules.log_file_names;
     let Some(dir) = source.dir().map(Path::to_path_buf) else {
         return Ok(ConfDir {
             base: parse_config_yaml(defaults::CONFIG_YAML, "built-in config.yaml")?,
@@ -115,7 +146,7 @@ pub fn load(source: ConfSource, log_file_names: &[&str]) -> Result<ConfDir, Load
                 defaults::LOG4J_CONSOLE.to_string(),
             )],
             source,
-            legacy_file: false,
+            legacy_file: rules.files == ConfigFiles::FlinkConfOnly,
         });
     };
     std::fs::read_dir(&dir).map_err(|source| LoadError::UnreadableDir {
@@ -130,15 +161,30 @@ pub fn load(source: ConfSource, log_file_names: &[&str]) -> Result<ConfDir, Load
     };
     let standard = dir.join("config.yaml");
     let legacy = dir.join("flink-conf.yaml");
-    let (base, legacy_file) = if standard.is_file() {
+    let read_legacy = match rules.files {
+        ConfigFiles::FlinkConfOnly if !legacy.is_file() && standard.is_file() => {
+            return Err(LoadError::NeedsFlinkConf {
+                path: dir,
+                release: rules.release.to_string(),
+            });
+        }
+        ConfigFiles::ConfigYamlOnly if !standard.is_file() && legacy.is_file() => {
+            return Err(LoadError::NeedsConfigYaml {
+                path: legacy,
+                release: rules.release.to_string(),
+            });
+        }
+        ConfigFiles::FlinkConfOnly | ConfigFiles::FlinkConfWins if legacy.is_file() => true,
+        _ if standard.is_file() => false,
+        _ => return Err(LoadError::NoConfigFile { path: dir }),
+    };
+    let (base, legacy_file) = if read_legacy {
+        (parse_legacy_flink_conf(&read(&legacy)?), true)
+    } else {
         (
             parse_config_yaml(&read(&standard)?, &standard.display().to_string())?,
             false,
         )
-    } else if legacy.is_file() {
-        (parse_legacy_flink_conf(&read(&legacy)?), true)
-    } else {
-        return Err(LoadError::NoConfigFile { path: dir });
     };
     let mut log_files = Vec::new();
     for name in log_file_names {
@@ -320,9 +366,60 @@ mod tests {
         );
     }
 
+    fn rules(files: ConfigFiles) -> ReadRules<'static> {
+        ReadRules {
+            release: "x.y",
+            files,
+            log_file_names: &[],
+        }
+    }
+
+    #[test]
+    fn each_release_reads_its_own_config_file() {
+        let dir = std::env::temp_dir().join(format!("kf-both-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("flink-conf.yaml"),
+            "taskmanager.numberOfTaskSlots: 3\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("config.yaml"),
+            "taskmanager:\n  numberOfTaskSlots: 5\n",
+        )
+        .unwrap();
+        let slots = |files| {
+            let conf = load(ConfSource::Flag(dir.clone()), rules(files)).unwrap();
+            (
+                conf.base.raw("taskmanager.numberOfTaskSlots").cloned(),
+                conf.legacy_file,
+            )
+        };
+        assert_eq!(slots(ConfigFiles::FlinkConfOnly), (Some(json!("3")), true));
+        assert_eq!(slots(ConfigFiles::FlinkConfWins), (Some(json!("3")), true));
+        assert_eq!(slots(ConfigFiles::ConfigYamlOnly), (Some(json!(5)), false));
+        std::fs::remove_file(dir.join("flink-conf.yaml")).unwrap();
+        assert_eq!(slots(ConfigFiles::FlinkConfWins), (Some(json!(5)), false));
+        let err = load(
+            ConfSource::Flag(dir.clone()),
+            rules(ConfigFiles::FlinkConfOnly),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("no flink-conf.yaml"), "{err}");
+        std::fs::rename(dir.join("config.yaml"), dir.join("flink-conf.yaml")).unwrap();
+        let err = load(
+            ConfSource::Flag(dir.clone()),
+            rules(ConfigFiles::ConfigYamlOnly),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("migrate-config-file.sh"), "{err}");
+        assert_eq!(err.to_string().lines().count(), 1);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
     #[test]
     fn built_in_defaults_log_to_the_console() {
-        let dir = load(ConfSource::BuiltIn, &[]).unwrap();
+        let dir = load(ConfSource::BuiltIn, rules(ConfigFiles::ConfigYamlOnly)).unwrap();
         assert_eq!(dir.log_files[0].0, "log4j-console.properties");
         assert!(dir.log_files[0].1.contains("ConsoleAppender"));
         assert_eq!(
@@ -333,11 +430,19 @@ mod tests {
 
     #[test]
     fn missing_dir_and_missing_file_are_clear_errors() {
-        let err = load(ConfSource::Flag("/no/such/dir".into()), &[]).unwrap_err();
+        let err = load(
+            ConfSource::Flag("/no/such/dir".into()),
+            rules(ConfigFiles::ConfigYamlOnly),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("--flink-conf-dir"), "{err}");
         let empty = std::env::temp_dir().join(format!("kf-empty-{}", std::process::id()));
         std::fs::create_dir_all(&empty).unwrap();
-        let err = load(ConfSource::Flag(empty.clone()), &[]).unwrap_err();
+        let err = load(
+            ConfSource::Flag(empty.clone()),
+            rules(ConfigFiles::ConfigYamlOnly),
+        )
+        .unwrap_err();
         assert!(
             err.to_string()
                 .contains("neither config.yaml nor flink-conf.yaml")

@@ -104,6 +104,8 @@ pub struct ClusterSpec {
     pub mode: DeploymentMode,
     pub version: FlinkVersion,
     pub release: &'static ReleaseTraits,
+    /// The config file shipped in the ConfigMap (`config.yaml` or `flink-conf.yaml`).
+    pub config_file_name: &'static str,
     pub cluster_id: String,
     /// True when the id was generated because none was given.
     pub cluster_id_generated: bool,
@@ -157,7 +159,7 @@ pub struct ClusterSpec {
     pub hadoop: HadoopConf,
     /// Logging files for the ConfigMap, in Flink's order.
     pub log_files: Vec<(String, String)>,
-    /// The configuration shipped to the cluster as `config.yaml`.
+    /// The configuration shipped to the cluster as [`Self::config_file_name`].
     pub shipped_config: Configuration,
     /// Things the user should know (deprecated or unknown keys, overrides).
     pub warnings: Vec<String>,
@@ -219,7 +221,7 @@ pub fn resolve(
     warnings.extend(super::memory::memory_warnings(&conf));
 
     if let Some(program) = &request.program {
-        write_program(&mut conf, program);
+        write_program(&mut conf, program, release);
     }
     conf.set_string(EXECUTION_TARGET.key, request.mode.target());
     conf.set_string("internal.cluster.execution-mode", "NORMAL");
@@ -310,6 +312,7 @@ pub fn resolve(
         mode: request.mode,
         version: request.version,
         release,
+        config_file_name: release.config_file_name(request.conf_dir.legacy_file),
         cluster_id_generated,
         namespace,
         image,
@@ -348,10 +351,20 @@ pub fn resolve(
         blob_port: parse_fixed_port(&conf, &BLOB_SERVER_PORT, "6124")?,
         exposed_type,
         node_port_address_type: conf.enumeration(&REST_SERVICE_NODE_PORT_ADDRESS_TYPE)?,
-        rest_service_labels: conf.map(&REST_SERVICE_LABELS)?,
+        rest_service_labels: map_since(&conf, &REST_SERVICE_LABELS, release, &mut warnings)?,
         rest_service_annotations: conf.map(&REST_SERVICE_ANNOTATIONS)?,
-        internal_service_labels: conf.map(&INTERNAL_SERVICE_LABELS)?,
-        internal_service_annotations: conf.map(&INTERNAL_SERVICE_ANNOTATIONS)?,
+        internal_service_labels: map_since(
+            &conf,
+            &INTERNAL_SERVICE_LABELS,
+            release,
+            &mut warnings,
+        )?,
+        internal_service_annotations: map_since(
+            &conf,
+            &INTERNAL_SERVICE_ANNOTATIONS,
+            release,
+            &mut warnings,
+        )?,
         high_availability,
         user_artifacts_dir: conf.string(&USER_ARTIFACTS_BASE_DIR).unwrap_or_default(),
         jobmanager_pod_template: local.jobmanager_pod_template,
@@ -366,30 +379,56 @@ pub fn resolve(
     Ok(spec)
 }
 
+/// A map option, or nothing (with a warning) when the release does not have
+/// it yet: its client ignores the option, and so do we.
+fn map_since(
+    conf: &Configuration,
+    option: &FlinkOption,
+    release: &ReleaseTraits,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<(String, String)>, SpecError> {
+    let map = conf.map(option)?;
+    match release.lacks_option(option.key) {
+        Some((major, minor)) if !map.is_empty() => {
+            warnings.push(format!(
+                "{} exists since Flink {major}.{minor}; Flink {} ignores it: drop it, or choose --flink-version {major}.{minor} or later",
+                option.key,
+                release.line()
+            ));
+            Ok(Vec::new())
+        }
+        _ => Ok(map),
+    }
+}
+
 /// The keys `flink run --target kubernetes-application` writes (reference §5.2).
-fn write_program(conf: &mut Configuration, program: &Program) {
+fn write_program(conf: &mut Configuration, program: &Program, release: &ReleaseTraits) {
     conf.set("pipeline.jars", json!([program.jar_uri]));
+    if release.writes_empty_program_lists && !conf.contains("pipeline.classpaths") {
+        conf.set("pipeline.classpaths", json!([]));
+    }
+    let keys = release.state_recovery;
     if let Some(class) = &program.entry_class {
         conf.set_string("$internal.application.main", class.clone());
     }
-    if !program.args.is_empty() {
+    if !program.args.is_empty() || release.writes_empty_program_lists {
         conf.set("$internal.application.program-args", json!(program.args));
     }
     conf.set("execution.attached", json!(!program.detached));
     conf.set("execution.shutdown-on-attached-exit", json!(false));
     conf.set_string(
-        "execution.state-recovery.claim-mode",
+        keys.claim_mode,
         program
             .claim_mode
             .clone()
             .unwrap_or_else(|| "NO_CLAIM".into()),
     );
     conf.set(
-        "execution.state-recovery.ignore-unclaimed-state",
+        keys.ignore_unclaimed_state,
         json!(program.allow_non_restored_state),
     );
     if let Some(path) = &program.savepoint_path {
-        conf.set_string("execution.state-recovery.path", path.clone());
+        conf.set_string(keys.path, path.clone());
     }
     if let Some(parallelism) = program.parallelism {
         conf.set("parallelism.default", json!(parallelism));

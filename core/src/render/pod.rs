@@ -373,7 +373,7 @@ fn flink_conf_mount(spec: &ClusterSpec, pod: &mut FlinkPod) {
         .log_files
         .iter()
         .map(|(name, _)| name.as_str())
-        .chain([spec.release.config_file_name])
+        .chain([spec.config_file_name])
         .map(key_to_path)
         .collect();
     push(
