@@ -249,6 +249,10 @@ fn flatten_into(conf: &mut Configuration, prefix: &str, map: serde_json::Map<Str
         match value {
             Value::Object(inner) => flatten_into(conf, &full, inner),
             Value::Null => {}
+            // Flink (1.19+) keeps a list read from config.yaml as its YAML
+            // flow text and ships it so: `[a, 'b:c']` (see the goldens'
+            // `config-yaml-only` case).
+            Value::Array(items) => conf.set_string(full, super::syntax::flow_sequence(&items)),
             other => conf.set(full, other),
         }
     }
@@ -307,9 +311,21 @@ mod tests {
     }
 
     #[test]
-    fn lists_keep_their_type() {
-        let conf = parse_config_yaml("pipeline:\n  jars:\n  - a.jar\n  - b.jar\n", "c").unwrap();
-        assert_eq!(conf.raw("pipeline.jars"), Some(&json!(["a.jar", "b.jar"])));
+    fn lists_are_kept_as_flow_text_as_flink_keeps_them() {
+        let conf = parse_config_yaml("pipeline:\n  jars:\n  - a.jar\n  - b:c\n", "c").unwrap();
+        assert_eq!(conf.raw("pipeline.jars"), Some(&json!("[a.jar, 'b:c']")));
+        assert_eq!(
+            conf.list(&crate::config::options::IMAGE_PULL_SECRETS)
+                .unwrap(),
+            Vec::<String>::new()
+        );
+        let conf = parse_config_yaml("kubernetes.container.image.pull-secrets: [a, 'b:c']\n", "c")
+            .unwrap();
+        assert_eq!(
+            conf.list(&crate::config::options::IMAGE_PULL_SECRETS)
+                .unwrap(),
+            vec!["a".to_string(), "b:c".to_string()]
+        );
     }
 
     #[test]

@@ -15,6 +15,10 @@ pub struct Case {
     pub mode: Mode,
     /// Flink-style arguments: `-D…`, then for applications `-c`, `-p`, the jar and its args.
     pub args: &'static [&'static str],
+    /// A conf dir of the repository to use instead of the release's stock one.
+    pub conf: Option<&'static str>,
+    /// The oldest release (`major.minor`) the case applies to.
+    pub since: (u32, u32),
 }
 
 const fn session(name: &'static str, args: &'static [&'static str]) -> Case {
@@ -22,6 +26,8 @@ const fn session(name: &'static str, args: &'static [&'static str]) -> Case {
         name,
         mode: Mode::Session,
         args,
+        conf: None,
+        since: (1, 18),
     }
 }
 
@@ -30,12 +36,28 @@ const fn application(name: &'static str, args: &'static [&'static str]) -> Case 
         name,
         mode: Mode::Application,
         args,
+        conf: None,
+        since: (1, 18),
     }
 }
 
 /// Every recorded case. The cluster id is the case's name.
 pub const CASES: &[Case] = &[
     session("session-default", &[]),
+    Case {
+        name: "both-config-files",
+        mode: Mode::Session,
+        args: &[],
+        conf: Some("tests/golden/templates/both-config-files"),
+        since: (1, 18),
+    },
+    Case {
+        name: "config-yaml-only",
+        mode: Mode::Session,
+        args: &[],
+        conf: Some("tests/golden/templates/config-yaml-only"),
+        since: (1, 19),
+    },
     session(
         "session-ha",
         &[
@@ -153,6 +175,18 @@ pub const CASES: &[Case] = &[
 ];
 
 impl Case {
+    /// Whether the case applies to this PyPI release (e.g. `1.20.5`).
+    pub fn applies_to(&self, release: &str) -> bool {
+        let mut parts = release.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+        let line = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+        line >= self.since
+    }
+
+    /// The case of this name.
+    pub fn named(name: &str) -> Option<&'static Case> {
+        CASES.iter().find(|c| c.name == name)
+    }
+
     /// The arguments with the cluster id (the case's name) in front, as recorded.
     pub fn args_with_id(&self) -> Vec<String> {
         let mut args = vec![format!("-Dkubernetes.cluster-id={}", self.name)];

@@ -79,8 +79,9 @@ fn record_release(release: &str, cases: &[&Case], all_cases: bool) -> Result<(),
     let conf = out.join("conf");
     copy_stock_conf(&home.join("conf"), &conf)?;
     let mut errors = Vec::new();
-    for case in cases {
+    for case in cases.iter().filter(|c| c.applies_to(release)) {
         let started = std::time::Instant::now();
+        let conf = case.conf.map_or(conf.clone(), PathBuf::from);
         match record_case(&home, &conf, &out.join(case.name), case) {
             Ok(count) => eprintln!(
                 "record-goldens: {release} {}: {count} objects in {:.1}s",
