@@ -3,6 +3,8 @@
 //! from the same command line, release and conf dir are the objects that
 //! release's own client asked the API server to create (`record-goldens`).
 
+mod common;
+
 use clap::Parser;
 use flink_kit::golden::{self, GoldenCase, Mode};
 use kubectl_flink::cli::app::AppCommand;
@@ -175,4 +177,97 @@ fn compare(release: &str, case: &GoldenCase) -> Option<String> {
         }
     }
     (!diffs.is_empty()).then(|| diffs.join("\n"))
+}
+
+/// Our command line for a case (the cases use only flags both clients spell alike).
+fn our_argv(release: &str, case: &GoldenCase, conf: &str, kubeconfig: &str) -> Vec<String> {
+    let id = case.name.clone();
+    let mut argv: Vec<String> = vec!["--kubeconfig".into(), kubeconfig.into()];
+    match case.mode {
+        Mode::Session => argv.extend(["session".into(), "start".into(), id]),
+        Mode::Application => argv.extend(["app".into(), "run".into(), "--cluster-id".into(), id]),
+    }
+    argv.extend([
+        "--flink-version".into(),
+        release.into(),
+        "--flink-conf-dir".into(),
+        conf.into(),
+    ]);
+    argv.extend(
+        case.full_args()
+            .into_iter()
+            .filter(|a| !a.starts_with("-Dkubernetes.cluster-id=")),
+    );
+    argv
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_release_and_case_sends_the_objects_flinks_client_sent() {
+    let scratch = common::Scratch::new("golden-live");
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for release in flink_kit::RELEASES {
+        let dir = golden::release_dir(release);
+        for name in golden::case_names_in(&dir) {
+            let case = golden::load_case_in(&dir, &name);
+            let conf = match flink_kit::cases::Case::named(&name).and_then(|c| c.conf) {
+                Some(dir) => std::path::PathBuf::from(dir),
+                None => dir.join("conf"),
+            };
+            let server = test_apiserver::ApiServer::start(test_apiserver::ServerOptions::default())
+                .await
+                .expect("server");
+            let kubeconfig = server.kubeconfig_path().display().to_string();
+            let argv = our_argv(release, &case, &conf.display().to_string(), &kubeconfig);
+            let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+            let out = common::run(scratch.path(), &argv);
+            compared += 1;
+            if out.status.code() != Some(0) {
+                failures.push(format!(
+                    "{release} {name}: exit {:?}: {}",
+                    out.status.code(),
+                    common::stderr(&out)
+                ));
+                continue;
+            }
+            let mut ours = server.created_objects();
+            // Deliberate: our owned objects are created concurrently, so their
+            // order varies; the Deployment still comes first.
+            if ours.len() > 1 {
+                ours[1..].sort_by_key(key);
+            }
+            let mut theirs: Vec<Value> = case.objects.clone();
+            theirs.sort_by_key(|o| (o["kind"] != "Deployment", key(o)));
+            let (our_keys, their_keys): (Vec<String>, Vec<String>) = (
+                ours.iter().map(key).collect(),
+                theirs.iter().map(key).collect(),
+            );
+            if our_keys != their_keys {
+                failures.push(format!(
+                    "{release} {name}: ours {our_keys:?}, Flink's {their_keys:?}"
+                ));
+                continue;
+            }
+            for (our, their) in ours.iter().zip(&theirs) {
+                let diff = golden::differences(
+                    &golden::normalize_strict(our),
+                    &golden::normalize_strict(their),
+                );
+                if !diff.is_empty() {
+                    failures.push(format!(
+                        "{release} {name}: {}:\n  {}",
+                        key(our),
+                        diff.join("\n  ")
+                    ));
+                }
+            }
+        }
+    }
+    assert!(compared >= 90, "only {compared} release × case pairs found");
+    assert!(
+        failures.is_empty(),
+        "{} of {compared} release × case pairs sent other objects than Flink's own client:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
