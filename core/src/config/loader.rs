@@ -41,7 +41,7 @@ pub enum LoadError {
     )]
     NeedsFlinkConf { path: PathBuf, release: String },
     #[error(
-        "{path} has only the legacy flink-conf.yaml, which Flink {release} no longer reads: convert it with Flink's bin/migrate-config-file.sh into config.yaml, or choose --flink-version 1.20"
+        "{path}: Flink {release} reads only config.yaml, not this legacy file: convert it with Flink's bin/migrate-config-file.sh, or choose --flink-version 1.20 (which still reads it)"
     )]
     NeedsConfigYaml { path: PathBuf, release: String },
     #[error("{file}: the top level must be a mapping of option keys to values")]
