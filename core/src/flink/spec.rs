@@ -343,7 +343,12 @@ pub fn resolve(
         master_env: master_env(&conf),
         secrets: hash_map_ordered(&conf, &SECRETS)?,
         env_secret_key_refs: env_secret_key_refs(&conf.list_of_maps(&ENV_SECRET_KEY_REF)?)?,
-        persistent_volume_claims: hash_map_ordered(&conf, &PERSISTENT_VOLUME_CLAIMS)?,
+        persistent_volume_claims: since(
+            hash_map_ordered(&conf, &PERSISTENT_VOLUME_CLAIMS)?,
+            &PERSISTENT_VOLUME_CLAIMS,
+            release,
+            &mut warnings,
+        ),
         persistent_volume_claims_read_only: conf.bool(&PERSISTENT_VOLUME_CLAIM_READ_ONLY)?,
         rest_port: port(&conf, &REST_PORT)?,
         rest_target_port,
@@ -387,17 +392,26 @@ fn map_since(
     release: &ReleaseTraits,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<(String, String)>, SpecError> {
-    let map = conf.map(option)?;
+    Ok(since(conf.map(option)?, option, release, warnings))
+}
+
+/// `values`, or nothing (with a warning) when the release lacks the option.
+fn since<T>(
+    values: Vec<T>,
+    option: &FlinkOption,
+    release: &ReleaseTraits,
+    warnings: &mut Vec<String>,
+) -> Vec<T> {
     match release.lacks_option(option.key) {
-        Some((major, minor)) if !map.is_empty() => {
+        Some((major, minor)) if !values.is_empty() => {
             warnings.push(format!(
                 "{} exists since Flink {major}.{minor}; Flink {} ignores it: drop it, or choose --flink-version {major}.{minor} or later",
                 option.key,
                 release.line()
             ));
-            Ok(Vec::new())
+            Vec::new()
         }
-        _ => Ok(map),
+        _ => values,
     }
 }
 

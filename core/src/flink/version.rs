@@ -251,6 +251,7 @@ pub const OPTIONS_SINCE: &[(&str, (u32, u32))] = &[
     ("kubernetes.internal-service.annotations", (1, 20)),
     ("kubernetes.internal-service.labels", (2, 2)),
     ("kubernetes.rest-service.labels", (2, 2)),
+    ("kubernetes.persistent-volume-claims", (2, 3)),
 ];
 
 /// `1.18, 1.19, …, 2.3`: what an error about an unknown release names.

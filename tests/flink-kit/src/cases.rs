@@ -122,6 +122,8 @@ pub const CASES: &[Case] = &[
         &[
             "-Dkubernetes.secrets=zeta:/etc/zeta,alpha:/etc/alpha,mysecret:/etc/mine",
             "-Dkubernetes.env.secretKeyRef=env:USER,secret:creds,key:user;env:PASS,secret:creds,key:pass",
+            "-Dkubernetes.persistent-volume-claims=data.claim:/data,logs:/logs",
+            "-Dkubernetes.persistent-volume-claim-read-only=true",
             "-Dcontainerized.master.env.B_VAR=2",
             "-Dcontainerized.master.env.A_VAR=1",
             "-Dcontainerized.master.env.ZZ=3",
