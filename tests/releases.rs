@@ -40,12 +40,12 @@ fn config_files(items: &[serde_json::Value]) -> Vec<String> {
 #[test]
 fn an_unknown_release_names_the_supported_ones() {
     let home = Scratch::new("rel-unknown");
-    let out = dry_run(&home, &golden_conf(), &["--flink-version", "1.17"]);
+    let out = dry_run(&home, &golden_conf(), &["--flink-version", "1.16"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(
-        err.contains("1.18, 1.19, 1.20, 2.0, 2.1, 2.2, 2.3"),
+        err.contains("1.17, 1.18, 1.19, 1.20, 2.0, 2.1, 2.2, 2.3"),
         "{err}"
     );
     let out = dry_run(&home, &golden_conf(), &["--flink-version", "x.y"]);

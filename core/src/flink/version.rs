@@ -128,6 +128,9 @@ pub struct ReleaseTraits {
     /// Whether application mode writes an empty `pipeline.classpaths` and
     /// `$internal.application.program-args` (1.x).
     pub writes_empty_program_lists: bool,
+    /// Whether empty annotations (Deployment, pod, rest Service) and an empty
+    /// `nodeSelector` are written as `{}` (1.17).
+    pub writes_empty_maps: bool,
 }
 
 impl ReleaseTraits {
@@ -194,11 +197,19 @@ const fn release(
         user_artifacts_volume,
         state_recovery,
         writes_empty_program_lists: minor_line.0 == 1,
+        writes_empty_maps: minor_line.0 == 1 && minor_line.1 == 17,
     }
 }
 
 /// The releases kubectl-flink renders, oldest first.
 pub const RELEASES: &[ReleaseTraits] = &[
+    release(
+        (1, 17),
+        2,
+        ConfigFiles::FlinkConfOnly,
+        false,
+        SAVEPOINT_KEYS,
+    ),
     release(
         (1, 18),
         1,
@@ -271,9 +282,9 @@ mod tests {
     fn parses_and_rejects_versions() {
         assert_eq!("2.3".parse::<FlinkVersion>(), Ok(FlinkVersion::DEFAULT));
         assert_eq!("2.3.0".parse::<FlinkVersion>(), Ok(FlinkVersion::DEFAULT));
-        let err = "1.17".parse::<FlinkVersion>().unwrap_err();
+        let err = "1.16".parse::<FlinkVersion>().unwrap_err();
         assert!(
-            err.contains("1.18, 1.19, 1.20, 2.0, 2.1, 2.2, 2.3"),
+            err.contains("1.17, 1.18, 1.19, 1.20, 2.0, 2.1, 2.2, 2.3"),
             "{err}"
         );
         assert_eq!(
