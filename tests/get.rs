@@ -18,7 +18,11 @@ async fn get_lists_clusters_by_their_labels() {
             &server,
             &home,
             "g2",
-            &["-Dkubernetes.rest-service.exposed.type=NodePort"]
+            &[
+                "-Dkubernetes.rest-service.exposed.type=NodePort",
+                "--flink-version",
+                "1.20"
+            ]
         )
         .status
         .code(),
@@ -32,6 +36,7 @@ async fn get_lists_clusters_by_their_labels() {
     for column in [
         "NAME",
         "MODE",
+        "FLINK",
         "JOBMANAGER READY",
         "TASKMANAGERS",
         "RUNNING JOBS",
@@ -46,6 +51,15 @@ async fn get_lists_clusters_by_their_labels() {
             .any(|l| l.starts_with("g2 ") && l.contains("NodePort")),
         "{table}"
     );
+    // The release each cluster runs (here from its image: no JobManager answers).
+    for (id, release) in [("g1 ", " 2.3.0 "), ("g2 ", " 1.20.5 ")] {
+        assert!(
+            table
+                .lines()
+                .any(|l| l.starts_with(id) && l.contains(release)),
+            "{id}runs{release}:\n{table}"
+        );
+    }
 
     // One name: the cluster itself, as `kubectl get NAME -o json` prints one object.
     let out = flink(&server, &home, &["get", "g1", "-o", "json"]);

@@ -155,7 +155,7 @@ fn cases(templates: &(String, String)) -> Vec<Case> {
 }
 
 /// Our command line for a case (the cases use only flags both clients spell alike).
-fn our_args(case: &Case, kubeconfig: &str, conf: &str, id: &str) -> Vec<String> {
+fn our_args(case: &Case, kubeconfig: &str, conf: &str, id: &str, release: &str) -> Vec<String> {
     let mut argv: Vec<String> = vec!["--kubeconfig".into(), kubeconfig.into()];
     if case.application {
         argv.extend(["app".into(), "run".into(), "--cluster-id".into(), id.into()]);
@@ -163,6 +163,8 @@ fn our_args(case: &Case, kubeconfig: &str, conf: &str, id: &str) -> Vec<String> 
         argv.extend(["session".into(), "start".into(), id.into()]);
     }
     argv.extend([
+        "--flink-version".into(),
+        release.into(),
         "--flink-conf-dir".into(),
         conf.into(),
         "-Dkubernetes.namespace=default".into(),
@@ -173,14 +175,27 @@ fn our_args(case: &Case, kubeconfig: &str, conf: &str, id: &str) -> Vec<String> 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn our_objects_equal_flinks_own_client_for_options_the_goldens_miss() {
-    let Some(flink_home) = flink_kit::require_flink() else {
-        return;
-    };
+    let mut failures = Vec::new();
+    // The newest 1.x and the newest 2.x, each with its own client and stock conf dir.
+    for release in ["1.20.5", "2.3.0"] {
+        let Some(flink_home) = flink_kit::require_flink_release(release) else {
+            return;
+        };
+        compare_release(release, &flink_home, &mut failures).await;
+    }
+    assert!(
+        failures.is_empty(),
+        "differences from Flink's own client:\n{}",
+        failures.join("\n")
+    );
+}
+
+async fn compare_release(release: &str, flink_home: &Path, failures: &mut Vec<String>) {
+    let flink_home = flink_home.to_path_buf();
     let scratch = Scratch::new("oracle");
     let templates = write_templates(scratch.path());
-    let conf = golden::conf_dir();
+    let conf = golden::release_dir(release).join("conf");
     let conf_text = conf.display().to_string();
-    let mut failures = Vec::new();
     for case in cases(&templates) {
         let id = case.name;
         // Flink's client, on its own API server.
@@ -214,7 +229,7 @@ async fn our_objects_equal_flinks_own_client_for_options_the_goldens_miss() {
             .await
             .expect("server");
         let kubeconfig = ours_server.kubeconfig_path().display().to_string();
-        let argv = our_args(&case, &kubeconfig, &conf_text, id);
+        let argv = our_args(&case, &kubeconfig, &conf_text, id, release);
         let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
         let out = run(scratch.path(), &argv);
         assert_eq!(out.status.code(), Some(0), "{id}: {}", stderr(&out));
@@ -229,20 +244,15 @@ async fn our_objects_equal_flinks_own_client_for_options_the_goldens_miss() {
         let our_keys: Vec<&String> = ours.iter().map(|(k, _)| k).collect();
         if their_keys != our_keys {
             failures.push(format!(
-                "{id}: objects/order differ: ours {our_keys:?}, Flink's {their_keys:?}"
+                "{release} {id}: objects/order differ: ours {our_keys:?}, Flink's {their_keys:?}"
             ));
             continue;
         }
         for ((key, our), (_, their)) in ours.iter().zip(&theirs) {
             let diff = golden::differences(our, their);
             if !diff.is_empty() {
-                failures.push(format!("{id}: {key}:\n  {}", diff.join("\n  ")));
+                failures.push(format!("{release} {id}: {key}:\n  {}", diff.join("\n  ")));
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "differences from Flink's own client:\n{}",
-        failures.join("\n")
-    );
 }

@@ -13,14 +13,9 @@ pub struct FlinkConfigArgs {
     /// Flink conf dir with config.yaml and logging files (default: $FLINK_CONF_DIR, then $FLINK_HOME/conf, then built-in defaults)
     #[arg(long, value_name = "DIR", help_heading = "Flink")]
     pub flink_conf_dir: Option<PathBuf>,
-    /// Flink release the cluster runs
-    #[arg(
-        long,
-        value_name = "VERSION",
-        default_value = "2.3",
-        help_heading = "Flink"
-    )]
-    pub flink_version: String,
+    /// Flink release the cluster runs, 1.17 to 2.3 (default: the release in the image tag, else the Flink distribution of the conf dir or $FLINK_HOME, else 2.3)
+    #[arg(long, value_name = "VERSION", help_heading = "Flink")]
+    pub flink_version: Option<String>,
 }
 
 /// `--dry-run`

@@ -263,7 +263,10 @@ fn summarize(
             .unwrap_or(1),
         taskmanagers,
         running_jobs: None,
-        flink_version: None,
+        // The release the image's tag names, until the JobManager says (REST).
+        flink_version: main_container(deployment)
+            .and_then(|c| c.image.as_deref())
+            .and_then(crate::flink::release_choice::release_in_image),
         rest_error: None,
         rest_service_type,
         image: main_container(deployment).and_then(|c| c.image.clone()),

@@ -15,6 +15,7 @@ use crate::environment::Environment;
 use crate::error::{Error, Result};
 use crate::flink::local_files;
 use crate::flink::program::Program;
+use crate::flink::release_choice::{self, ReleaseChoice, ReleaseRule};
 use crate::flink::spec::ExposedType;
 use crate::flink::spec::{self, ClusterRequest, ClusterSpec, DeploymentMode};
 use crate::flink::version::FlinkVersion;
@@ -59,8 +60,6 @@ pub fn complete(
     env: &Environment,
 ) -> Result<DeployOptions> {
     let mut warnings = Vec::new();
-    let version: FlinkVersion = flink.flink_version.parse().map_err(Error::Usage)?;
-    let release = version.traits().map_err(Error::Usage)?;
     let dynamic = flink
         .dynamic
         .iter()
@@ -71,7 +70,9 @@ pub fn complete(
         env.flink_conf_dir.as_deref(),
         env.flink_home.as_deref(),
     );
-    let conf_dir = loader::load(source, release.log_file_names)?;
+    let (choice, conf_dir) = choose_release(flink, &dynamic, source, env)?;
+    let version = choice.version;
+    warnings.extend(choice.warning.clone());
     let mut request = ClusterRequest {
         mode,
         version,
@@ -100,7 +101,7 @@ pub fn complete(
     let source = request.conf_dir.source.clone();
     let spec = spec::resolve(&request, conf, local)?;
     let notes = if global.verbosity() > 0 {
-        explain(&spec, &source, &kubeconfig)
+        explain(&spec, &source, &kubeconfig, &choice.rule)
     } else {
         Vec::new()
     };
@@ -121,8 +122,70 @@ pub fn complete(
     })
 }
 
-/// `-v`: where the configuration, the namespace and the kubeconfig came from.
-fn explain(spec: &ClusterSpec, source: &ConfSource, kubeconfig: &KubeconfigChoice) -> Vec<String> {
+/// The release (flag, image tag, distribution, default) and the conf dir read
+/// as that release reads it. The image may be set in the conf dir, whose file
+/// depends on the release: the conf dir is read once as the flag or default
+/// release would, and again when its image names a release that reads
+/// another file.
+fn choose_release(
+    flink: &FlinkConfigArgs,
+    dynamic: &[(String, String)],
+    source: ConfSource,
+    env: &Environment,
+) -> Result<(ReleaseChoice, loader::ConfDir)> {
+    let image_key = crate::config::options::CONTAINER_IMAGE.key;
+    let image_flag = dynamic
+        .iter()
+        .rev()
+        .find(|(k, _)| k == image_key)
+        .map(|(_, v)| v.clone());
+    let distribution = release_choice::find_distribution(source.dir(), env.flink_home.as_deref());
+    let load = |version: FlinkVersion| -> Result<loader::ConfDir> {
+        let release = version.traits().map_err(Error::Usage)?;
+        let line = release.line();
+        let rules = loader::ReadRules {
+            release: &line,
+            files: release.config_files,
+            log_file_names: release.log_file_names,
+        };
+        Ok(loader::load(source.clone(), rules)?)
+    };
+    let first = release_choice::choose(
+        flink.flink_version.as_deref(),
+        image_flag.as_deref(),
+        distribution.as_deref(),
+    )
+    .map_err(Error::Usage)?;
+    let conf_dir = load(first.version)?;
+    let image = image_flag.or_else(|| {
+        conf_dir
+            .base
+            .explicit_string(&crate::config::options::CONTAINER_IMAGE)
+    });
+    let choice = release_choice::choose(
+        flink.flink_version.as_deref(),
+        image.as_deref(),
+        distribution.as_deref(),
+    )
+    .map_err(Error::Usage)?;
+    let same_files = |a: FlinkVersion, b: FlinkVersion| {
+        a.traits().map(|r| (r.config_files, r.log_file_names))
+            == b.traits().map(|r| (r.config_files, r.log_file_names))
+    };
+    if same_files(choice.version, first.version) {
+        return Ok((choice, conf_dir));
+    }
+    let conf_dir = load(choice.version)?;
+    Ok((choice, conf_dir))
+}
+
+/// `-v`: where the release, the configuration, the namespace and the kubeconfig came from.
+fn explain(
+    spec: &ClusterSpec,
+    source: &ConfSource,
+    kubeconfig: &KubeconfigChoice,
+    rule: &ReleaseRule,
+) -> Vec<String> {
     let conf = match source {
         ConfSource::Flag(dir) => format!("{} (--flink-conf-dir)", dir.display()),
         ConfSource::ConfDirEnv(dir) => format!("{} ($FLINK_CONF_DIR)", dir.display()),
@@ -132,8 +195,8 @@ fn explain(spec: &ClusterSpec, source: &ConfSource, kubeconfig: &KubeconfigChoic
     let mut notes = vec![
         format!("Flink conf dir: {conf}"),
         format!(
-            "Flink {}, cluster {} in namespace {}",
-            spec.version, spec.cluster_id, spec.namespace
+            "Flink {} (from {rule}), shipping {}, cluster {} in namespace {}",
+            spec.version, spec.config_file_name, spec.cluster_id, spec.namespace
         ),
     ];
     let path = kubeconfig

@@ -44,6 +44,7 @@ impl Printable for Clusters {
         let mut headers = vec![
             "name",
             "mode",
+            "flink",
             "jobmanager ready",
             "taskmanagers",
             "running jobs",
@@ -54,13 +55,14 @@ impl Printable for Clusters {
             headers.insert(0, "namespace");
         }
         if wide {
-            headers.extend(["flink version", "image"]);
+            headers.push("image");
         }
         let mut table = Table::new(&headers);
         for c in &self.clusters {
             let mut row = vec![
                 c.name.clone(),
                 c.mode.clone(),
+                c.flink_version.clone().unwrap_or_else(|| "?".into()),
                 format!("{}/{}", c.jobmanagers_ready, c.jobmanagers_wanted),
                 c.taskmanagers.to_string(),
                 c.running_jobs.map_or("?".to_string(), |n| n.to_string()),
@@ -74,7 +76,6 @@ impl Printable for Clusters {
                 row.insert(0, c.namespace.clone());
             }
             if wide {
-                row.push(c.flink_version.clone().unwrap_or_else(|| "?".into()));
                 row.push(c.image.clone().unwrap_or_default());
             }
             table.row(row);

@@ -82,8 +82,8 @@ pub fn scope(global: &GlobalArgs, flink: &FlinkSourceArgs, env: &Environment) ->
         // A conf dir named on the command line must be right; one found
         // through $FLINK_CONF_DIR or $FLINK_HOME only may say where the
         // cluster is, so a broken one is reported and left aside.
-        source @ ConfSource::Flag(_) => loader::load(source, &[])?.base,
-        source => match loader::load(source, &[]) {
+        source @ ConfSource::Flag(_) => loader::load(source, loader::ReadRules::ANY_RELEASE)?.base,
+        source => match loader::load(source, loader::ReadRules::ANY_RELEASE) {
             Ok(loaded) => loaded.base,
             Err(e) => {
                 warnings.push(format!(

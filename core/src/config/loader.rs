@@ -2,6 +2,7 @@
 //! the only part of the configuration layer that touches the file system.
 
 use super::{Configuration, defaults};
+use crate::flink::version::ConfigFiles;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -35,6 +36,14 @@ pub enum LoadError {
         column: u64,
         message: String,
     },
+    #[error(
+        "{path} has no flink-conf.yaml, the only config file Flink {release} reads: write the options there as flat `key: value` lines, or choose a release that reads config.yaml with --flink-version"
+    )]
+    NeedsFlinkConf { path: PathBuf, release: String },
+    #[error(
+        "{path}: Flink {release} reads only config.yaml, not this legacy file: convert it with Flink's bin/migrate-config-file.sh, or choose --flink-version 1.20 (which still reads it)"
+    )]
+    NeedsConfigYaml { path: PathBuf, release: String },
     #[error("{file}: the top level must be a mapping of option keys to values")]
     NotAMapping { file: String },
     #[error(
@@ -100,13 +109,35 @@ pub struct ConfDir {
     pub base: Configuration,
     /// `(file name, content)` for each logging file found, in the order given.
     pub log_files: Vec<(String, String)>,
-    /// Set when the legacy `flink-conf.yaml` was read instead of `config.yaml`.
+    /// Set when the legacy `flink-conf.yaml` was read instead of `config.yaml`
+    /// (always for a release that reads only `flink-conf.yaml`).
     pub legacy_file: bool,
 }
 
-/// Read the conf dir: `config.yaml` (preferred) or the legacy
-/// `flink-conf.yaml`, plus each of `log_file_names` that exists there.
-pub fn load(source: ConfSource, log_file_names: &[&str]) -> Result<ConfDir, LoadError> {
+/// How one release reads a conf dir: which config file, which logging files.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadRules<'a> {
+    /// `major.minor`, for messages.
+    pub release: &'a str,
+    pub files: ConfigFiles,
+    pub log_file_names: &'a [&'a str],
+}
+
+impl ReadRules<'static> {
+    /// For finding existing clusters, whose release is not known yet: either
+    /// file (`flink-conf.yaml` winning, as 1.19 and 1.20 read), no logging files.
+    pub const ANY_RELEASE: ReadRules<'static> = ReadRules {
+        release: "any",
+        files: ConfigFiles::FlinkConfWins,
+        log_file_names: &[],
+    };
+}
+
+/// Read the conf dir as the release does — `config.yaml`, the legacy
+/// `flink-conf.yaml`, or either with `flink-conf.yaml` winning — plus each
+/// of the logging files that exists there.
+pub fn load(source: ConfSource, rules: ReadRules<'_>) -> Result<ConfDir, LoadError> {
+    let log_file_names = rules.log_file_names;
     let Some(dir) = source.dir().map(Path::to_path_buf) else {
         return Ok(ConfDir {
             base: parse_config_yaml(defaults::CONFIG_YAML, "built-in config.yaml")?,
@@ -115,7 +146,7 @@ pub fn load(source: ConfSource, log_file_names: &[&str]) -> Result<ConfDir, Load
                 defaults::LOG4J_CONSOLE.to_string(),
             )],
             source,
-            legacy_file: false,
+            legacy_file: rules.files == ConfigFiles::FlinkConfOnly,
         });
     };
     std::fs::read_dir(&dir).map_err(|source| LoadError::UnreadableDir {
@@ -130,15 +161,30 @@ pub fn load(source: ConfSource, log_file_names: &[&str]) -> Result<ConfDir, Load
     };
     let standard = dir.join("config.yaml");
     let legacy = dir.join("flink-conf.yaml");
-    let (base, legacy_file) = if standard.is_file() {
+    let read_legacy = match rules.files {
+        ConfigFiles::FlinkConfOnly if !legacy.is_file() && standard.is_file() => {
+            return Err(LoadError::NeedsFlinkConf {
+                path: dir,
+                release: rules.release.to_string(),
+            });
+        }
+        ConfigFiles::ConfigYamlOnly if !standard.is_file() && legacy.is_file() => {
+            return Err(LoadError::NeedsConfigYaml {
+                path: legacy,
+                release: rules.release.to_string(),
+            });
+        }
+        ConfigFiles::FlinkConfOnly | ConfigFiles::FlinkConfWins if legacy.is_file() => true,
+        _ if standard.is_file() => false,
+        _ => return Err(LoadError::NoConfigFile { path: dir }),
+    };
+    let (base, legacy_file) = if read_legacy {
+        (parse_legacy_flink_conf(&read(&legacy)?), true)
+    } else {
         (
             parse_config_yaml(&read(&standard)?, &standard.display().to_string())?,
             false,
         )
-    } else if legacy.is_file() {
-        (parse_legacy_flink_conf(&read(&legacy)?), true)
-    } else {
-        return Err(LoadError::NoConfigFile { path: dir });
     };
     let mut log_files = Vec::new();
     for name in log_file_names {
@@ -203,6 +249,10 @@ fn flatten_into(conf: &mut Configuration, prefix: &str, map: serde_json::Map<Str
         match value {
             Value::Object(inner) => flatten_into(conf, &full, inner),
             Value::Null => {}
+            // Flink (1.19+) keeps a list read from config.yaml as its YAML
+            // flow text and ships it so: `[a, 'b:c']` (see the goldens'
+            // `config-yaml-only` case).
+            Value::Array(items) => conf.set_string(full, super::syntax::flow_sequence(&items)),
             other => conf.set(full, other),
         }
     }
@@ -240,108 +290,5 @@ pub fn parse_dynamic_option(raw: &str) -> Result<(String, String), LoadError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn nested_and_flattened_yaml_read_the_same() {
-        let nested = parse_config_yaml(
-            "jobmanager:\n  memory:\n    process:\n      size: 1600m\ntaskmanager:\n  numberOfTaskSlots: 2\n",
-            "config.yaml",
-        )
-        .unwrap();
-        let flat = parse_config_yaml(
-            "jobmanager.memory.process.size: 1600m\ntaskmanager.numberOfTaskSlots: 2\n",
-            "config.yaml",
-        )
-        .unwrap();
-        assert_eq!(nested, flat);
-        assert_eq!(flat.raw("taskmanager.numberOfTaskSlots"), Some(&json!(2)));
-    }
-
-    #[test]
-    fn lists_keep_their_type() {
-        let conf = parse_config_yaml("pipeline:\n  jars:\n  - a.jar\n  - b.jar\n", "c").unwrap();
-        assert_eq!(conf.raw("pipeline.jars"), Some(&json!(["a.jar", "b.jar"])));
-    }
-
-    #[test]
-    fn broken_yaml_names_line_and_column() {
-        let err = parse_config_yaml("a:\n  b: 1\n c: [\n", "conf/config.yaml").unwrap_err();
-        let text = err.to_string();
-        assert!(text.starts_with("conf/config.yaml:3:2: "), "{text}");
-        assert_eq!(text.lines().count(), 1, "{text}");
-        let err = parse_config_yaml("- a\n- b\n", "x.yaml").unwrap_err();
-        assert!(err.to_string().contains("must be a mapping"));
-    }
-
-    #[test]
-    fn legacy_file_is_read_line_by_line() {
-        let conf = parse_legacy_flink_conf(
-            "# comment\njobmanager.memory.process.size: 1600m\nrest.port: 8081 # trailing\nnot a pair\n",
-        );
-        assert_eq!(
-            conf.raw("jobmanager.memory.process.size"),
-            Some(&json!("1600m"))
-        );
-        assert_eq!(conf.raw("rest.port"), Some(&json!("8081")));
-        assert_eq!(conf.iter().count(), 2);
-    }
-
-    #[test]
-    fn dynamic_options_split_at_the_first_equals() {
-        assert_eq!(
-            parse_dynamic_option("env.java.opts=-Da=b").unwrap(),
-            ("env.java.opts".to_string(), "-Da=b".to_string())
-        );
-        let err = parse_dynamic_option("kubernetes.cluster-id").unwrap_err();
-        assert!(
-            err.to_string().contains("-Dkubernetes.cluster-id=true"),
-            "{err}"
-        );
-        assert!(parse_dynamic_option("=x").is_err());
-    }
-
-    #[test]
-    fn conf_dir_is_located_in_kubectl_flink_order() {
-        let flag = Path::new("/flag");
-        assert_eq!(
-            ConfSource::locate(Some(flag), Some("/env"), Some("/home")),
-            ConfSource::Flag(flag.into())
-        );
-        assert_eq!(
-            ConfSource::locate(None, Some("/env"), Some("/home")),
-            ConfSource::ConfDirEnv("/env".into())
-        );
-        assert_eq!(
-            ConfSource::locate(None, None, Some("/does/not/exist")),
-            ConfSource::BuiltIn
-        );
-    }
-
-    #[test]
-    fn built_in_defaults_log_to_the_console() {
-        let dir = load(ConfSource::BuiltIn, &[]).unwrap();
-        assert_eq!(dir.log_files[0].0, "log4j-console.properties");
-        assert!(dir.log_files[0].1.contains("ConsoleAppender"));
-        assert_eq!(
-            dir.base.raw("jobmanager.memory.process.size"),
-            Some(&json!("1600m"))
-        );
-    }
-
-    #[test]
-    fn missing_dir_and_missing_file_are_clear_errors() {
-        let err = load(ConfSource::Flag("/no/such/dir".into()), &[]).unwrap_err();
-        assert!(err.to_string().contains("--flink-conf-dir"), "{err}");
-        let empty = std::env::temp_dir().join(format!("kf-empty-{}", std::process::id()));
-        std::fs::create_dir_all(&empty).unwrap();
-        let err = load(ConfSource::Flag(empty.clone()), &[]).unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("neither config.yaml nor flink-conf.yaml")
-        );
-        std::fs::remove_dir_all(empty).unwrap();
-    }
-}
+#[path = "loader_tests.rs"]
+mod tests;

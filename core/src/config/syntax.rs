@@ -90,11 +90,59 @@ pub fn split_escaped(text: &str, delimiter: char) -> Result<Vec<String>, String>
 
 /// A list of strings (`a;b;c`), empty parts dropped and parts trimmed.
 pub fn parse_list(text: &str) -> Result<Vec<String>, String> {
+    let trimmed = text.trim();
+    if trimmed.starts_with('[') && trimmed.ends_with(']') {
+        // A YAML flow sequence, as config.yaml lists are kept (1.19+).
+        let items: Vec<Value> = serde_saphyr::from_str(trimmed).map_err(|e| {
+            format!(
+                "'{trimmed}' is not a YAML list: {}",
+                first_line(&e.to_string())
+            )
+        })?;
+        return Ok(items
+            .iter()
+            .map(value_to_flink_string)
+            .filter(|p| !p.is_empty())
+            .collect());
+    }
     Ok(split_escaped(text, ';')?
         .into_iter()
         .map(|p| p.trim().to_string())
         .filter(|p| !p.is_empty())
         .collect())
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or(text)
+}
+
+/// A list as YAML flow text, the way Flink (SnakeYAML) writes it:
+/// `[a, 'b:c', 1]` — strings that YAML would read differently are quoted.
+pub fn flow_sequence(items: &[Value]) -> String {
+    let parts: Vec<String> = items
+        .iter()
+        .map(|item| match item {
+            Value::String(s) if needs_quotes(s) => format!("'{}'", s.replace('\'', "''")),
+            Value::String(s) => s.clone(),
+            Value::Array(inner) => flow_sequence(inner),
+            other => value_to_flink_string(other),
+        })
+        .collect();
+    format!("[{}]", parts.join(", "))
+}
+
+fn needs_quotes(s: &str) -> bool {
+    s.is_empty()
+        || s.trim() != s
+        || s.contains([
+            ':', ',', '[', ']', '{', '}', '#', '\'', '"', '&', '*', '!', '|', '>', '%', '@', '`',
+        ])
+        || s.starts_with(['-', '?'])
+        || matches!(
+            s.to_ascii_lowercase().as_str(),
+            "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "~"
+        )
+        || s.parse::<f64>().is_ok()
 }
 
 /// A map (`k1:v1,k2:v2`), in the order written; every item needs a `:`.

@@ -8,5 +8,6 @@ pub mod java;
 pub mod local_files;
 pub mod memory;
 pub mod program;
+pub mod release_choice;
 pub mod spec;
 pub mod version;

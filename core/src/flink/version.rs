@@ -1,7 +1,7 @@
 //! The Flink release a cluster runs. Defaults, the shipped config file and
 //! some objects differ between releases, so the release is an input of the
 //! renderer; each supported release is a row of [`ReleaseTraits`], not a
-//! fork of the code.
+//! fork of the code. How the release is chosen is in [`super::release_choice`].
 
 use std::fmt;
 use std::str::FromStr;
@@ -28,13 +28,11 @@ impl FlinkVersion {
             .iter()
             .find(|r| r.major == self.major && r.minor == self.minor)
             .ok_or_else(|| {
-                let supported: Vec<String> = RELEASES
-                    .iter()
-                    .map(|r| format!("{}.{}", r.major, r.minor))
-                    .collect();
                 format!(
-                    "Flink {self} is not supported yet: use --flink-version {}",
-                    supported.join(" or ")
+                    "Flink {}.{} is not supported: use --flink-version with one of {}",
+                    self.major,
+                    self.minor,
+                    supported_lines()
                 )
             })
     }
@@ -63,45 +61,218 @@ impl FromStr for FlinkVersion {
         if !(2..=3).contains(&parts.len()) {
             return Err(bad());
         }
-        let version = FlinkVersion {
+        let mut version = FlinkVersion {
             major: number(0)?,
             minor: number(1)?,
-            patch: number(2)?,
+            patch: 0,
         };
-        version.traits()?;
+        let release = version.traits()?;
+        // `1.20` means the newest patch release of that line.
+        version.patch = match parts.get(2) {
+            Some(_) => number(2)?,
+            None => release.latest_patch,
+        };
         Ok(version)
     }
 }
 
-/// The per-release facts the renderer needs (reference, appendix A).
+/// Which config file a release reads from its conf dir and ships in the
+/// `flink-config-<id>` ConfigMap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigFiles {
+    /// Only `flink-conf.yaml`, flat `key: value` lines, `;`-separated lists (≤ 1.18).
+    FlinkConfOnly,
+    /// `flink-conf.yaml` when the conf dir has one (written back flat), else
+    /// standard-YAML `config.yaml` (1.19, 1.20).
+    FlinkConfWins,
+    /// Only standard-YAML `config.yaml` (2.x).
+    ConfigYamlOnly,
+}
+
+/// The keys application mode writes for restoring state (renamed in 1.20).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StateRecoveryKeys {
+    pub claim_mode: &'static str,
+    pub ignore_unclaimed_state: &'static str,
+    pub path: &'static str,
+}
+
+const SAVEPOINT_KEYS: StateRecoveryKeys = StateRecoveryKeys {
+    claim_mode: "execution.savepoint-restore-mode",
+    ignore_unclaimed_state: "execution.savepoint.ignore-unclaimed-state",
+    path: "execution.savepoint.path",
+};
+
+const STATE_RECOVERY_KEYS: StateRecoveryKeys = StateRecoveryKeys {
+    claim_mode: "execution.state-recovery.claim-mode",
+    ignore_unclaimed_state: "execution.state-recovery.ignore-unclaimed-state",
+    path: "execution.state-recovery.path",
+};
+
+/// The per-release facts the renderer needs (reference, appendix A). Every
+/// value was read off what that release's own client created
+/// (`tests/golden/flink-<release>/`, recorded by `record-goldens`).
 #[derive(Debug)]
 pub struct ReleaseTraits {
     pub major: u32,
     pub minor: u32,
-    /// Name of the config file in the `flink-config-<id>` ConfigMap.
-    pub config_file_name: &'static str,
+    /// The newest patch release, which `--flink-version <major.minor>` means.
+    pub latest_patch: u32,
+    pub config_files: ConfigFiles,
     /// Logging files copied from the conf dir, in the order Flink adds them.
     pub log_file_names: &'static [&'static str],
     /// Whether the JobManager pod gets the `user-artifacts-volume` (1.19+).
     pub user_artifacts_volume: bool,
+    /// Application mode's state-recovery keys.
+    pub state_recovery: StateRecoveryKeys,
+    /// Whether application mode writes an empty `pipeline.classpaths` and
+    /// `$internal.application.program-args` (1.x).
+    pub writes_empty_program_lists: bool,
+    /// Whether empty annotations (Deployment, pod, rest Service) and an empty
+    /// `nodeSelector` are written as `{}` (1.17).
+    pub writes_empty_maps: bool,
 }
 
-/// The releases kubectl-flink renders. Older releases are added as rows.
-pub const RELEASES: &[ReleaseTraits] = &[ReleaseTraits {
-    major: 2,
-    minor: 3,
-    config_file_name: "config.yaml",
-    log_file_names: &[
-        "logback.xml",
-        "log4j.properties",
-        "logback-console.xml",
-        "log4j-console.properties",
-        "logback-session.xml",
-        "log4j-session.properties",
-        "log4j-cli.properties",
-    ],
-    user_artifacts_volume: true,
-}];
+impl ReleaseTraits {
+    /// `major.minor`
+    pub fn line(&self) -> String {
+        format!("{}.{}", self.major, self.minor)
+    }
+
+    /// `None` when the release has the option, else the release that added it
+    /// (see [`OPTIONS_SINCE`]).
+    pub fn lacks_option(&self, key: &str) -> Option<(u32, u32)> {
+        OPTIONS_SINCE
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, since)| *since)
+            .filter(|since| (self.major, self.minor) < *since)
+    }
+
+    /// The config file shipped in the ConfigMap, given whether the conf dir's
+    /// `flink-conf.yaml` was read.
+    pub fn config_file_name(&self, flink_conf_read: bool) -> &'static str {
+        match self.config_files {
+            ConfigFiles::FlinkConfOnly => FLINK_CONF_YAML,
+            ConfigFiles::FlinkConfWins if flink_conf_read => FLINK_CONF_YAML,
+            _ => CONFIG_YAML,
+        }
+    }
+}
+
+pub const FLINK_CONF_YAML: &str = "flink-conf.yaml";
+pub const CONFIG_YAML: &str = "config.yaml";
+
+/// The logging files 1.18–2.0 ship (those of them found in the conf dir).
+const CONSOLE_LOG_FILES: &[&str] = &["logback-console.xml", "log4j-console.properties"];
+
+/// The logging files 2.1 and later ship: every one of the stock conf dir.
+const ALL_LOG_FILES: &[&str] = &[
+    "logback.xml",
+    "log4j.properties",
+    "logback-console.xml",
+    "log4j-console.properties",
+    "logback-session.xml",
+    "log4j-session.properties",
+    "log4j-cli.properties",
+];
+
+const fn release(
+    minor_line: (u32, u32),
+    latest_patch: u32,
+    config_files: ConfigFiles,
+    user_artifacts_volume: bool,
+    state_recovery: StateRecoveryKeys,
+) -> ReleaseTraits {
+    ReleaseTraits {
+        major: minor_line.0,
+        minor: minor_line.1,
+        latest_patch,
+        config_files,
+        log_file_names: if minor_line.0 == 1 || (minor_line.0 == 2 && minor_line.1 == 0) {
+            CONSOLE_LOG_FILES
+        } else {
+            ALL_LOG_FILES
+        },
+        user_artifacts_volume,
+        state_recovery,
+        writes_empty_program_lists: minor_line.0 == 1,
+        writes_empty_maps: minor_line.0 == 1 && minor_line.1 == 17,
+    }
+}
+
+/// The releases kubectl-flink renders, oldest first.
+pub const RELEASES: &[ReleaseTraits] = &[
+    release(
+        (1, 17),
+        2,
+        ConfigFiles::FlinkConfOnly,
+        false,
+        SAVEPOINT_KEYS,
+    ),
+    release(
+        (1, 18),
+        1,
+        ConfigFiles::FlinkConfOnly,
+        false,
+        SAVEPOINT_KEYS,
+    ),
+    release((1, 19), 3, ConfigFiles::FlinkConfWins, true, SAVEPOINT_KEYS),
+    release(
+        (1, 20),
+        5,
+        ConfigFiles::FlinkConfWins,
+        true,
+        STATE_RECOVERY_KEYS,
+    ),
+    release(
+        (2, 0),
+        2,
+        ConfigFiles::ConfigYamlOnly,
+        true,
+        STATE_RECOVERY_KEYS,
+    ),
+    release(
+        (2, 1),
+        3,
+        ConfigFiles::ConfigYamlOnly,
+        true,
+        STATE_RECOVERY_KEYS,
+    ),
+    release(
+        (2, 2),
+        1,
+        ConfigFiles::ConfigYamlOnly,
+        true,
+        STATE_RECOVERY_KEYS,
+    ),
+    release(
+        (2, 3),
+        0,
+        ConfigFiles::ConfigYamlOnly,
+        true,
+        STATE_RECOVERY_KEYS,
+    ),
+];
+
+/// Options kubectl-flink renders that older releases do not have, with the
+/// release that added them; those releases' clients ignore them (checked in
+/// the `metadata-and-scheduling` goldens).
+pub const OPTIONS_SINCE: &[(&str, (u32, u32))] = &[
+    ("kubernetes.internal-service.annotations", (1, 20)),
+    ("kubernetes.internal-service.labels", (2, 2)),
+    ("kubernetes.rest-service.labels", (2, 2)),
+    ("kubernetes.persistent-volume-claims", (2, 3)),
+];
+
+/// `1.18, 1.19, …, 2.3`: what an error about an unknown release names.
+pub fn supported_lines() -> String {
+    RELEASES
+        .iter()
+        .map(ReleaseTraits::line)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 #[cfg(test)]
 mod tests {
@@ -111,11 +282,18 @@ mod tests {
     fn parses_and_rejects_versions() {
         assert_eq!("2.3".parse::<FlinkVersion>(), Ok(FlinkVersion::DEFAULT));
         assert_eq!("2.3.0".parse::<FlinkVersion>(), Ok(FlinkVersion::DEFAULT));
+        let err = "1.16".parse::<FlinkVersion>().unwrap_err();
         assert!(
-            "1.17"
-                .parse::<FlinkVersion>()
-                .unwrap_err()
-                .contains("--flink-version 2.3")
+            err.contains("1.17, 1.18, 1.19, 1.20, 2.0, 2.1, 2.2, 2.3"),
+            "{err}"
+        );
+        assert_eq!(
+            "1.20".parse::<FlinkVersion>().map(|v| v.to_string()),
+            Ok("1.20.5".to_string())
+        );
+        assert_eq!(
+            "1.20.2".parse::<FlinkVersion>().map(|v| v.to_string()),
+            Ok("1.20.2".to_string())
         );
         assert!("two".parse::<FlinkVersion>().is_err());
         assert_eq!(

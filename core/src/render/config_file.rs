@@ -28,6 +28,35 @@ pub fn render_config_yaml(conf: &Configuration) -> Result<String, String> {
         .map_err(|e| format!("cannot write config.yaml: {e}"))
 }
 
+/// Render the legacy `flink-conf.yaml` (Flink 1.x): one `key: value` line
+/// per option, lists joined with `;`, as Flink 1.x's client writes it. Keys
+/// are sorted (Flink's order is a hash map's and carries no meaning).
+pub fn render_flink_conf(conf: &Configuration) -> String {
+    let mut text = String::new();
+    for (key, value) in conf.iter() {
+        text.push_str(key);
+        text.push_str(": ");
+        text.push_str(&flat_value(value));
+        text.push('\n');
+    }
+    text
+}
+
+/// A value as Flink 1.x writes it in `flink-conf.yaml`.
+fn flat_value(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(flat_value).collect::<Vec<_>>().join(";"),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| format!("{k}:{}", flat_value(v)))
+            .collect::<Vec<_>>()
+            .join(","),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
 /// Insert at the dotted path; false when the path collides with a leaf or a
 /// subtree already there, or when a segment is empty.
 fn insert_nested(root: &mut Map<String, Value>, key: &str, value: &Value) -> bool {
@@ -96,6 +125,20 @@ mod tests {
         assert!(
             text.contains("$internal:\n  application:\n    main: com.example.Job\n"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn flink_conf_is_flat_with_semicolon_lists() {
+        let text = render_flink_conf(&conf(&[
+            ("blob.server.port", json!("6124")),
+            ("execution.attached", json!(true)),
+            ("pipeline.classpaths", json!([])),
+            ("pipeline.jars", json!(["local:///a.jar", "local:///b.jar"])),
+        ]));
+        assert_eq!(
+            text,
+            "blob.server.port: 6124\nexecution.attached: true\npipeline.classpaths: \npipeline.jars: local:///a.jar;local:///b.jar\n"
         );
     }
 

@@ -3,6 +3,7 @@
 
 use super::{config_file, labels, pod};
 use crate::flink::spec::{ClusterSpec, HadoopConf};
+use crate::flink::version::FLINK_CONF_YAML;
 use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use std::collections::BTreeMap;
@@ -34,13 +35,15 @@ fn config_map(spec: &ClusterSpec, name: String, data: BTreeMap<String, String>) 
     }
 }
 
-/// `flink-config-<id>`: `config.yaml` and every logging file of the conf dir.
+/// `flink-config-<id>`: the config file and every logging file of the conf dir.
 pub fn flink_config(spec: &ClusterSpec) -> Result<ConfigMap, String> {
     let mut data: BTreeMap<String, String> = spec.log_files.iter().cloned().collect();
-    data.insert(
-        spec.release.config_file_name.to_string(),
-        config_file::render_config_yaml(&spec.shipped_config)?,
-    );
+    let text = if spec.config_file_name == FLINK_CONF_YAML {
+        config_file::render_flink_conf(&spec.shipped_config)
+    } else {
+        config_file::render_config_yaml(&spec.shipped_config)?
+    };
+    data.insert(spec.config_file_name.to_string(), text);
     Ok(config_map(
         spec,
         flink_config_map_name(&spec.cluster_id),

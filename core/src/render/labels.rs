@@ -87,3 +87,16 @@ pub fn merged_under(
 pub fn non_empty(map: BTreeMap<String, String>) -> Option<BTreeMap<String, String>> {
     (!map.is_empty()).then_some(map)
 }
+
+/// Like [`non_empty`], but an empty map is kept when the release writes
+/// empty maps (1.17 writes `annotations: {}` and `nodeSelector: {}`).
+pub fn non_empty_for(
+    map: BTreeMap<String, String>,
+    writes_empty_maps: bool,
+) -> Option<BTreeMap<String, String>> {
+    if writes_empty_maps {
+        Some(map)
+    } else {
+        non_empty(map)
+    }
+}

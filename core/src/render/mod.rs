@@ -99,7 +99,10 @@ pub fn render(spec: &ClusterSpec) -> Result<RenderedCluster, String> {
                 &spec.labels,
                 labels::jobmanager_selector(&spec.cluster_id),
             )),
-            annotations: labels::non_empty(spec.annotations.iter().cloned().collect()),
+            annotations: labels::non_empty_for(
+                spec.annotations.iter().cloned().collect(),
+                spec.release.writes_empty_maps,
+            ),
             owner_references: (!spec.owner_references.is_empty())
                 .then(|| spec.owner_references.clone()),
             ..ObjectMeta::default()

@@ -130,7 +130,7 @@ fn init_jobmanager(spec: &ClusterSpec, pod: &mut FlinkPod) {
         pod.metadata.annotations.take().unwrap_or_default(),
         &spec.annotations,
     );
-    pod.metadata.annotations = labels::non_empty(annotations);
+    pod.metadata.annotations = labels::non_empty_for(annotations, spec.release.writes_empty_maps);
     init_jobmanager_pod_spec(spec, pod);
     init_jobmanager_container(spec, &mut pod.main);
     if spec.release.user_artifacts_volume {
@@ -181,7 +181,7 @@ fn init_jobmanager_pod_spec(spec: &ClusterSpec, pod: &mut FlinkPod) {
                 .map(|name| LocalObjectReference { name: name.clone() }),
         );
     }
-    if !spec.node_selector.is_empty() {
+    if !spec.node_selector.is_empty() || spec.release.writes_empty_maps {
         let selector = pod.spec.node_selector.take().unwrap_or_default();
         pod.spec.node_selector = Some(labels::merged(selector, &spec.node_selector));
     }
@@ -373,7 +373,7 @@ fn flink_conf_mount(spec: &ClusterSpec, pod: &mut FlinkPod) {
         .log_files
         .iter()
         .map(|(name, _)| name.as_str())
-        .chain([spec.release.config_file_name])
+        .chain([spec.config_file_name])
         .map(key_to_path)
         .collect();
     push(

@@ -71,7 +71,10 @@ pub fn rest_service(spec: &ClusterSpec) -> Service {
                 labels::common(&spec.cluster_id),
                 &spec.rest_service_labels,
             )),
-            annotations: labels::non_empty(spec.rest_service_annotations.iter().cloned().collect()),
+            annotations: labels::non_empty_for(
+                spec.rest_service_annotations.iter().cloned().collect(),
+                spec.release.writes_empty_maps,
+            ),
             ..ObjectMeta::default()
         },
         spec: Some(ServiceSpec {

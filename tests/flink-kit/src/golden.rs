@@ -1,6 +1,6 @@
-//! Golden cases: the objects Flink 2.3.0's own client created, recorded in
-//! `tests/golden/flink-2.3.0/`, and the normalisation both sides go through
-//! before they are compared.
+//! Golden cases: the objects each release's own client created, recorded in
+//! `tests/golden/flink-<release>/` by `record-goldens`, and the normalisation
+//! both sides go through before they are compared.
 //!
 //! Comparison rules (from the golden README): lists whose items all carry a
 //! `name` are compared as maps keyed by that name, the ConfigMap's
@@ -34,6 +34,9 @@ pub struct GoldenCase {
     pub requests: Vec<String>,
     /// The create bodies, in file-name order.
     pub objects: Vec<Value>,
+    /// The client's exit code when recorded (`client-exit.txt`; 0 when absent): non-zero
+    /// when it failed only to print the address after creating everything.
+    pub client_exit: i32,
 }
 
 impl GoldenCase {
@@ -59,7 +62,17 @@ pub fn golden_dir() -> PathBuf {
     if let Ok(dir) = std::env::var("KUBECTL_FLINK_GOLDEN") {
         return PathBuf::from(dir);
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../golden/flink-2.3.0")
+    release_dir(crate::FLINK_VERSION)
+}
+
+/// `tests/golden/` of the repository.
+pub fn golden_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../golden")
+}
+
+/// The recorded cases of one release (`tests/golden/flink-<release>/`).
+pub fn release_dir(release: &str) -> PathBuf {
+    golden_root().join(format!("flink-{release}"))
 }
 
 /// The conf dir every case was recorded with (Flink 2.3.0's stock `conf/`).
@@ -69,8 +82,12 @@ pub fn conf_dir() -> PathBuf {
 
 /// Names of all recorded cases, sorted.
 pub fn case_names() -> Vec<String> {
-    let dir = golden_dir();
-    let entries = fs::read_dir(&dir)
+    case_names_in(&golden_dir())
+}
+
+/// Names of all cases recorded in `dir`, sorted.
+pub fn case_names_in(dir: &Path) -> Vec<String> {
+    let entries = fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("cannot read golden cases in {}: {e}", dir.display()));
     let mut names: Vec<String> = entries
         .filter_map(|e| e.ok())
@@ -83,7 +100,12 @@ pub fn case_names() -> Vec<String> {
 
 /// Load one case; panics with the path when the case is malformed (test-only code).
 pub fn load_case(name: &str) -> GoldenCase {
-    let dir = golden_dir().join(name);
+    load_case_in(&golden_dir(), name)
+}
+
+/// Load one case of the release recorded in `release_dir`.
+pub fn load_case_in(release_dir: &Path, name: &str) -> GoldenCase {
+    let dir = release_dir.join(name);
     let read = |file: &str| {
         fs::read_to_string(dir.join(file))
             .unwrap_or_else(|e| panic!("{}: {e}", dir.join(file).display()))
@@ -122,7 +144,30 @@ pub fn load_case(name: &str) -> GoldenCase {
             .map(str::to_string)
             .collect(),
         objects,
+        client_exit: fs::read_to_string(dir.join("client-exit.txt"))
+            .ok()
+            .and_then(|t| t.trim().parse().ok())
+            .unwrap_or(0),
     }
+}
+
+/// One recorded command line: `SESSION`/`APP`, then the arguments with the characters the
+/// shell treats specially (`;`, space, `\`) escaped — what [`load_case`] reads back.
+pub fn command_line(mode: Mode, args: &[String]) -> String {
+    let mut line = match mode {
+        Mode::Session => "SESSION".to_string(),
+        Mode::Application => "APP".to_string(),
+    };
+    for arg in args {
+        line.push(' ');
+        for c in arg.chars() {
+            if matches!(c, ';' | ' ' | '\\') {
+                line.push('\\');
+            }
+            line.push(c);
+        }
+    }
+    line
 }
 
 /// Split a recorded command line at spaces, undoing the shell's backslash escapes.
@@ -183,14 +228,38 @@ pub fn normalize_strict(object: &Value) -> Value {
         map.remove("status");
     }
     if let Some(data) = object.get_mut("data").and_then(Value::as_object_mut) {
-        for file in ["config.yaml", "flink-conf.yaml"] {
-            if let Some(Value::String(text)) = data.get(file) {
-                let flat = flatten_flink_config(text);
-                data.insert(file.to_string(), flat);
-            }
+        if let Some(Value::String(text)) = data.get("config.yaml") {
+            let flat = flatten_flink_config(text);
+            data.insert("config.yaml".to_string(), flat);
+        }
+        if let Some(Value::String(text)) = data.get("flink-conf.yaml") {
+            let flat = read_flink_conf(text);
+            data.insert("flink-conf.yaml".to_string(), flat);
         }
     }
     object
+}
+
+/// Read a legacy `flink-conf.yaml` as Flink 1.x does: one `key: value` per
+/// line, split at the first `": "`, every value a string (an empty value is
+/// kept: Flink 1.x writes `pipeline.classpaths: ` for an empty list).
+pub fn read_flink_conf(text: &str) -> Value {
+    let mut flat = Map::new();
+    for line in text.lines() {
+        let line = line.split(" #").next().unwrap_or(line).trim_start();
+        if line.starts_with('#') {
+            continue;
+        }
+        if let Some((key, value)) = line.split_once(": ") {
+            flat.insert(
+                key.trim().to_string(),
+                Value::String(value.trim().to_string()),
+            );
+        } else if let Some(key) = line.trim_end().strip_suffix(':') {
+            flat.insert(key.trim().to_string(), Value::String(String::new()));
+        }
+    }
+    Value::Object(flat)
 }
 
 /// Parse a Flink config file (nested standard YAML or flat `key: value`) into
@@ -295,68 +364,5 @@ fn short(value: &Value) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_case_loads_with_a_deployment_and_a_flink_config() {
-        let names = case_names();
-        assert!(
-            names.len() >= 5,
-            "expected the 5 recorded cases, got {names:?}"
-        );
-        for name in names {
-            let case = load_case(&name);
-            let id = case
-                .args
-                .iter()
-                .find_map(|a| a.strip_prefix("-Dkubernetes.cluster-id="))
-                .unwrap_or_else(|| panic!("{name}: no cluster id"));
-            assert!(case.object("Deployment", id).is_some(), "{name}");
-            assert!(
-                case.object("ConfigMap", &format!("flink-config-{id}"))
-                    .is_some(),
-                "{name}"
-            );
-        }
-    }
-
-    #[test]
-    fn escaped_semicolons_are_unescaped() {
-        let case = load_case("session-secrets-plugins");
-        assert!(
-            case.args
-                .iter()
-                .any(|a| a.contains("key:username;env:SECRET_PASSWORD")),
-            "{:?}",
-            case.args
-        );
-    }
-
-    #[test]
-    fn normalize_flattens_config_and_keys_lists_by_name() {
-        let case = load_case("session-default");
-        let cm = normalize(
-            case.object("ConfigMap", "flink-config-my-first-flink-cluster")
-                .expect("golden configmap"),
-        );
-        assert_eq!(cm["data"]["config.yaml"]["blob.server.port"], "6124");
-        assert_eq!(
-            cm["data"]["config.yaml"]["taskmanager.numberOfTaskSlots"],
-            1
-        );
-        assert_eq!(
-            cm["metadata"]["ownerReferences"]["my-first-flink-cluster"]["uid"],
-            "<uid>"
-        );
-        let dep = normalize(
-            case.object("Deployment", "my-first-flink-cluster")
-                .expect("deployment"),
-        );
-        let containers = &dep["spec"]["template"]["spec"]["containers"];
-        assert!(
-            containers["flink-main-container"].is_object(),
-            "{containers}"
-        );
-    }
-}
+#[path = "golden_tests.rs"]
+mod tests;

@@ -9,8 +9,15 @@ use std::time::Duration;
 
 use crate::process::{run_bounded, tail};
 
-/// The Flink release the product reproduces; every fact in the reference is about this one.
+/// The Flink release the product reproduces by default; every fact in the reference is about
+/// this one.
 pub const FLINK_VERSION: &str = "2.3.0";
+
+/// Every release kubectl-flink renders, as the PyPI release its goldens were recorded with
+/// (the newest patch of each minor line), oldest first.
+pub const RELEASES: &[&str] = &[
+    "1.17.2", "1.18.1", "1.19.3", "1.20.5", "2.0.2", "2.1.3", "2.2.1", "2.3.0",
+];
 
 /// How long a fresh PyPI install may take before it is abandoned (it takes well under a minute).
 const INSTALL_TIMEOUT: Duration = Duration::from_secs(15 * 60);
@@ -37,40 +44,43 @@ pub fn cache_dir() -> Result<PathBuf, String> {
 /// finished, so a half-done install is never taken for a whole one.
 pub fn flink_home() -> Result<PathBuf, String> {
     static HOME: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    HOME.get_or_init(|| {
-        let cache = cache_dir()?;
-        install_into(&cache)
-    })
-    .clone()
+    HOME.get_or_init(|| flink_home_of(FLINK_VERSION)).clone()
+}
+
+/// Returns `FLINK_HOME` of the given PyPI release (e.g. `1.20.5`), installing it first if the
+/// cache does not hold it yet; same guarantees as [`flink_home`].
+pub fn flink_home_of(version: &str) -> Result<PathBuf, String> {
+    let cache = cache_dir()?;
+    install_into(&cache, version)
 }
 
 /// The folder pip installs into, named after the version so releases can live side by side.
-fn install_dir(cache: &Path) -> PathBuf {
-    cache.join(format!("flink-{FLINK_VERSION}"))
+fn install_dir(cache: &Path, version: &str) -> PathBuf {
+    cache.join(format!("flink-{version}"))
 }
 
 /// An install counts as whole when the launcher script and the distribution jar are present.
-fn is_complete(home: &Path) -> bool {
+fn is_complete(home: &Path, version: &str) -> bool {
     home.join("bin").join("flink").is_file()
         && home
             .join("lib")
-            .join(format!("flink-dist-{FLINK_VERSION}.jar"))
+            .join(format!("flink-dist-{version}.jar"))
             .is_file()
 }
 
-fn install_into(cache: &Path) -> Result<PathBuf, String> {
-    let target = install_dir(cache);
+fn install_into(cache: &Path, version: &str) -> Result<PathBuf, String> {
+    let target = install_dir(cache, version);
     let home = target.join("pyflink");
-    if !is_complete(&home) {
+    if !is_complete(&home, version) {
         fs::create_dir_all(cache).map_err(|e| format!("creating {}: {e}", cache.display()))?;
-        let lock_path = cache.join(format!("flink-{FLINK_VERSION}.lock"));
+        let lock_path = cache.join(format!("flink-{version}.lock"));
         let lock = File::create(&lock_path)
             .map_err(|e| format!("creating {}: {e}", lock_path.display()))?;
         lock.lock()
             .map_err(|e| format!("locking {}: {e}", lock_path.display()))?;
         // Another process may have finished the install while this one waited for the lock.
-        if !is_complete(&home) {
-            pip_install(cache, &target)?;
+        if !is_complete(&home, version) {
+            pip_install(cache, &target, version)?;
         }
     }
     make_scripts_executable(&home.join("bin"))?;
@@ -78,28 +88,25 @@ fn install_into(cache: &Path) -> Result<PathBuf, String> {
 }
 
 /// Runs pip into a private temporary folder, then renames it to `target`.
-fn pip_install(cache: &Path, target: &Path) -> Result<(), String> {
-    let partial = cache.join(format!(
-        "flink-{FLINK_VERSION}.partial-{}",
-        std::process::id()
-    ));
+fn pip_install(cache: &Path, target: &Path, version: &str) -> Result<(), String> {
+    let partial = cache.join(format!("flink-{version}.partial-{}", std::process::id()));
     remove_if_present(&partial)?;
     let mut pip = Command::new("python3");
     pip.args(["-m", "pip", "install", "--no-deps", "--no-input"])
         .args(["--disable-pip-version-check", "--target"])
         .arg(&partial)
-        .arg(format!("apache-flink-libraries=={FLINK_VERSION}"))
-        .arg(format!("apache-flink=={FLINK_VERSION}"))
+        .arg(format!("apache-flink-libraries=={version}"))
+        .arg(format!("apache-flink=={version}"))
         .stdin(Stdio::null());
     eprintln!(
-        "flink-kit: installing Flink {FLINK_VERSION} from PyPI into {}",
+        "flink-kit: installing Flink {version} from PyPI into {}",
         target.display()
     );
     let out = run_bounded(pip, INSTALL_TIMEOUT)?;
-    if out.exit_code != 0 || !is_complete(&partial.join("pyflink")) {
+    if out.exit_code != 0 || !is_complete(&partial.join("pyflink"), version) {
         let _ = fs::remove_dir_all(&partial);
         return Err(format!(
-            "pip install of apache-flink {FLINK_VERSION} failed (exit {}):\n{}\n{}",
+            "pip install of apache-flink {version} failed (exit {}):\n{}\n{}",
             out.exit_code,
             tail(&out.stdout, 20),
             tail(&out.stderr, 20)
@@ -154,10 +161,11 @@ mod tests {
         let home = dir.path().join("pyflink");
         fs::create_dir_all(home.join("bin")).unwrap();
         fs::write(home.join("bin").join("flink"), "#!/bin/sh\n").unwrap();
-        assert!(!is_complete(&home));
+        assert!(!is_complete(&home, "2.3.0"));
         fs::create_dir_all(home.join("lib")).unwrap();
         fs::write(home.join("lib").join("flink-dist-2.3.0.jar"), "").unwrap();
-        assert!(is_complete(&home));
+        assert!(is_complete(&home, "2.3.0"));
+        assert!(!is_complete(&home, "1.20.5"));
     }
 
     #[test]

@@ -65,12 +65,52 @@ public final class StreamingJob {
 }
 "#;
 
+/// The same job for Flink 1.18, whose `flink-dist` has neither the new `DataGeneratorSource`
+/// nor the sink-v2 `DiscardingSink`: a number sequence, slowed in the map, into the legacy sink.
+const STREAMING_JOB_SOURCE_1_18: &str = r#"package flinkkit;
+
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.DiscardingSink;
+
+/** Generates numbers until cancelled; checkpointed, so savepoints and stop work. */
+public final class StreamingJob {
+    public static void main(String[] args) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(1);
+        env.enableCheckpointing(5000);
+        env.fromSequence(0, Long.MAX_VALUE).name("numbers")
+                .map(new Double()).name("double")
+                .addSink(new DiscardingSink<>()).name("discard");
+        env.execute("flink-kit streaming job");
+    }
+
+    /** Some work between source and sink, about 50 records a second. */
+    public static final class Double implements MapFunction<Long, Long> {
+        @Override
+        public Long map(Long value) throws Exception {
+            Thread.sleep(20);
+            return value * 2;
+        }
+    }
+}
+"#;
+
+/// The job's source for the distribution at `flink_home`.
+fn job_source(flink_home: &Path) -> &'static str {
+    match crate::oracle::release_of(flink_home) {
+        Some(release) if release.starts_with("1.18.") => STREAMING_JOB_SOURCE_1_18,
+        _ => STREAMING_JOB_SOURCE,
+    }
+}
+
 /// Returns the path of the streaming job jar, compiling it with `javac` against
 /// `$FLINK_HOME/lib/*` and packaging it with `jar cfe` if the cache does not hold it yet.
 /// Concurrent callers (threads or processes) serialise on a lock file; the jar is written
 /// under a temporary name and renamed, so a partial jar is never returned.
 pub fn streaming_job_jar(flink_home: &Path) -> Result<PathBuf, String> {
-    let key = fnv1a64(format!("{}\n{STREAMING_JOB_SOURCE}", crate::FLINK_VERSION).as_bytes());
+    let release = crate::oracle::release_of(flink_home).unwrap_or_default();
+    let key = fnv1a64(format!("{release}\n{}", job_source(flink_home)).as_bytes());
     let dir = crate::cache_dir()?.join("jobjars");
     let jar = dir.join(format!("streaming-job-{key:016x}.jar"));
     if jar.is_file() {
@@ -95,7 +135,7 @@ fn build_jar(flink_home: &Path, jar: &Path) -> Result<(), String> {
     fs::create_dir_all(sources.join("flinkkit")).map_err(|e| e.to_string())?;
     fs::create_dir_all(&classes).map_err(|e| e.to_string())?;
     let source = sources.join("flinkkit").join("StreamingJob.java");
-    fs::write(&source, STREAMING_JOB_SOURCE).map_err(|e| e.to_string())?;
+    fs::write(&source, job_source(flink_home)).map_err(|e| e.to_string())?;
 
     let mut javac = Command::new("javac");
     javac

@@ -7,6 +7,7 @@
 //! Every process started here is killed when its owner is dropped or when the test process
 //! dies, so no JVM outlives a test run.
 
+pub mod cases;
 pub mod golden;
 pub mod jobjar;
 pub mod jobmanager;
@@ -19,5 +20,5 @@ mod procfs;
 mod require;
 mod tempdir;
 
-pub use install::{FLINK_VERSION, cache_dir, flink_home};
-pub use require::{in_ci, require_flink, require_java, skip_loudly};
+pub use install::{FLINK_VERSION, RELEASES, cache_dir, flink_home, flink_home_of};
+pub use require::{in_ci, require_flink, require_flink_release, require_java, skip_loudly};

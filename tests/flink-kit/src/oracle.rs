@@ -41,7 +41,9 @@ pub fn run_session(
 }
 
 /// `bin/flink run --target kubernetes-application -Dkubernetes.config.file=<kubeconfig> <args...>`
-/// with `FLINK_CONF_DIR=conf_dir`: what the product's application deploy must match.
+/// (Flink 2.x) or `bin/flink run-application --target kubernetes-application …` (Flink 1.x,
+/// whose `run` has no executor for that target) with `FLINK_CONF_DIR=conf_dir`: what the
+/// product's application deploy must match.
 pub fn run_application(
     flink_home: &Path,
     kubeconfig: &Path,
@@ -49,10 +51,31 @@ pub fn run_application(
     args: &[&str],
 ) -> OracleRun {
     let mut cmd = flink_command(flink_home, "flink", conf_dir);
-    cmd.args(["run", "--target", "kubernetes-application"])
+    cmd.args(application_action(flink_home))
         .arg(kubeconfig_option(kubeconfig))
         .args(args);
     run(cmd)
+}
+
+/// The CLI action that starts an application cluster in this distribution.
+pub fn application_action(flink_home: &Path) -> [&'static str; 3] {
+    match release_of(flink_home) {
+        Some(v) if v.starts_with("1.") => ["run-application", "--target", "kubernetes-application"],
+        _ => ["run", "--target", "kubernetes-application"],
+    }
+}
+
+/// The release of a distribution, from its `lib/flink-dist-<release>.jar`.
+pub fn release_of(flink_home: &Path) -> Option<String> {
+    std::fs::read_dir(flink_home.join("lib"))
+        .ok()?
+        .flatten()
+        .find_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_prefix("flink-dist-")
+                .and_then(|n| n.strip_suffix(".jar"))
+                .map(str::to_string)
+        })
 }
 
 /// `bin/flink <args...>` with `FLINK_CONF_DIR=conf_dir` (e.g. `list -m host:port`, `cancel`,
@@ -72,6 +95,8 @@ fn kubeconfig_option(kubeconfig: &Path) -> String {
 fn flink_command(flink_home: &Path, script: &str, conf_dir: &Path) -> Command {
     let mut cmd = Command::new(flink_home.join("bin").join(script));
     cmd.env("FLINK_CONF_DIR", conf_dir);
+    // Relative paths in the cases (pod templates) are the repository's.
+    cmd.current_dir(crate::golden::golden_root().join("../.."));
     if std::env::var_os("FLINK_LOG_DIR").is_none() {
         let logs = client_log_dir();
         let _ = std::fs::create_dir_all(&logs);

@@ -76,3 +76,17 @@ pub fn require_flink() -> Option<PathBuf> {
         }
     }
 }
+
+/// Like [`require_flink`], for one PyPI release (e.g. `1.20.5`).
+pub fn require_flink_release(version: &str) -> Option<PathBuf> {
+    if !require_java() {
+        return None;
+    }
+    match crate::flink_home_of(version) {
+        Ok(home) => Some(home),
+        Err(reason) => {
+            unavailable(&format!("Flink {version}"), &reason);
+            None
+        }
+    }
+}

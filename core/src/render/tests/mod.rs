@@ -92,8 +92,29 @@ pub(super) fn config_yaml(cluster: &RenderedCluster) -> Value {
             _ => None,
         })
         .expect("config.yaml");
-    let parsed = parse_config_yaml(&text, "shipped").expect("shipped config parses");
-    Value::Object(parsed.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+    parse_config_yaml(&text, "shipped").expect("shipped config parses");
+    // Read with the YAML types kept (the loader keeps lists as flow text, as
+    // Flink does), flattened to dotted keys.
+    let mut flat = serde_json::Map::new();
+    fn flatten(prefix: &str, value: Value, out: &mut serde_json::Map<String, Value>) {
+        match value {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    let key = if prefix.is_empty() {
+                        k
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    flatten(&key, v, out);
+                }
+            }
+            other => {
+                out.insert(prefix.to_string(), other);
+            }
+        }
+    }
+    flatten("", serde_saphyr::from_str(&text).expect("yaml"), &mut flat);
+    Value::Object(flat)
 }
 
 #[test]

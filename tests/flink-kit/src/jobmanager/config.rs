@@ -67,17 +67,25 @@ impl ClusterDirs {
     }
 
     fn write_conf(&self, source: &Path) -> Result<(), String> {
+        // Flink 1.18 reads only the legacy flat `flink-conf.yaml`.
+        let legacy =
+            !source.join("config.yaml").is_file() && source.join("flink-conf.yaml").is_file();
         let entries =
             fs::read_dir(source).map_err(|e| format!("reading {}: {e}", source.display()))?;
         for entry in entries.flatten() {
             let name = entry.file_name();
-            if name != "config.yaml" && entry.path().is_file() {
+            if name != "config.yaml" && name != "flink-conf.yaml" && entry.path().is_file() {
                 fs::copy(entry.path(), self.conf_dir().join(&name))
                     .map_err(|e| format!("copying {}: {e}", entry.path().display()))?;
             }
         }
-        let original = fs::read_to_string(source.join("config.yaml")).unwrap_or_default();
-        let mut settings = flatten_yaml(&original)?;
+        let mut settings = if legacy {
+            let text = fs::read_to_string(source.join("flink-conf.yaml")).unwrap_or_default();
+            read_flink_conf(&text)
+        } else {
+            let original = fs::read_to_string(source.join("config.yaml")).unwrap_or_default();
+            flatten_yaml(&original)?
+        };
         for (key, value) in self.overrides() {
             settings.insert(key.to_string(), Value::String(value));
         }
@@ -89,11 +97,12 @@ impl ClusterDirs {
             .trim()
             .to_string();
         settings.insert("env.java.opts.all".into(), Value::String(java_opts));
-        fs::write(
-            self.conf_dir().join("config.yaml"),
-            render_flat_yaml(&settings),
-        )
-        .map_err(|e| format!("writing config.yaml: {e}"))
+        let (file, text) = if legacy {
+            ("flink-conf.yaml", render_flink_conf(&settings))
+        } else {
+            ("config.yaml", render_flat_yaml(&settings))
+        };
+        fs::write(self.conf_dir().join(file), text).map_err(|e| format!("writing {file}: {e}"))
     }
 
     /// What makes this cluster private and small.
@@ -126,6 +135,9 @@ impl ClusterDirs {
                 "execution.checkpointing.dir",
                 file_uri(self.checkpoint_dir()),
             ),
+            // The same two under their names before 1.20 (later releases ignore them).
+            ("state.savepoints.dir", file_uri(self.savepoint_dir())),
+            ("state.checkpoints.dir", file_uri(self.checkpoint_dir())),
             ("io.tmp.dirs", tmp.display().to_string()),
             ("web.tmpdir", tmp.join("web").display().to_string()),
             ("web.upload.dir", tmp.join("uploads").display().to_string()),
@@ -170,6 +182,25 @@ fn flatten_into(flat: &mut Map<String, Value>, prefix: &str, value: &Value) {
             flat.insert(prefix.to_string(), other.clone());
         }
     }
+}
+
+/// Flink 1.x's flat `flink-conf.yaml`: `key: value` per line, values as strings.
+fn read_flink_conf(text: &str) -> Map<String, Value> {
+    match crate::golden::read_flink_conf(text) {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+/// `key: value` lines with unquoted values, as Flink 1.x's line reader wants them.
+fn render_flink_conf(settings: &Map<String, Value>) -> String {
+    settings
+        .iter()
+        .map(|(key, value)| match value {
+            Value::String(s) => format!("{key}: {s}\n"),
+            other => format!("{key}: {other}\n"),
+        })
+        .collect()
 }
 
 /// One `key: value` line per setting; JSON scalars and lists are valid YAML flow values.

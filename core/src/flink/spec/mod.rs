@@ -1,0 +1,408 @@
+//! From configuration to a [`ClusterSpec`]: every value the renderer needs,
+//! resolved and validated, plus the configuration the cluster will read —
+//! with every key Flink's client adds, rewrites or removes before shipping it.
+//! This mirrors Flink's `KubernetesJobManagerParameters` and the client-side
+//! steps of `KubernetesClusterDescriptor` (reference §1.2).
+
+use super::java::double_to_string;
+use super::local_files::LocalFiles;
+use super::memory::jobmanager_process_memory;
+use super::program::Program;
+use super::version::{FlinkVersion, ReleaseTraits};
+
+mod checks;
+mod program;
+mod values;
+
+use crate::config::loader::ConfDir;
+use crate::config::options::*;
+use crate::config::{ConfigError, Configuration};
+use checks::{reject_unsupported, validate_volumes};
+use k8s_openapi::api::core::v1::{Pod, Toleration};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
+use program::write_program;
+pub use values::ha_enabled;
+use values::*;
+
+/// Session or application cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeploymentMode {
+    Session,
+    Application,
+}
+
+impl DeploymentMode {
+    /// `session` or `application`, as messages name a cluster's mode.
+    pub fn word(self) -> &'static str {
+        match self {
+            DeploymentMode::Session => "session",
+            DeploymentMode::Application => "application",
+        }
+    }
+
+    /// `session` or `app`: the command group of kubectl-flink that acts on
+    /// a cluster of this mode.
+    pub fn command_group(self) -> &'static str {
+        match self {
+            DeploymentMode::Session => "session",
+            DeploymentMode::Application => "app",
+        }
+    }
+
+    /// The `execution.target` Flink's client writes.
+    pub fn target(self) -> &'static str {
+        match self {
+            DeploymentMode::Session => "kubernetes-session",
+            DeploymentMode::Application => "kubernetes-application",
+        }
+    }
+
+    /// The JobManager's entrypoint class.
+    pub fn entrypoint_class(self) -> &'static str {
+        match self {
+            DeploymentMode::Session => {
+                "org.apache.flink.kubernetes.entrypoint.KubernetesSessionClusterEntrypoint"
+            }
+            DeploymentMode::Application => {
+                "org.apache.flink.kubernetes.entrypoint.KubernetesApplicationClusterEntrypoint"
+            }
+        }
+    }
+}
+
+/// How the REST Service is exposed (`kubernetes.rest-service.exposed.type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExposedType {
+    ClusterIP,
+    NodePort,
+    LoadBalancer,
+    HeadlessClusterIP,
+}
+
+/// Where the Hadoop configuration of the pods comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HadoopConf {
+    None,
+    /// `kubernetes.hadoop.conf.config-map.name`: mount an existing ConfigMap.
+    ExistingConfigMap(String),
+    /// Local `core-site.xml`/`hdfs-site.xml`, shipped in `hadoop-config-<id>`.
+    Files(Vec<(String, String)>),
+}
+
+/// What the caller decided before resolving: identity, placement and job.
+#[derive(Debug, Clone)]
+pub struct ClusterRequest {
+    pub mode: DeploymentMode,
+    pub version: FlinkVersion,
+    pub conf_dir: ConfDir,
+    /// `-D` options in the order given.
+    pub dynamic: Vec<(String, String)>,
+    /// The id from the command line (positional or `--cluster-id`).
+    pub cluster_id: Option<String>,
+    /// `-n/--namespace`.
+    pub namespace_flag: Option<String>,
+    /// The kubeconfig context's namespace, if it has one.
+    pub context_namespace: Option<String>,
+    pub program: Option<Program>,
+}
+
+/// Everything the renderer needs, resolved. Rendering reads only this.
+#[derive(Debug, Clone)]
+pub struct ClusterSpec {
+    pub mode: DeploymentMode,
+    pub version: FlinkVersion,
+    pub release: &'static ReleaseTraits,
+    /// The config file shipped in the ConfigMap (`config.yaml` or `flink-conf.yaml`).
+    pub config_file_name: &'static str,
+    pub cluster_id: String,
+    /// True when the id was generated because none was given.
+    pub cluster_id_generated: bool,
+    pub namespace: String,
+    pub image: String,
+    pub image_pull_policy: String,
+    /// Whether the user set image / pull policy / service account (they beat the pod template).
+    pub image_explicit: bool,
+    pub image_pull_policy_explicit: bool,
+    pub service_account_explicit: bool,
+    pub image_pull_secrets: Vec<String>,
+    pub entry_path: String,
+    pub entrypoint_args: String,
+    pub conf_mount_path: String,
+    pub log_dir: Option<String>,
+    pub host_network: bool,
+    pub service_account: String,
+    pub replicas: i32,
+    pub cpu_request: String,
+    pub cpu_limit: String,
+    pub memory_request_mib: u64,
+    pub memory_limit_mib: u64,
+    pub labels: Vec<(String, String)>,
+    pub annotations: Vec<(String, String)>,
+    pub node_selector: Vec<(String, String)>,
+    pub tolerations: Vec<Toleration>,
+    pub owner_references: Vec<OwnerReference>,
+    pub master_env: Vec<(String, String)>,
+    /// `(secret, mount path)` in the order Flink iterates them.
+    pub secrets: Vec<(String, String)>,
+    /// `(env name, secret, key)`.
+    pub env_secret_key_refs: Vec<(String, String, String)>,
+    /// `(claim, mount path)` in the order Flink iterates them.
+    pub persistent_volume_claims: Vec<(String, String)>,
+    pub persistent_volume_claims_read_only: bool,
+    pub rest_port: i32,
+    pub rest_target_port: i32,
+    pub rpc_port: i32,
+    pub blob_port: i32,
+    pub exposed_type: ExposedType,
+    /// `InternalIP` or `ExternalIP`: which node address a NodePort URL uses.
+    pub node_port_address_type: String,
+    pub rest_service_labels: Vec<(String, String)>,
+    pub rest_service_annotations: Vec<(String, String)>,
+    pub internal_service_labels: Vec<(String, String)>,
+    pub internal_service_annotations: Vec<(String, String)>,
+    pub high_availability: bool,
+    pub user_artifacts_dir: String,
+    pub jobmanager_pod_template: Option<Pod>,
+    pub taskmanager_pod_template: Option<String>,
+    pub hadoop: HadoopConf,
+    /// Logging files for the ConfigMap, in Flink's order.
+    pub log_files: Vec<(String, String)>,
+    /// The configuration shipped to the cluster as [`Self::config_file_name`].
+    pub shipped_config: Configuration,
+    /// Things the user should know (deprecated or unknown keys, overrides).
+    pub warnings: Vec<String>,
+}
+
+/// Why a cluster request cannot be turned into objects; each message names the fix.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SpecError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+fn invalid(message: impl Into<String>) -> SpecError {
+    SpecError::Invalid(message.into())
+}
+
+/// The configuration before client-side rewrites: the conf dir's file, then
+/// `-D` options on top (stored as strings, as Flink's CLI stores them).
+pub fn effective_configuration(request: &ClusterRequest) -> Configuration {
+    let mut conf = request.conf_dir.base.clone();
+    for (key, value) in &request.dynamic {
+        conf.set_string(key.clone(), value.clone());
+    }
+    conf
+}
+
+/// Resolve and validate a cluster. `conf` is [`effective_configuration`]
+/// (passed in so that local files could be read from it first).
+pub fn resolve(
+    request: &ClusterRequest,
+    mut conf: Configuration,
+    local: LocalFiles,
+) -> Result<ClusterSpec, SpecError> {
+    let release = request.version.traits().map_err(invalid)?;
+    let mut warnings = conf.warnings();
+
+    let flag = request.cluster_id.as_deref();
+    let (cluster_id, cluster_id_generated) =
+        match super::identity::cluster_id(flag, &conf).map_err(invalid)? {
+            Some(id) => (id, false),
+            None => (super::cluster_id::generate().map_err(invalid)?, true),
+        };
+    conf.set_string(CLUSTER_ID.key, cluster_id.clone());
+    let namespace = super::identity::namespace(
+        request.namespace_flag.as_deref(),
+        &request.dynamic,
+        &conf,
+        &mut warnings,
+    )
+    .map_err(invalid)?
+    .or_else(|| request.context_namespace.clone())
+    .unwrap_or_else(|| "default".to_string());
+    conf.set_string(NAMESPACE.key, namespace.clone());
+
+    conf.validate()?;
+    let memory = jobmanager_process_memory(&conf)?;
+    warnings.extend(super::memory::memory_warnings(&conf));
+
+    if let Some(program) = &request.program {
+        write_program(&mut conf, program, release);
+    }
+    conf.set_string(EXECUTION_TARGET.key, request.mode.target());
+    conf.set_string("internal.cluster.execution-mode", "NORMAL");
+    conf.set_string(ENTRYPOINT_CLASS.key, request.mode.entrypoint_class());
+    fix_port(&mut conf, &BLOB_SERVER_PORT, "6124")?;
+    fix_port(&mut conf, &TASKMANAGER_RPC_PORT, "6122")?;
+    let rest_target_port = fix_port(&mut conf, &REST_BIND_PORT, "8081")?;
+
+    let high_availability = ha_enabled(&conf);
+    if high_availability {
+        conf.set_string(HA_CLUSTER_ID.key, cluster_id.clone());
+        if conf
+            .string(&HA_STORAGE_DIR)
+            .is_none_or(|d| d.trim().is_empty())
+        {
+            return Err(invalid(
+                "high availability needs a storage directory: add -Dhigh-availability.storageDir=s3://bucket/flink-ha (any file system the JobManager can reach)",
+            ));
+        }
+        let rpc_port = conf.int(&JOBMANAGER_RPC_PORT)?.to_string();
+        fix_port(&mut conf, &HA_JOBMANAGER_PORT, &rpc_port)?;
+    } else {
+        conf.set_string(
+            "jobmanager.rpc.address",
+            format!("{cluster_id}.{namespace}"),
+        );
+    }
+
+    let replicas = conf.int(&JOBMANAGER_REPLICAS)?;
+    if replicas < 1 {
+        return Err(invalid(format!(
+            "kubernetes.jobmanager.replicas is {replicas}: use at least 1"
+        )));
+    }
+    if replicas > 1 && !high_availability {
+        return Err(invalid(format!(
+            "kubernetes.jobmanager.replicas is {replicas}, but standby JobManagers need high availability: add -Dhigh-availability.type=kubernetes -Dhigh-availability.storageDir=<dir>, or use 1 replica"
+        )));
+    }
+    let replicas = i32::try_from(replicas).map_err(|_| {
+        invalid(format!(
+            "kubernetes.jobmanager.replicas {replicas} is too large"
+        ))
+    })?;
+
+    let cpu = conf.double(&JOBMANAGER_CPU)?;
+    if cpu <= 0.0 {
+        return Err(invalid(format!(
+            "kubernetes.jobmanager.cpu.amount is {cpu}: give a positive number of CPUs, e.g. 1.0"
+        )));
+    }
+    let cpu_factor = limit_factor(&conf, &JOBMANAGER_CPU_LIMIT_FACTOR)?;
+    let memory_factor = limit_factor(&conf, &JOBMANAGER_MEMORY_LIMIT_FACTOR)?;
+    let memory_mib = memory.mebibytes();
+
+    let image_explicit = conf.is_set(&CONTAINER_IMAGE);
+    let image = conf
+        .explicit_string(&CONTAINER_IMAGE)
+        .unwrap_or_else(|| request.version.default_image());
+    if image.trim().is_empty() {
+        return Err(invalid(
+            "kubernetes.container.image.ref is empty: name an image, e.g. apache/flink:2.3.0-scala_2.12",
+        ));
+    }
+
+    let exposed_type = match conf.enumeration(&REST_SERVICE_EXPOSED_TYPE)?.as_str() {
+        "NodePort" => ExposedType::NodePort,
+        "LoadBalancer" => ExposedType::LoadBalancer,
+        "Headless_ClusterIP" => ExposedType::HeadlessClusterIP,
+        _ => ExposedType::ClusterIP,
+    };
+
+    let hadoop = if !conf.bool(&HADOOP_CONF_MOUNT_ENABLED)? {
+        HadoopConf::None
+    } else if let Some(name) = conf
+        .string(&HADOOP_CONF_CONFIG_MAP)
+        .filter(|n| !n.trim().is_empty())
+    {
+        HadoopConf::ExistingConfigMap(name.trim().to_string())
+    } else if local.hadoop_conf_files.is_empty() {
+        HadoopConf::None
+    } else {
+        HadoopConf::Files(local.hadoop_conf_files.clone())
+    };
+    reject_unsupported(&conf)?;
+
+    let spec = ClusterSpec {
+        mode: request.mode,
+        version: request.version,
+        release,
+        config_file_name: release.config_file_name(request.conf_dir.legacy_file),
+        cluster_id_generated,
+        namespace,
+        image,
+        image_explicit,
+        image_pull_policy: conf.enumeration(&IMAGE_PULL_POLICY)?,
+        image_pull_policy_explicit: conf.is_set(&IMAGE_PULL_POLICY),
+        service_account_explicit: conf.is_set(&JOBMANAGER_SERVICE_ACCOUNT),
+        image_pull_secrets: conf.list(&IMAGE_PULL_SECRETS)?,
+        entry_path: conf.string(&ENTRY_PATH).unwrap_or_default(),
+        entrypoint_args: conf.string(&JOBMANAGER_ENTRYPOINT_ARGS).unwrap_or_default(),
+        conf_mount_path: conf.string(&FLINK_CONF_DIR).unwrap_or_default(),
+        log_dir: conf.explicit_string(&FLINK_LOG_DIR),
+        host_network: conf.bool(&HOST_NETWORK)?,
+        service_account: conf.string(&JOBMANAGER_SERVICE_ACCOUNT).unwrap_or_default(),
+        replicas,
+        cpu_request: double_to_string(cpu),
+        cpu_limit: double_to_string(cpu * cpu_factor),
+        memory_request_mib: memory_mib,
+        memory_limit_mib: (memory_mib as f64 * memory_factor) as u64,
+        labels: conf.map(&JOBMANAGER_LABELS)?,
+        annotations: conf.map(&JOBMANAGER_ANNOTATIONS)?,
+        node_selector: conf.map(&JOBMANAGER_NODE_SELECTOR)?,
+        tolerations: tolerations(&conf.list_of_maps(&JOBMANAGER_TOLERATIONS)?)?,
+        owner_references: owner_references(
+            &conf.list_of_maps(&JOBMANAGER_OWNER_REFERENCE)?,
+            &mut warnings,
+        ),
+        master_env: master_env(&conf),
+        secrets: hash_map_ordered(&conf, &SECRETS)?,
+        env_secret_key_refs: env_secret_key_refs(&conf.list_of_maps(&ENV_SECRET_KEY_REF)?)?,
+        persistent_volume_claims: since(
+            hash_map_ordered(&conf, &PERSISTENT_VOLUME_CLAIMS)?,
+            &PERSISTENT_VOLUME_CLAIMS,
+            release,
+            &mut warnings,
+        ),
+        persistent_volume_claims_read_only: conf.bool(&PERSISTENT_VOLUME_CLAIM_READ_ONLY)?,
+        rest_port: port(&conf, &REST_PORT)?,
+        rest_target_port,
+        rpc_port: port(&conf, &JOBMANAGER_RPC_PORT)?,
+        blob_port: parse_fixed_port(&conf, &BLOB_SERVER_PORT, "6124")?,
+        exposed_type,
+        node_port_address_type: conf.enumeration(&REST_SERVICE_NODE_PORT_ADDRESS_TYPE)?,
+        rest_service_labels: map_since(&conf, &REST_SERVICE_LABELS, release, &mut warnings)?,
+        rest_service_annotations: conf.map(&REST_SERVICE_ANNOTATIONS)?,
+        internal_service_labels: map_since(
+            &conf,
+            &INTERNAL_SERVICE_LABELS,
+            release,
+            &mut warnings,
+        )?,
+        internal_service_annotations: map_since(
+            &conf,
+            &INTERNAL_SERVICE_ANNOTATIONS,
+            release,
+            &mut warnings,
+        )?,
+        high_availability,
+        user_artifacts_dir: conf.string(&USER_ARTIFACTS_BASE_DIR).unwrap_or_default(),
+        jobmanager_pod_template: local.jobmanager_pod_template,
+        taskmanager_pod_template: local.taskmanager_pod_template,
+        hadoop,
+        log_files: request.conf_dir.log_files.clone(),
+        cluster_id,
+        shipped_config: shipped(conf),
+        warnings,
+    };
+    validate_volumes(&spec)?;
+    Ok(spec)
+}
+
+/// The configuration as shipped: Flink's client drops the client-only keys.
+fn shipped(mut conf: Configuration) -> Configuration {
+    for client_only in [
+        "kubernetes.config.file",
+        "$internal.deployment.config-dir",
+        "rest.bind-address",
+        "jobmanager.bind-host",
+        "taskmanager.bind-host",
+        "taskmanager.host",
+    ] {
+        conf.remove(client_only);
+    }
+    conf
+}

@@ -1,0 +1,211 @@
+//! Choosing the Flink release (flag, image tag, distribution, default) and
+//! what each choice changes, through the binary as users run it.
+
+mod common;
+
+use common::*;
+
+fn dry_run(home: &Scratch, conf: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "session",
+        "start",
+        "c1",
+        "--dry-run=client",
+        "-o",
+        "json",
+        "--flink-conf-dir",
+        conf,
+    ];
+    args.extend_from_slice(extra);
+    run(home.path(), &args)
+}
+
+fn image(items: &[serde_json::Value]) -> String {
+    item(items, "Deployment", "c1")["spec"]["template"]["spec"]["containers"][0]["image"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn config_files(items: &[serde_json::Value]) -> Vec<String> {
+    let data = &item(items, "ConfigMap", "flink-config-c1")["data"];
+    let mut names: Vec<String> = data
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    names.retain(|n| n.ends_with(".yaml"));
+    names
+}
+
+#[test]
+fn an_unknown_release_names_the_supported_ones() {
+    let home = Scratch::new("rel-unknown");
+    let out = dry_run(&home, &golden_conf(), &["--flink-version", "1.16"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("1.17, 1.18, 1.19, 1.20, 2.0, 2.1, 2.2, 2.3"),
+        "{err}"
+    );
+    let out = dry_run(&home, &golden_conf(), &["--flink-version", "x.y"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+#[test]
+fn each_release_gets_its_default_image_and_config_file() {
+    let home = Scratch::new("rel-defaults");
+    let conf = golden_conf();
+    for (flag, image_ref, file) in [
+        ("1.18", "apache/flink:1.18.1-scala_2.12", "flink-conf.yaml"),
+        ("1.20", "apache/flink:1.20.5-scala_2.12", "config.yaml"),
+        ("2.0.1", "apache/flink:2.0.1-scala_2.12", "config.yaml"),
+        ("2.3", "apache/flink:2.3.0-scala_2.12", "config.yaml"),
+    ] {
+        // 1.18 reads only flink-conf.yaml: give it the legacy file.
+        let conf_dir = if flag == "1.18" {
+            home.write(
+                "legacy/flink-conf.yaml",
+                "jobmanager.memory.process.size: 1600m\n",
+            );
+            home.path().join("legacy").display().to_string()
+        } else {
+            conf.clone()
+        };
+        let out = dry_run(&home, &conf_dir, &["--flink-version", flag]);
+        assert_eq!(out.status.code(), Some(0), "{flag}: {}", stderr(&out));
+        let items = json_items(&out);
+        assert_eq!(image(&items), image_ref, "{flag}");
+        assert_eq!(config_files(&items), vec![file.to_string()], "{flag}");
+    }
+}
+
+#[test]
+fn the_image_tag_chooses_the_release_and_v_says_so() {
+    let home = Scratch::new("rel-image");
+    let out = dry_run(
+        &home,
+        &golden_conf(),
+        &[
+            "-v",
+            "-Dkubernetes.container.image.ref=apache/flink:1.20.5-scala_2.12-java17",
+        ],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("Flink 1.20.5 (from the tag of image apache/flink:1.20.5-scala_2.12-java17)"),
+        "{err}"
+    );
+    assert!(!err.contains("warning"), "{err}");
+    // 1.20 still writes the application's savepoint keys under their 1.20 names
+    // and the cluster has the 1.19+ artifacts volume.
+    let items = json_items(&out);
+    let volumes = &item(&items, "Deployment", "c1")["spec"]["template"]["spec"]["volumes"];
+    assert!(
+        volumes.to_string().contains("user-artifacts-volume"),
+        "{volumes}"
+    );
+}
+
+#[test]
+fn an_image_of_another_release_than_the_flag_is_a_warning_naming_both() {
+    let home = Scratch::new("rel-disagree");
+    let out = dry_run(
+        &home,
+        &golden_conf(),
+        &[
+            "--flink-version",
+            "2.3",
+            "-Dkubernetes.container.image.ref=apache/flink:1.20.5-scala_2.12-java17",
+        ],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let warning: Vec<&str> = err.lines().filter(|l| l.contains("warning")).collect();
+    assert_eq!(warning.len(), 1, "{err}");
+    assert!(
+        warning[0].contains("Flink 1.20.5") && warning[0].contains("Flink 2.3.0"),
+        "{err}"
+    );
+    assert_eq!(
+        image(&json_items(&out)),
+        "apache/flink:1.20.5-scala_2.12-java17"
+    );
+}
+
+#[test]
+fn the_distribution_beside_the_conf_dir_chooses_the_release() {
+    let home = Scratch::new("rel-dist");
+    home.write("flink/lib/flink-dist-1.18.1.jar", "");
+    home.write(
+        "flink/conf/flink-conf.yaml",
+        "jobmanager.memory.process.size: 1600m\ntaskmanager.numberOfTaskSlots: 3\n",
+    );
+    let conf = home.path().join("flink/conf").display().to_string();
+    let out = dry_run(&home, &conf, &["-v"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("Flink 1.18.1 (from the Flink distribution"),
+        "{err}"
+    );
+    let items = json_items(&out);
+    assert_eq!(config_files(&items), vec!["flink-conf.yaml".to_string()]);
+    let text = item(&items, "ConfigMap", "flink-config-c1")["data"]["flink-conf.yaml"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        text.contains("taskmanager.numberOfTaskSlots: 3\n"),
+        "{text}"
+    );
+    // Without the jar, the same conf dir is read as 2.3 would: refused.
+    std::fs::remove_file(home.path().join("flink/lib/flink-dist-1.18.1.jar")).expect("rm");
+    let out = dry_run(&home, &conf, &[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("migrate-config-file.sh"), "{err}");
+}
+
+#[test]
+fn an_option_the_release_lacks_warns_with_the_release_that_added_it() {
+    let home = Scratch::new("rel-since");
+    let out = dry_run(
+        &home,
+        &golden_conf(),
+        &[
+            "--flink-version",
+            "1.20",
+            "-Dkubernetes.rest-service.labels=expose:yes",
+        ],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(
+            "kubernetes.rest-service.labels exists since Flink 2.2; Flink 1.20 ignores it"
+        ),
+        "{err}"
+    );
+    let items = json_items(&out);
+    let labels = &item(&items, "Service", "c1-rest")["metadata"]["labels"];
+    assert!(labels.get("expose").is_none(), "{labels}");
+    // 2.2 has it: no warning, the label is set.
+    let out = dry_run(
+        &home,
+        &golden_conf(),
+        &[
+            "--flink-version",
+            "2.2",
+            "-Dkubernetes.rest-service.labels=expose:yes",
+        ],
+    );
+    assert!(!stderr(&out).contains("exists since"), "{}", stderr(&out));
+    let items = json_items(&out);
+    assert_eq!(
+        item(&items, "Service", "c1-rest")["metadata"]["labels"]["expose"],
+        "yes"
+    );
+}
