@@ -28,23 +28,7 @@ fn doctor_names_each_planted_problem_with_its_fix() {
     let Some(k) = Cluster::new("doctor") else {
         return;
     };
-    let apply = |yaml: &str| {
-        let mut child =
-            k.cp.kubectl()
-                .args(["apply", "-n", &k.namespace, "-f", "-"])
-                .stdin(std::process::Stdio::piped())
-                .spawn()
-                .expect("kubectl");
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(yaml.as_bytes())
-            .expect("write");
-        assert!(child.wait().expect("kubectl").success());
-    };
-    apply(
+    k.apply(
         "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: small}\nspec: {hard: {requests.memory: 2Gi}}\n",
     );
     let planted = [

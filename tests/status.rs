@@ -18,27 +18,9 @@ fn status_json(server: &test_apiserver::ApiServer, home: &Scratch, id: &str) -> 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_shows_the_pods_the_release_and_a_jobs_checkpoints() {
-    let Some(flink_home) = flink_kit::require_flink() else {
+    let Some((jobmanager, jar, server)) = relayed_session("st").await else {
         return;
     };
-    let jar_home = flink_home.clone();
-    let (jobmanager, jar) = tokio::task::spawn_blocking(move || {
-        (
-            flink_kit::jobmanager::StandaloneSession::start(&flink_home),
-            flink_kit::jobjar::streaming_job_jar(&jar_home),
-        )
-    })
-    .await
-    .expect("join");
-    let jobmanager = jobmanager.expect("a standalone Flink JobManager");
-    let jar = jar.expect("the job jar").display().to_string();
-    let server = server().await;
-    server.attach_backend(
-        "default",
-        "app=st,component=jobmanager",
-        8081,
-        jobmanager.rest_addr(),
-    );
     let home = Scratch::new("status");
     let out = start(&server, &home, "st", &["--wait", "--timeout", "60s"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

@@ -11,27 +11,9 @@ use std::time::{Duration, Instant};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_suspended_session_keeps_its_savepoints_and_comes_back() {
-    let Some(flink_home) = flink_kit::require_flink() else {
+    let Some((jobmanager, jar, server)) = relayed_session("sr").await else {
         return;
     };
-    let jar_home = flink_home.clone();
-    let (jobmanager, jar) = tokio::task::spawn_blocking(move || {
-        (
-            flink_kit::jobmanager::StandaloneSession::start(&flink_home),
-            flink_kit::jobjar::streaming_job_jar(&jar_home),
-        )
-    })
-    .await
-    .expect("join");
-    let jobmanager = jobmanager.expect("a standalone Flink JobManager");
-    let jar = jar.expect("the job jar").display().to_string();
-    let server = server().await;
-    server.attach_backend(
-        "default",
-        "app=sr,component=jobmanager",
-        8081,
-        jobmanager.rest_addr(),
-    );
     let home = Scratch::new("suspend");
     assert_eq!(
         start(&server, &home, "sr", &["--wait", "--timeout", "60s"])

@@ -224,16 +224,6 @@ pub async fn find_orphans(
     client: &kube::Client,
     namespace: Option<&str>,
 ) -> Result<std::collections::BTreeMap<String, Vec<ObjectRef>>> {
-    fn api<K>(client: &kube::Client, namespace: Option<&str>) -> Api<K>
-    where
-        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
-        <K as kube::Resource>::DynamicType: Default,
-    {
-        match namespace {
-            Some(ns) => Api::namespaced(client.clone(), ns),
-            None => Api::all(client.clone()),
-        }
-    }
     let every = ListParams::default().labels(&labels::selector::clusters(None, &[]));
     let jobmanagers =
         ListParams::default().labels(&labels::selector::clusters(Some(labels::JOBMANAGER), &[]));
@@ -245,9 +235,9 @@ pub async fn find_orphans(
         }
     };
     let (deployments, configmaps, pods) = (
-        api::<Deployment>(client, namespace),
-        api::<ConfigMap>(client, namespace),
-        api::<Pod>(client, namespace),
+        super::scoped_api::<Deployment>(client, namespace),
+        super::scoped_api::<ConfigMap>(client, namespace),
+        super::scoped_api::<Pod>(client, namespace),
     );
     let (deployments, configmaps, pods) = tokio::join!(
         deployments.list_metadata(&jobmanagers),

@@ -163,16 +163,6 @@ async fn list_objects(
     namespace: Option<&str>,
     only: &[String],
 ) -> Result<(Vec<Deployment>, Vec<Pod>, Vec<Service>)> {
-    fn api<K>(client: &kube::Client, namespace: Option<&str>) -> Api<K>
-    where
-        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
-        <K as kube::Resource>::DynamicType: Default,
-    {
-        match namespace {
-            Some(ns) => Api::namespaced(client.clone(), ns),
-            None => Api::all(client.clone()),
-        }
-    }
     let select =
         |component| ListParams::default().labels(&labels::selector::clusters(component, only));
     let failure = |what: &str, e: &kube::Error| match namespace {
@@ -185,9 +175,9 @@ async fn list_objects(
         select(None),
     );
     let (deployments, pods, services) = (
-        api::<Deployment>(client, namespace),
-        api::<Pod>(client, namespace),
-        api::<Service>(client, namespace),
+        super::scoped_api::<Deployment>(client, namespace),
+        super::scoped_api::<Pod>(client, namespace),
+        super::scoped_api::<Service>(client, namespace),
     );
     let (deployments, pods, services) = tokio::join!(
         deployments.list(&jobmanagers),

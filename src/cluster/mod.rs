@@ -21,3 +21,15 @@ pub mod status;
 pub mod stop;
 pub mod traced;
 pub mod wait;
+
+/// An `Api` in `namespace`, or across all namespaces when None.
+pub fn scoped_api<K>(client: &kube::Client, namespace: Option<&str>) -> kube::Api<K>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+    <K as kube::Resource>::DynamicType: Default,
+{
+    match namespace {
+        Some(ns) => kube::Api::namespaced(client.clone(), ns),
+        None => kube::Api::all(client.clone()),
+    }
+}

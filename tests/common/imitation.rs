@@ -126,3 +126,31 @@ pub fn fake_cluster_objects(server: &test_apiserver::ApiServer, id: &str) {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// A real standalone Flink session (its own) and the streaming job's jar,
+/// with an imitation API server relaying cluster `id`'s services proxy to it;
+/// None (skip) outside CI without Java or Flink.
+pub async fn relayed_session(
+    id: &str,
+) -> Option<(flink_kit::jobmanager::StandaloneSession, String, ApiServer)> {
+    let flink_home = flink_kit::require_flink()?;
+    let jar_home = flink_home.clone();
+    let (jobmanager, jar) = tokio::task::spawn_blocking(move || {
+        (
+            flink_kit::jobmanager::StandaloneSession::start(&flink_home),
+            flink_kit::jobjar::streaming_job_jar(&jar_home),
+        )
+    })
+    .await
+    .expect("join");
+    let jobmanager = jobmanager.expect("a standalone Flink JobManager");
+    let jar = jar.expect("the job jar").display().to_string();
+    let server = server().await;
+    server.attach_backend(
+        "default",
+        &format!("app={id},component=jobmanager"),
+        8081,
+        jobmanager.rest_addr(),
+    );
+    Some((jobmanager, jar, server))
+}
