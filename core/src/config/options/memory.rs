@@ -1,0 +1,183 @@
+//! Memory and ports, JobManager and TaskManager.
+
+use super::OptionType::*;
+use super::*;
+
+// Memory and ports.
+option!(
+    JM_PROCESS_SIZE,
+    "jobmanager.memory.process.size",
+    MemorySize,
+    None
+);
+option!(
+    JM_FLINK_SIZE,
+    "jobmanager.memory.flink.size",
+    MemorySize,
+    None
+);
+option!(
+    JM_HEAP_SIZE,
+    "jobmanager.memory.heap.size",
+    MemorySize,
+    None
+);
+option!(
+    JM_OFF_HEAP_SIZE,
+    "jobmanager.memory.off-heap.size",
+    MemorySize,
+    Some("128m")
+);
+option!(
+    JM_METASPACE_SIZE,
+    "jobmanager.memory.jvm-metaspace.size",
+    MemorySize,
+    Some("256m")
+);
+option!(
+    JM_OVERHEAD_MIN,
+    "jobmanager.memory.jvm-overhead.min",
+    MemorySize,
+    Some("192m")
+);
+option!(
+    JM_OVERHEAD_MAX,
+    "jobmanager.memory.jvm-overhead.max",
+    MemorySize,
+    Some("1g")
+);
+option!(
+    JM_OVERHEAD_FRACTION,
+    "jobmanager.memory.jvm-overhead.fraction",
+    Double,
+    Some("0.1")
+);
+option!(
+    TM_PROCESS_SIZE,
+    "taskmanager.memory.process.size",
+    MemorySize,
+    None
+);
+// TaskManager memory (Flink 2.3's TaskManagerOptions), read to warn about a
+// TaskManager configuration the JobManager would refuse.
+option!(
+    TM_FLINK_SIZE,
+    "taskmanager.memory.flink.size",
+    MemorySize,
+    None
+);
+option!(
+    TM_FRAMEWORK_HEAP_SIZE,
+    "taskmanager.memory.framework.heap.size",
+    MemorySize,
+    Some("128m")
+);
+option!(
+    TM_FRAMEWORK_OFF_HEAP_SIZE,
+    "taskmanager.memory.framework.off-heap.size",
+    MemorySize,
+    Some("128m")
+);
+option!(
+    TM_TASK_HEAP_SIZE,
+    "taskmanager.memory.task.heap.size",
+    MemorySize,
+    None
+);
+option!(
+    TM_TASK_OFF_HEAP_SIZE,
+    "taskmanager.memory.task.off-heap.size",
+    MemorySize,
+    Some("0b")
+);
+option!(
+    TM_MANAGED_SIZE,
+    "taskmanager.memory.managed.size",
+    MemorySize,
+    None,
+    [],
+    ["taskmanager.memory.size"]
+);
+option!(
+    TM_MANAGED_FRACTION,
+    "taskmanager.memory.managed.fraction",
+    Double,
+    Some("0.4")
+);
+option!(
+    TM_NETWORK_MIN,
+    "taskmanager.memory.network.min",
+    MemorySize,
+    Some("64m"),
+    [],
+    ["taskmanager.network.memory.min"]
+);
+option!(
+    TM_NETWORK_MAX,
+    "taskmanager.memory.network.max",
+    MemorySize,
+    Some("9223372036854775807b"),
+    [],
+    ["taskmanager.network.memory.max"]
+);
+option!(
+    TM_NETWORK_FRACTION,
+    "taskmanager.memory.network.fraction",
+    Double,
+    Some("0.1"),
+    [],
+    ["taskmanager.network.memory.fraction"]
+);
+option!(
+    TM_METASPACE_SIZE,
+    "taskmanager.memory.jvm-metaspace.size",
+    MemorySize,
+    Some("256m")
+);
+option!(
+    TM_OVERHEAD_MIN,
+    "taskmanager.memory.jvm-overhead.min",
+    MemorySize,
+    Some("192m")
+);
+option!(
+    TM_OVERHEAD_MAX,
+    "taskmanager.memory.jvm-overhead.max",
+    MemorySize,
+    Some("1g")
+);
+option!(
+    TM_OVERHEAD_FRACTION,
+    "taskmanager.memory.jvm-overhead.fraction",
+    Double,
+    Some("0.1")
+);
+option!(TM_SLOTS, "taskmanager.numberOfTaskSlots", Int, Some("1"));
+option!(REST_PORT, "rest.port", Int, Some("8081"));
+option!(
+    REST_BIND_PORT,
+    "rest.bind-port",
+    String,
+    Some("8081"),
+    ["rest.port"],
+    []
+);
+option!(
+    JOBMANAGER_RPC_PORT,
+    "jobmanager.rpc.port",
+    Int,
+    Some("6123")
+);
+option!(BLOB_SERVER_PORT, "blob.server.port", String, Some("0"));
+option!(
+    TASKMANAGER_RPC_PORT,
+    "taskmanager.rpc.port",
+    String,
+    Some("0")
+);
+option!(
+    REST_SSL_ENABLED,
+    "security.ssl.rest.enabled",
+    Bool,
+    Some("false")
+);

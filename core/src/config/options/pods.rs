@@ -1,0 +1,217 @@
+//! Services and the JobManager pod.
+
+use super::OptionType::*;
+use super::*;
+
+// Services.
+/// The values of `kubernetes.rest-service.exposed.type`.
+pub const EXPOSED_TYPES: &[&str] = &[
+    "ClusterIP",
+    "NodePort",
+    "LoadBalancer",
+    "Headless_ClusterIP",
+];
+option!(
+    REST_SERVICE_EXPOSED_TYPE,
+    "kubernetes.rest-service.exposed.type",
+    Enum(EXPOSED_TYPES),
+    Some("ClusterIP")
+);
+option!(
+    REST_SERVICE_NODE_PORT_ADDRESS_TYPE,
+    "kubernetes.rest-service.exposed.node-port-address-type",
+    Enum(&["InternalIP", "ExternalIP"]),
+    Some("InternalIP")
+);
+option!(
+    REST_SERVICE_LABELS,
+    "kubernetes.rest-service.labels",
+    Map,
+    None
+);
+option!(
+    REST_SERVICE_ANNOTATIONS,
+    "kubernetes.rest-service.annotations",
+    Map,
+    None
+);
+option!(
+    INTERNAL_SERVICE_LABELS,
+    "kubernetes.internal-service.labels",
+    Map,
+    None
+);
+option!(
+    INTERNAL_SERVICE_ANNOTATIONS,
+    "kubernetes.internal-service.annotations",
+    Map,
+    None
+);
+
+// JobManager pod.
+option!(
+    SERVICE_ACCOUNT,
+    "kubernetes.service-account",
+    String,
+    Some("default")
+);
+option!(
+    JOBMANAGER_SERVICE_ACCOUNT,
+    "kubernetes.jobmanager.service-account",
+    String,
+    Some("default"),
+    ["kubernetes.service-account"],
+    []
+);
+option!(
+    TASKMANAGER_SERVICE_ACCOUNT,
+    "kubernetes.taskmanager.service-account",
+    String,
+    Some("default"),
+    ["kubernetes.service-account"],
+    []
+);
+option!(
+    JOBMANAGER_REPLICAS,
+    "kubernetes.jobmanager.replicas",
+    Int,
+    Some("1")
+);
+option!(
+    JOBMANAGER_CPU,
+    "kubernetes.jobmanager.cpu.amount",
+    Double,
+    Some("1.0"),
+    [],
+    ["kubernetes.jobmanager.cpu"]
+);
+option!(
+    JOBMANAGER_CPU_LIMIT_FACTOR,
+    "kubernetes.jobmanager.cpu.limit-factor",
+    Double,
+    Some("1.0")
+);
+option!(
+    JOBMANAGER_MEMORY_LIMIT_FACTOR,
+    "kubernetes.jobmanager.memory.limit-factor",
+    Double,
+    Some("1.0")
+);
+option!(
+    TASKMANAGER_CPU,
+    "kubernetes.taskmanager.cpu.amount",
+    Double,
+    Some("-1.0"),
+    [],
+    ["kubernetes.taskmanager.cpu"]
+);
+option!(
+    TASKMANAGER_CPU_LIMIT_FACTOR,
+    "kubernetes.taskmanager.cpu.limit-factor",
+    Double,
+    Some("1.0")
+);
+option!(
+    TASKMANAGER_MEMORY_LIMIT_FACTOR,
+    "kubernetes.taskmanager.memory.limit-factor",
+    Double,
+    Some("1.0")
+);
+option!(JOBMANAGER_LABELS, "kubernetes.jobmanager.labels", Map, None);
+option!(
+    TASKMANAGER_LABELS,
+    "kubernetes.taskmanager.labels",
+    Map,
+    None
+);
+option!(
+    JOBMANAGER_ANNOTATIONS,
+    "kubernetes.jobmanager.annotations",
+    Map,
+    None
+);
+option!(
+    TASKMANAGER_ANNOTATIONS,
+    "kubernetes.taskmanager.annotations",
+    Map,
+    None
+);
+option!(
+    JOBMANAGER_NODE_SELECTOR,
+    "kubernetes.jobmanager.node-selector",
+    Map,
+    None
+);
+option!(
+    TASKMANAGER_NODE_SELECTOR,
+    "kubernetes.taskmanager.node-selector",
+    Map,
+    None
+);
+option!(
+    JOBMANAGER_TOLERATIONS,
+    "kubernetes.jobmanager.tolerations",
+    ListOfMaps,
+    None
+);
+option!(
+    TASKMANAGER_TOLERATIONS,
+    "kubernetes.taskmanager.tolerations",
+    ListOfMaps,
+    None
+);
+option!(
+    JOBMANAGER_OWNER_REFERENCE,
+    "kubernetes.jobmanager.owner.reference",
+    ListOfMaps,
+    None
+);
+option!(
+    POD_TEMPLATE_DEFAULT,
+    "kubernetes.pod-template-file.default",
+    String,
+    None,
+    [],
+    ["kubernetes.pod-template-file"]
+);
+option!(
+    POD_TEMPLATE_JOBMANAGER,
+    "kubernetes.pod-template-file.jobmanager",
+    String,
+    None,
+    ["kubernetes.pod-template-file.default"],
+    ["kubernetes.pod-template-file"]
+);
+option!(
+    POD_TEMPLATE_TASKMANAGER,
+    "kubernetes.pod-template-file.taskmanager",
+    String,
+    None,
+    ["kubernetes.pod-template-file.default"],
+    ["kubernetes.pod-template-file"]
+);
+option!(SECRETS, "kubernetes.secrets", Map, None);
+option!(
+    ENV_SECRET_KEY_REF,
+    "kubernetes.env.secretKeyRef",
+    ListOfMaps,
+    None
+);
+option!(
+    PERSISTENT_VOLUME_CLAIMS,
+    "kubernetes.persistent-volume-claims",
+    Map,
+    None
+);
+option!(
+    PERSISTENT_VOLUME_CLAIM_READ_ONLY,
+    "kubernetes.persistent-volume-claim-read-only",
+    Bool,
+    Some("false")
+);
+option!(
+    NODE_NAME_LABEL,
+    "kubernetes.node-name-label",
+    String,
+    Some("kubernetes.io/hostname")
+);
