@@ -73,7 +73,7 @@ impl ApiServer {
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let tls = if opts.tls {
-            Some(tls::generate()?)
+            Some(tls::generate(opts.tls_expired)?)
         } else {
             None
         };
