@@ -105,7 +105,7 @@ fn verbs() -> Vec<Verb> {
             kind: Kind::Apply,
             id: "flink",
             setup: Setup::Nothing,
-            args: &["rbac-setup", "--user", "alice"],
+            args: &["rbac-setup", "--grant-user", "alice"],
         },
     ]
 }
