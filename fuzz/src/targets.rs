@@ -174,8 +174,8 @@ pub fn kubeconfig(data: &[u8]) {
     let mut choices = vec![KubeconfigChoice::default()];
     for context in config.contexts.iter().take(4) {
         choices.push(KubeconfigChoice {
-            path: None,
             context: Some(context.name.clone()),
+            ..KubeconfigChoice::default()
         });
     }
     for choice in choices {
