@@ -47,6 +47,8 @@ enum Setup {
     Session,
     /// A session cluster with HA, and the HA ConfigMaps its JobManager would have made.
     SessionWithHa,
+    /// Such a cluster stopped without Flink (its Deployment deleted): HA ConfigMaps orphaned.
+    Orphans,
 }
 
 const HA: [&str; 2] = [
@@ -99,6 +101,13 @@ fn verbs() -> Vec<Verb> {
             id: "fm",
             setup: Setup::SessionWithHa,
             args: &["cleanup", "fm", "--yes", "--timeout", "20s"],
+        },
+        Verb {
+            name: "cleanup --orphans",
+            kind: Kind::Delete,
+            id: "fm",
+            setup: Setup::Orphans,
+            args: &["cleanup", "--orphans", "--yes"],
         },
         Verb {
             name: "rbac-setup",
@@ -202,11 +211,11 @@ fn setup(server: &ApiServer, home: &Scratch, verb: &Verb) {
     match verb.setup {
         Setup::Nothing => return,
         Setup::Session => {}
-        Setup::SessionWithHa => args.extend(HA),
+        Setup::SessionWithHa | Setup::Orphans => args.extend(HA),
     }
     let out = run(home.path(), &argv_refs(&argv(server, &args)));
     assert_eq!(out.status.code(), Some(0), "setup: {}", stderr(&out));
-    if verb.setup == Setup::SessionWithHa {
+    if matches!(verb.setup, Setup::SessionWithHa | Setup::Orphans) {
         for name in [
             format!("{}-cluster-config-map", verb.id),
             format!("{}-00000000000000000000000000000001-config-map", verb.id),
@@ -225,6 +234,13 @@ fn setup(server: &ApiServer, home: &Scratch, verb: &Verb) {
     }
     // The simulated control plane makes the ReplicaSet and pod.
     settle(server, &[]);
+    if verb.setup == Setup::Orphans {
+        // Flink cannot be reached: stop deletes the Deployment and keeps the HA data.
+        let stop = ["session", "stop", verb.id, "--grace-period", "1s"];
+        let out = run(home.path(), &argv_refs(&argv(server, &stop)));
+        assert_eq!(out.status.code(), Some(0), "setup: {}", stderr(&out));
+        settle(server, &[]);
+    }
 }
 
 fn argv_refs(v: &[String]) -> Vec<&str> {
