@@ -210,6 +210,13 @@ fn verbs(conf: &str, jar: &str) -> Vec<Vec<String>> {
         s(&["get"]),
         s(&["get", "sec", "-o", "yaml"]),
         s(&["get", "-A", "-o", "json"]),
+        s(&["status", "sec"]),
+        s(&["logs", "sec", "--tail", "5"]),
+        s(&["doctor"]),
+        s(&["report", "sec", "--file", "{report}"]),
+        s(&["history", "sec"]),
+        s(&["suspend", "sec-app", "--timeout", "2s"]),
+        s(&["resume", "sec-app", "--timeout", "2s"]),
         s(&["session", "wait", "sec", "--timeout", "1s"]),
         s(&["session", "list", "sec"]),
         s(&["session", "run", "sec", jar]),
@@ -249,6 +256,7 @@ async fn no_secret_is_printed_by_any_verb_working_or_failing() {
         .display()
         .to_string();
     let mut runs = 0;
+    let mut reports = 0;
     let mut leaks = Vec::new();
     for round in ["working", "every request failing"] {
         if round == "every request failing" {
@@ -265,11 +273,27 @@ async fn no_secret_is_printed_by_any_verb_working_or_failing() {
                     "--kubeconfig".to_string(),
                     kubeconfig.display().to_string(),
                 ];
-                argv.extend(args.iter().cloned());
+                let report = home.path().join("report.tar.gz");
+                let _ = std::fs::remove_file(&report);
+                argv.extend(
+                    args.iter()
+                        .map(|a| a.replace("{report}", &report.display().to_string())),
+                );
                 let refs: Vec<&str> = argv.iter().map(String::as_str).collect();
                 let out = run(home.path(), &refs);
                 runs += 1;
-                let printed = format!("{}{}", stdout(&out), stderr(&out));
+                let mut printed = format!("{}{}", stdout(&out), stderr(&out));
+                if report.exists() {
+                    // What `report` writes is printed too, in a bug report.
+                    let listing = std::process::Command::new("tar")
+                        .arg("-xzOf")
+                        .arg(&report)
+                        .output()
+                        .expect("tar reads the report");
+                    assert!(listing.status.success(), "the report is a .tar.gz");
+                    printed.push_str(&String::from_utf8_lossy(&listing.stdout));
+                    reports += 1;
+                }
                 assert!(!printed.contains("panicked"), "{printed}");
                 if *name == "failing exec plugin" && args[0] == "get" {
                     // Still says what failed, and what the plugin said on stderr.
@@ -308,5 +332,6 @@ async fn no_secret_is_printed_by_any_verb_working_or_failing() {
     }
     println!("{runs} runs, {} leaks", leaks.len());
     assert!(leaks.is_empty(), "secrets printed:\n{}", leaks.join("\n\n"));
+    assert!(reports > 0, "report wrote a bundle at least once");
     assert!(runs >= 100, "every verb ran under every kubeconfig: {runs}");
 }
