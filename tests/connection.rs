@@ -170,3 +170,148 @@ fn kubeconfig_problems_name_their_real_cause() {
     }
     assert!(messages[0].contains("context \"nosuch\" is not in the kubeconfig"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_certificate_names_the_check() {
+    let server = ApiServer::start(ServerOptions {
+        tls: true,
+        tls_expired: true,
+        ..Default::default()
+    })
+    .await
+    .expect("test API server");
+    let home = Scratch::new("conn-expired");
+    let (code, message) = get_with(&home, server.kubeconfig_path());
+    assert_eq!(code, Some(1), "{message}");
+    assert!(
+        message.contains(&server.url()) && message.contains("certificate has expired"),
+        "{message}"
+    );
+    assert!(
+        server.requests().is_empty(),
+        "no request without a valid certificate"
+    );
+}
+
+/// Every path to the cluster — API calls, the services proxy and port-forward of job verbs,
+/// watches of `--wait` — verifies the certificate as the kubeconfig says, and none retries
+/// without verification: with a CA that did not sign the server's certificate (and with an
+/// expired one) every verb fails naming the check, and not one request reaches the server.
+/// With `insecure-skip-tls-verify: true` in the kubeconfig, verification is off as asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_verb_retries_without_verification() {
+    let server = tls_server().await;
+    let expired = ApiServer::start(ServerOptions {
+        tls: true,
+        tls_expired: true,
+        ..Default::default()
+    })
+    .await
+    .expect("test API server");
+    let other = tls_server().await;
+    let home = Scratch::new("conn-no-retry");
+    let ours = kubeconfig_text(&server);
+    let ca_line = |text: &str| {
+        text.lines()
+            .find(|l| l.contains("certificate-authority-data"))
+            .expect("a CA in the kubeconfig")
+            .to_string()
+    };
+    let wrong_ca = home.write(
+        "wrong-ca.yaml",
+        &ours.replace(&ca_line(&ours), &ca_line(&kubeconfig_text(&other))),
+    );
+    let conf = golden_conf();
+    let jar = home.write("job.jar", "PK").display().to_string();
+    let verbs: Vec<Vec<&str>> = vec![
+        vec!["get"],
+        vec!["get", "-A"],
+        vec!["session", "start", "t1", "--flink-conf-dir", &conf],
+        vec![
+            "session",
+            "start",
+            "t1",
+            "--flink-conf-dir",
+            &conf,
+            "--wait",
+            "--timeout",
+            "5s",
+        ],
+        vec![
+            "app",
+            "run",
+            "--cluster-id",
+            "t2",
+            "local:///opt/flink/usrlib/job.jar",
+        ],
+        vec!["session", "wait", "t1", "--timeout", "5s"],
+        vec!["session", "list", "t1"],
+        vec!["session", "list", "t1", "--via", "forward"],
+        vec!["session", "run", "t1", &jar],
+        vec!["session", "stop", "t1", "--timeout", "5s"],
+        vec!["cleanup", "t1", "--yes"],
+        vec!["rbac-setup"],
+        vec!["port-forward", "t1", "--port", "0"],
+    ];
+    for (kubeconfig, check, who) in [
+        (wrong_ca.as_path(), "unknown authority", &server),
+        (
+            expired.kubeconfig_path(),
+            "certificate has expired",
+            &expired,
+        ),
+    ] {
+        for verb in &verbs {
+            let mut args = vec!["--kubeconfig".to_string(), kubeconfig.display().to_string()];
+            args.extend(verb.iter().map(|a| a.to_string()));
+            let mut child = command(home.path())
+                .args(&args)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("run");
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            while child.try_wait().ok().flatten().is_none() {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "{verb:?} kept running with an unverifiable server"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            let out = child.wait_with_output().expect("output");
+            let message = stderr(&out);
+            assert_eq!(out.status.code(), Some(1), "{verb:?}: {message}");
+            assert!(
+                message.contains(check),
+                "{verb:?} names the check: {message}"
+            );
+            assert_eq!(
+                message.lines().filter(|l| l.starts_with("error:")).count(),
+                1,
+                "{verb:?}: {message}"
+            );
+        }
+        assert!(
+            who.requests().is_empty(),
+            "a request got through without verification: {:?}",
+            who.requests().iter().map(|r| r.line()).collect::<Vec<_>>()
+        );
+    }
+
+    let insecure = home.write(
+        "insecure.yaml",
+        &ours.replace(&ca_line(&ours), "    insecure-skip-tls-verify: true"),
+    );
+    let out = run(
+        home.path(),
+        &["get", "--kubeconfig", &insecure.display().to_string()],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the kubeconfig turns verification off: {}",
+        stderr(&out)
+    );
+    assert!(!server.requests().is_empty());
+}

@@ -27,10 +27,32 @@ pub async fn create(
     let suggest = &connection.suggest;
     let name = cluster.deployment.metadata.name.clone().unwrap_or_default();
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), namespace);
-    let created = match deployments
-        .create(&PostParams::default(), &cluster.deployment)
-        .await
-    {
+    // One Ctrl-C listener for the whole creation: from the first request on, Ctrl-C must not
+    // leave a Deployment without its objects (nor be lost between two steps).
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
+    let params = PostParams::default();
+    let creating = deployments.create(&params, &cluster.deployment);
+    tokio::pin!(creating);
+    let first = tokio::select! {
+        result = &mut creating => result,
+        _ = &mut interrupted => {
+            // The request may already be on the server: let it finish, then undo it.
+            let outcome = match tokio::time::timeout(INTERRUPTED_CREATE_GRACE, creating).await {
+                Ok(Ok(_)) => rollback(client, namespace, &name).await,
+                Ok(Err(_)) => "nothing was created".to_string(),
+                Err(_) => format!(
+                    "the API server did not say whether Deployment {name} was created: check with `{}` and remove it with `{}`",
+                    suggest.kubectl(&format!("get deployment {name} -n {namespace}")),
+                    suggest.flink(&format!("cleanup {name} -n {namespace} --yes"))
+                ),
+            };
+            return Err(ClusterError::Failed(format!(
+                "interrupted while creating Flink cluster {name}; {outcome}"
+            )));
+        }
+    };
+    let created = match first {
         Ok(created) => created,
         Err(e) if status_code(&e) == Some(409) => {
             return Err(ClusterError::Failed(format!(
@@ -59,10 +81,9 @@ pub async fn create(
             .iter()
             .map(|object| create_accompanying(client, namespace, object)),
     );
-    // From here on Ctrl-C must not leave a Deployment without its objects.
     let results = tokio::select! {
         results = creating => results,
-        _ = tokio::signal::ctrl_c() => {
+        _ = &mut interrupted => {
             let undo = rollback(client, namespace, &name).await;
             return Err(ClusterError::Failed(format!("interrupted while creating Flink cluster {name}; {undo}")));
         }
@@ -85,6 +106,10 @@ pub async fn create(
         failures.join("; ")
     )))
 }
+
+/// How long a Deployment create already sent may take to answer after Ctrl-C, so that what it
+/// created can be removed again.
+const INTERRUPTED_CREATE_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Delete the Deployment just created (and so all it owns); says what happened.
 async fn rollback(client: &kube::Client, namespace: &str, name: &str) -> String {

@@ -33,3 +33,14 @@ pub use model::{
     SavepointStatus, StopRequest, TaskCounts,
 };
 pub use transport::Transport;
+
+/// The decoders of Flink's REST answers, public for the fuzz targets (`fuzz/`) and their
+/// regression tests: none of them may panic on any body a server sends.
+#[doc(hidden)]
+pub mod decode {
+    pub use super::error::{failure_reason, flink_error_message};
+    pub use super::model::{
+        parse_jobs_overview, parse_json, parse_run_job_id, parse_savepoint_status,
+        parse_trigger_id, parse_uploaded_jar_id,
+    };
+}

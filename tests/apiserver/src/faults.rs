@@ -69,11 +69,30 @@ impl Fault {
 
     fn matches(&self, method: &str, path: &str) -> bool {
         (self.method == "*" || self.method.eq_ignore_ascii_case(method))
-            && match self.path.strip_suffix('*') {
-                Some(prefix) => path.starts_with(prefix),
-                None => self.path == path,
-            }
+            && path_matches(&self.path, path)
     }
+}
+
+/// `pattern` is a path where each `*` stands for any run of characters: a trailing `*` for
+/// any suffix (`/apis/apps/*`), one inside for a name not known in advance
+/// (`/api/v1/namespaces/default/pods/*/portforward`).
+pub fn path_matches(pattern: &str, path: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or("");
+    let Some(mut rest) = path.strip_prefix(first) else {
+        return false;
+    };
+    let middle: Vec<&str> = parts.collect();
+    let Some((last, middle)) = middle.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
 }
 
 /// One request as the server saw it.
@@ -193,6 +212,19 @@ mod tests {
             vec![FaultAction::Status(500)]
         );
         assert!(hit(&mut r, "POST", "/api/v1/namespaces/default/services").is_empty());
+    }
+
+    #[test]
+    fn a_star_inside_a_path_stands_for_a_name() {
+        let p = "/api/v1/namespaces/default/pods/*/portforward";
+        assert!(path_matches(
+            p,
+            "/api/v1/namespaces/default/pods/jm-1/portforward"
+        ));
+        assert!(!path_matches(p, "/api/v1/namespaces/default/pods/jm-1"));
+        assert!(!path_matches(p, "/api/v1/namespaces/default/pods"));
+        assert!(path_matches("/a/*", "/a/b/c"));
+        assert!(path_matches("/a", "/a") && !path_matches("/a", "/ab"));
     }
 
     #[test]

@@ -51,7 +51,7 @@ mod tls;
 mod validation;
 mod watch;
 
-pub use faults::{Fault, FaultAction, RecordedRequest, max_concurrency};
+pub use faults::{Fault, FaultAction, RecordedRequest, max_concurrency, path_matches};
 pub use options::{PodFailure, ServerOptions};
 pub use server::ApiServer;
 pub use status::ApiError;

@@ -8,6 +8,8 @@ use std::time::Duration;
 pub struct ServerOptions {
     /// Serve HTTPS with a generated CA, written into the kubeconfig.
     pub tls: bool,
+    /// With `tls`: serve a certificate that expired (valid 2020-01-01 to 2021-01-01).
+    pub tls_expired: bool,
     /// Deny requests that the stored RBAC objects do not allow (403), like a real cluster.
     /// When false every authenticated request is allowed, but access reviews are still
     /// answered from RBAC.
@@ -32,6 +34,7 @@ impl Default for ServerOptions {
     fn default() -> Self {
         ServerOptions {
             tls: false,
+            tls_expired: false,
             rbac_enforced: false,
             pod_ready_delay: Duration::ZERO,
             pod_termination_delay: Duration::ZERO,

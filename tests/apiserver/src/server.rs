@@ -73,7 +73,7 @@ impl ApiServer {
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let tls = if opts.tls {
-            Some(tls::generate()?)
+            Some(tls::generate(opts.tls_expired)?)
         } else {
             None
         };
@@ -356,7 +356,13 @@ async fn accept_loop(
         let shared = shared.clone();
         let tls = tls.clone();
         tokio::spawn(async move {
-            let service = service_fn(move |req| handler::handle(shared.clone(), req));
+            // Each request is handled in a task of its own, so a client that goes away
+            // (Ctrl-C, a dropped connection) does not cancel a write half-way: a real API
+            // server finishes what it received, and tests must see that.
+            let service = service_fn(move |req| {
+                let handled = tokio::spawn(handler::handle(shared.clone(), req));
+                async move { handled.await.unwrap_or(Err(handler::DropConnection)) }
+            });
             let builder = hyper::server::conn::http1::Builder::new();
             match tls {
                 Some(acceptor) => {

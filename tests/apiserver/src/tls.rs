@@ -12,8 +12,9 @@ pub struct TlsMaterial {
     pub config: Arc<rustls::ServerConfig>,
 }
 
-/// Generates a CA and a server certificate for `127.0.0.1` and `localhost` signed by it.
-pub fn generate() -> std::io::Result<TlsMaterial> {
+/// Generates a CA and a server certificate for `127.0.0.1` and `localhost` signed by it
+/// (one that expired years ago when `expired`).
+pub fn generate(expired: bool) -> std::io::Result<TlsMaterial> {
     let err = |e: rcgen::Error| std::io::Error::other(e.to_string());
     let ca_key = rcgen::KeyPair::generate().map_err(err)?;
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).map_err(err)?;
@@ -37,6 +38,10 @@ pub fn generate() -> std::io::Result<TlsMaterial> {
         .distinguished_name
         .push(rcgen::DnType::CommonName, "kube-apiserver");
     params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+    if expired {
+        params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        params.not_after = rcgen::date_time_ymd(2021, 1, 1);
+    }
     let cert = params.signed_by(&key, &issuer).map_err(err)?;
 
     let chain: Vec<CertificateDer<'static>> = vec![cert.der().clone(), ca_cert.der().clone()];

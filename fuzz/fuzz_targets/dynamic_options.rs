@@ -1,0 +1,2 @@
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| kubectl_flink_fuzz::targets::dynamic_options(data));

@@ -1,0 +1,3 @@
+//! The fuzz targets of kubectl-flink (see `targets`).
+
+pub mod targets;

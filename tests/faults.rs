@@ -1,0 +1,669 @@
+//! The fault matrix: every mutating verb, every request it makes, every way a request can fail.
+//!
+//! For each verb the requests are recorded once on a fault-free test API server; then, on a
+//! fresh server per cell, the nth request of each `METHOD path` is failed — a 500, a 409, a
+//! 403, a dropped connection, a timeout (held, then the API server's 504 `Timeout`), or held
+//! while the test delivers Ctrl-C (SIGINT) — and the stored objects afterwards must be the whole
+//! result or nothing (for deletion and the idempotent `rbac-setup`: a state a second,
+//! fault-free run completes), with a one-line error and a non-zero exit. The matrix is printed
+//! (`cargo test --test faults -- --nocapture`); any half-made state, hang, panic or
+//! unclear error fails the test.
+
+mod common;
+
+use common::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use test_apiserver::{ApiServer, Fault, RecordedRequest, ServerOptions};
+
+/// What a verb's complete result is.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Kind {
+    /// Creates a cluster: complete, or nothing at all.
+    Create,
+    /// Deletes: complete, or a state a second run completes.
+    Delete,
+    /// Idempotent apply: complete, or a state a second run completes.
+    Apply,
+}
+
+struct Verb {
+    name: &'static str,
+    kind: Kind,
+    /// Cluster id (each cell has a server of its own, so ids may repeat across cells).
+    id: &'static str,
+    /// What exists before the verb runs.
+    setup: Setup,
+    args: &'static [&'static str],
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Setup {
+    Nothing,
+    /// A session cluster started by the binary.
+    Session,
+    /// A session cluster with HA, and the HA ConfigMaps its JobManager would have made.
+    SessionWithHa,
+    /// Such a cluster stopped without Flink (its Deployment deleted): HA ConfigMaps orphaned.
+    Orphans,
+}
+
+const HA: [&str; 2] = [
+    "-Dhigh-availability.type=kubernetes",
+    "-Dhigh-availability.storageDir=s3://bucket/ha",
+];
+
+fn verbs() -> Vec<Verb> {
+    vec![
+        Verb {
+            name: "session start",
+            kind: Kind::Create,
+            id: "fm",
+            setup: Setup::Nothing,
+            args: &["session", "start", "fm", "--flink-conf-dir", "{conf}"],
+        },
+        Verb {
+            name: "app run",
+            kind: Kind::Create,
+            id: "fm",
+            setup: Setup::Nothing,
+            args: &[
+                "app",
+                "run",
+                "--cluster-id",
+                "fm",
+                "--flink-conf-dir",
+                "{conf}",
+                "local:///opt/flink/usrlib/job.jar",
+            ],
+        },
+        Verb {
+            name: "session stop",
+            kind: Kind::Delete,
+            id: "fm",
+            setup: Setup::Session,
+            args: &[
+                "session",
+                "stop",
+                "fm",
+                "--grace-period",
+                "1s",
+                "--timeout",
+                "20s",
+            ],
+        },
+        Verb {
+            name: "cleanup",
+            kind: Kind::Delete,
+            id: "fm",
+            setup: Setup::SessionWithHa,
+            args: &["cleanup", "fm", "--yes", "--timeout", "20s"],
+        },
+        Verb {
+            name: "cleanup --orphans",
+            kind: Kind::Delete,
+            id: "fm",
+            setup: Setup::Orphans,
+            args: &["cleanup", "--orphans", "--yes"],
+        },
+        Verb {
+            name: "rbac-setup",
+            kind: Kind::Apply,
+            id: "flink",
+            setup: Setup::Nothing,
+            args: &["rbac-setup", "--grant-user", "alice"],
+        },
+    ]
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum FaultKind {
+    S500,
+    S409,
+    S403,
+    Drop,
+    Timeout,
+    Sigint,
+}
+
+const FAULTS: [FaultKind; 6] = [
+    FaultKind::S500,
+    FaultKind::S409,
+    FaultKind::S403,
+    FaultKind::Drop,
+    FaultKind::Timeout,
+    FaultKind::Sigint,
+];
+
+impl FaultKind {
+    fn label(self) -> &'static str {
+        match self {
+            FaultKind::S500 => "500",
+            FaultKind::S409 => "409",
+            FaultKind::S403 => "403",
+            FaultKind::Drop => "drop",
+            FaultKind::Timeout => "timeout",
+            FaultKind::Sigint => "SIGINT",
+        }
+    }
+}
+
+/// How long a request is held while the test delivers SIGINT; the server then handles it, as
+/// a real API server finishes a request it has received.
+const SIGINT_STALL: Duration = Duration::from_millis(700);
+/// How long a "timeout" request is held before the 504.
+const TIMEOUT_HOLD: Duration = Duration::from_millis(150);
+/// The longest a single run may take before it counts as a hang.
+const HANG: Duration = Duration::from_secs(40);
+/// At most this many occurrences of one `METHOD path` are faulted (polls repeat).
+const MAX_OCCURRENCES: usize = 2;
+
+/// One request of a verb: `METHOD path`, and which occurrence of it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Target {
+    method: String,
+    path: String,
+    nth: usize,
+}
+
+impl Target {
+    fn label(&self) -> String {
+        let path = self
+            .path
+            .replace("/api/v1/namespaces/default/", "v1/")
+            .replace("/apis/apps/v1/namespaces/default/", "apps/")
+            .replace(
+                "/apis/rbac.authorization.k8s.io/v1/namespaces/default/",
+                "rbac/",
+            );
+        if self.nth > 1 {
+            format!("{} {path} #{}", self.method, self.nth)
+        } else {
+            format!("{} {path}", self.method)
+        }
+    }
+}
+
+fn start_server() -> ApiServer {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(ApiServer::start(ServerOptions::default()))
+        .expect("test API server")
+}
+
+fn argv(server: &ApiServer, args: &[&str]) -> Vec<String> {
+    let conf = golden_conf();
+    let mut out = vec![
+        "--kubeconfig".to_string(),
+        server.kubeconfig_path().display().to_string(),
+    ];
+    out.extend(args.iter().map(|a| a.replace("{conf}", &conf)));
+    out
+}
+
+fn setup(server: &ApiServer, home: &Scratch, verb: &Verb) {
+    let mut args: Vec<&str> = vec!["session", "start", verb.id, "--flink-conf-dir", "{conf}"];
+    match verb.setup {
+        Setup::Nothing => return,
+        Setup::Session => {}
+        Setup::SessionWithHa | Setup::Orphans => args.extend(HA),
+    }
+    let out = run(home.path(), &argv_refs(&argv(server, &args)));
+    assert_eq!(out.status.code(), Some(0), "setup: {}", stderr(&out));
+    if matches!(verb.setup, Setup::SessionWithHa | Setup::Orphans) {
+        for name in [
+            format!("{}-cluster-config-map", verb.id),
+            format!("{}-00000000000000000000000000000001-config-map", verb.id),
+        ] {
+            server
+                .create(
+                    "v1",
+                    "configmaps",
+                    Some("default"),
+                    serde_json::json!({"metadata": {"name": name, "labels": {
+                        "type": "flink-native-kubernetes", "app": verb.id,
+                        "configmap-type": "high-availability"}}}),
+                )
+                .expect("an HA ConfigMap as the JobManager makes it");
+        }
+    }
+    // The simulated control plane makes the ReplicaSet and pod.
+    settle(server, &[]);
+    if verb.setup == Setup::Orphans {
+        // Flink cannot be reached: stop deletes the Deployment and keeps the HA data.
+        let stop = ["session", "stop", verb.id, "--grace-period", "1s"];
+        let out = run(home.path(), &argv_refs(&argv(server, &stop)));
+        assert_eq!(out.status.code(), Some(0), "setup: {}", stderr(&out));
+        settle(server, &[]);
+    }
+}
+
+fn argv_refs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// Everything stored in namespace `default` that a verb may touch; pods and ReplicaSets by
+/// their `app` label (their names are random).
+fn snapshot(server: &ApiServer) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for (version, plural) in [
+        ("apps/v1", "deployments"),
+        ("v1", "services"),
+        ("v1", "configmaps"),
+        ("v1", "serviceaccounts"),
+        ("rbac.authorization.k8s.io/v1", "roles"),
+        ("rbac.authorization.k8s.io/v1", "rolebindings"),
+    ] {
+        for o in server.list(version, plural, Some("default")) {
+            let name = o["metadata"]["name"].as_str().unwrap_or("?");
+            out.insert(format!("{plural}/{name}"));
+        }
+    }
+    for (version, plural) in [("apps/v1", "replicasets"), ("v1", "pods")] {
+        for o in server.list(version, plural, Some("default")) {
+            let app = o["metadata"]["labels"]["app"].as_str().unwrap_or("?");
+            out.insert(format!("{plural}(app={app})"));
+        }
+    }
+    out
+}
+
+/// Waits until the stored objects equal one of `targets` (garbage collection and held
+/// requests take a moment), or until they stop changing; returns them.
+fn settle(server: &ApiServer, targets: &[&BTreeSet<String>]) -> BTreeSet<String> {
+    let deadline = Instant::now() + Duration::from_secs(4);
+    let mut last = snapshot(server);
+    let mut stable_since = Instant::now();
+    loop {
+        std::thread::sleep(Duration::from_millis(40));
+        let now = snapshot(server);
+        if targets.contains(&&now) {
+            return now;
+        }
+        if now != last {
+            last = now;
+            stable_since = Instant::now();
+        } else if stable_since.elapsed() > Duration::from_millis(300) {
+            return last;
+        }
+        if Instant::now() > deadline {
+            return last;
+        }
+    }
+}
+
+struct RunOutput {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+    hung: bool,
+}
+
+fn spawn(
+    home: &Scratch,
+    args: &[String],
+    tag: &str,
+) -> (Child, std::path::PathBuf, std::path::PathBuf) {
+    let out_path = home.path().join(format!("{tag}.stdout"));
+    let err_path = home.path().join(format!("{tag}.stderr"));
+    let child = command(home.path())
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out_path).expect("stdout file"))
+        .stderr(std::fs::File::create(&err_path).expect("stderr file"))
+        .spawn()
+        .expect("run kubectl-flink");
+    (child, out_path, err_path)
+}
+
+fn finish(mut child: Child, out: &Path, err: &Path) -> RunOutput {
+    let deadline = Instant::now() + HANG;
+    let (status, hung) = loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            break (Some(status), false);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            break (child.wait().ok(), true);
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    RunOutput {
+        code: status.and_then(|s| s.code()),
+        stdout: std::fs::read_to_string(out).unwrap_or_default(),
+        stderr: std::fs::read_to_string(err).unwrap_or_default(),
+        hung,
+    }
+}
+
+fn run_verb(home: &Scratch, args: &[String], tag: &str) -> RunOutput {
+    let (child, out, err) = spawn(home, args, tag);
+    finish(child, &out, &err)
+}
+
+fn matching(requests: &[RecordedRequest], t: &Target) -> usize {
+    requests
+        .iter()
+        .filter(|r| r.method == t.method && test_apiserver::path_matches(&t.path, &r.path))
+        .count()
+}
+
+/// A request's path with the names of pods (random per run) as `*`.
+fn pattern(path: &str, pods: &[String]) -> String {
+    let mut out = path.to_string();
+    for pod in pods {
+        out = out.replace(&format!("/pods/{pod}"), "/pods/*");
+    }
+    out
+}
+
+/// The requests a verb makes, as distinct targets, in order.
+fn enumerate(verb: &Verb) -> (Vec<Target>, BTreeSet<String>, BTreeSet<String>) {
+    let server = start_server();
+    let home = Scratch::new("faults-enumerate");
+    setup(&server, &home, verb);
+    let before = snapshot(&server);
+    let pods: Vec<String> = server
+        .list("v1", "pods", Some("default"))
+        .iter()
+        .filter_map(|p| p["metadata"]["name"].as_str().map(str::to_string))
+        .collect();
+    server.clear_requests();
+    let out = run_verb(&home, &argv(&server, verb.args), "enumerate");
+    assert_eq!(
+        out.code,
+        Some(0),
+        "{} without faults: {}",
+        verb.name,
+        out.stderr
+    );
+    let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut targets = Vec::new();
+    for r in server.requests() {
+        let path = pattern(&r.path, &pods);
+        let n = seen.entry((r.method.clone(), path.clone())).or_default();
+        *n += 1;
+        if *n <= MAX_OCCURRENCES {
+            targets.push(Target {
+                method: r.method.clone(),
+                path,
+                nth: *n,
+            });
+        }
+    }
+    let complete = settle(&server, &[]);
+    (targets, before, complete)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Outcome {
+    /// Exit 0, the whole result.
+    Complete,
+    /// Non-zero exit, nothing changed (creation rolled back, or nothing done yet).
+    Nothing,
+    /// Non-zero exit, the whole result anyway (the error says what is left to do).
+    CompleteWithError,
+    /// Non-zero exit, part done; a second run completed it (deletion, idempotent apply).
+    Resumed,
+    /// The fault never hit (the verb made fewer such requests this time).
+    NotReached,
+    /// Anything else: the reason.
+    Bad(String),
+}
+
+impl Outcome {
+    fn short(&self) -> String {
+        match self {
+            Outcome::Complete => "complete".into(),
+            Outcome::Nothing => "nothing".into(),
+            Outcome::CompleteWithError => "complete+err".into(),
+            Outcome::Resumed => "rerun completes".into(),
+            Outcome::NotReached => "(not reached)".into(),
+            Outcome::Bad(why) => format!("BAD: {why}"),
+        }
+    }
+}
+
+fn inject(server: &ApiServer, t: &Target, fault: FaultKind) {
+    let (m, p, n) = (t.method.as_str(), t.path.as_str(), t.nth);
+    match fault {
+        FaultKind::S500 => server.inject(Fault::status(m, p, n, 500)),
+        FaultKind::S409 => server.inject(Fault::status(m, p, n, 409)),
+        FaultKind::S403 => server.inject(Fault::status(m, p, n, 403)),
+        FaultKind::Drop => server.inject(Fault::drop_connection(m, p, n)),
+        FaultKind::Timeout => {
+            server.inject(Fault::delay(m, p, n, TIMEOUT_HOLD));
+            server.inject(Fault::status(m, p, n, 504));
+        }
+        FaultKind::Sigint => server.inject(Fault::delay(m, p, n, SIGINT_STALL)),
+    }
+}
+
+/// The error must be one line, say `error:`, and nothing may panic.
+fn message_problem(out: &RunOutput, fault: FaultKind) -> Option<String> {
+    if out.stderr.contains("panicked") {
+        return Some(format!("panic: {}", out.stderr.trim()));
+    }
+    let errors: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error:"))
+        .collect();
+    let lines: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    if fault == FaultKind::Sigint {
+        // Ctrl-C may end the process by the signal itself (nothing to say), or with a note.
+        return None;
+    }
+    match errors.len() {
+        1 if lines.len() == 1
+            || lines.iter().all(|l| {
+                l.starts_with("error:") || l.starts_with("Warning:") || l.starts_with("warning:")
+            }) =>
+        {
+            None
+        }
+        1 => Some(format!("more than the error line: {:?}", lines)),
+        0 => Some(format!("no error line: {:?}", lines)),
+        _ => Some(format!("{} error lines", errors.len())),
+    }
+}
+
+fn run_cell(
+    verb: &Verb,
+    target: &Target,
+    fault: FaultKind,
+    before: &BTreeSet<String>,
+    complete: &BTreeSet<String>,
+) -> (Outcome, String) {
+    let server = start_server();
+    let home = Scratch::new("faults-cell");
+    setup(&server, &home, verb);
+    server.clear_requests();
+    inject(&server, target, fault);
+    let args = argv(&server, verb.args);
+    let out = if fault == FaultKind::Sigint {
+        let (child, o, e) = spawn(&home, &args, "cell");
+        let deadline = Instant::now() + HANG;
+        let mut child = child;
+        loop {
+            if matching(&server.requests(), target) >= target.nth {
+                std::thread::sleep(Duration::from_millis(50));
+                let _ = std::process::Command::new("kill")
+                    .args(["-INT", &child.id().to_string()])
+                    .status();
+                break;
+            }
+            if matches!(child.try_wait(), Ok(Some(_))) || Instant::now() > deadline {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let out = finish(child, &o, &e);
+        // The held request is handled after the stall, whatever the client did.
+        std::thread::sleep(SIGINT_STALL);
+        out
+    } else {
+        run_verb(&home, &args, "cell")
+    };
+    let hit = matching(&server.requests(), target) >= target.nth;
+    let line = out.stderr.trim().lines().last().unwrap_or("").to_string();
+    if out.hung {
+        return (Outcome::Bad(format!("hung: {}", out.stderr.trim())), line);
+    }
+    if out.code != Some(0)
+        && let Some(problem) = message_problem(&out, fault)
+    {
+        return (Outcome::Bad(problem), line);
+    }
+    let after = settle(&server, &[complete, before]);
+    let outcome = match (out.code, &after) {
+        (Some(0), a) if a == complete => {
+            if hit {
+                Outcome::Complete
+            } else {
+                Outcome::NotReached
+            }
+        }
+        (Some(0), a) => Outcome::Bad(format!("exit 0 but {}", diff(a, complete))),
+        (_, a) if a == before && verb.kind == Kind::Create => Outcome::Nothing,
+        (_, a) if a == complete => Outcome::CompleteWithError,
+        (_, a) if verb.kind == Kind::Create => {
+            Outcome::Bad(format!("half-made: {}", diff(a, before)))
+        }
+        (_, a) if a == before => Outcome::Nothing,
+        (_, a) => {
+            // A second, fault-free run must complete what the first left.
+            let again = run_verb(&home, &args, "again");
+            let after = settle(&server, &[complete]);
+            if &after == complete {
+                Outcome::Resumed
+            } else {
+                Outcome::Bad(format!(
+                    "left {}; a second run (exit {:?}: {}) left {}",
+                    diff(a, complete),
+                    again.code,
+                    again.stderr.trim(),
+                    diff(&after, complete)
+                ))
+            }
+        }
+    };
+    let _ = std::fs::write(home.path().join("stdout"), &out.stdout);
+    (outcome, line)
+}
+
+fn diff(a: &BTreeSet<String>, b: &BTreeSet<String>) -> String {
+    let extra: Vec<&String> = a.difference(b).collect();
+    let missing: Vec<&String> = b.difference(a).collect();
+    format!("extra {extra:?}, missing {missing:?}")
+}
+
+struct Row {
+    verb: &'static str,
+    target: String,
+    fault: FaultKind,
+    outcome: Outcome,
+    message: String,
+}
+
+#[test]
+fn every_request_of_every_mutating_verb_fails_whole_or_not_at_all() {
+    let started = Instant::now();
+    let verbs = Arc::new(verbs());
+    let mut cells = Vec::new();
+    let mut states = Vec::new();
+    for (v, verb) in verbs.iter().enumerate() {
+        let (targets, before, complete) = enumerate(verb);
+        assert!(!targets.is_empty(), "{} made no requests", verb.name);
+        for t in targets {
+            for fault in FAULTS {
+                cells.push((v, t.clone(), fault));
+            }
+        }
+        states.push((before, complete));
+    }
+    let states = Arc::new(states);
+    let queue = Arc::new(Mutex::new(
+        cells.into_iter().enumerate().collect::<Vec<_>>(),
+    ));
+    let rows = Arc::new(Mutex::new(Vec::new()));
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let (queue, rows, verbs, states) =
+                (queue.clone(), rows.clone(), verbs.clone(), states.clone());
+            std::thread::spawn(move || {
+                loop {
+                    let Some((i, (v, target, fault))) = queue.lock().expect("queue").pop() else {
+                        return;
+                    };
+                    let verb = &verbs[v];
+                    let (before, complete) = &states[v];
+                    let (outcome, message) = run_cell(verb, &target, fault, before, complete);
+                    rows.lock().expect("rows").push((
+                        i,
+                        Row {
+                            verb: verb.name,
+                            target: target.label(),
+                            fault,
+                            outcome,
+                            message,
+                        },
+                    ));
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().expect("a matrix worker");
+    }
+    let mut rows = std::mem::take(&mut *rows.lock().expect("rows"));
+    rows.sort_by_key(|(i, _)| *i);
+    let mut bad = Vec::new();
+    println!("\nfault matrix: verb | request | fault -> outcome | last stderr line");
+    for (_, row) in &rows {
+        println!(
+            "{:<13} | {:<58} | {:<7} -> {:<16} | {}",
+            row.verb,
+            row.target,
+            row.fault.label(),
+            row.outcome.short(),
+            row.message
+        );
+        if matches!(row.outcome, Outcome::Bad(_)) {
+            bad.push(format!(
+                "{} | {} | {} -> {}",
+                row.verb,
+                row.target,
+                row.fault.label(),
+                row.outcome.short()
+            ));
+        }
+    }
+    let count = |o: fn(&Outcome) -> bool| rows.iter().filter(|(_, r)| o(&r.outcome)).count();
+    println!(
+        "\n{} cells ({} verbs) in {:.1}s: {} complete, {} nothing, {} complete+err, {} rerun completes, {} not reached, {} bad",
+        rows.len(),
+        verbs.len(),
+        started.elapsed().as_secs_f64(),
+        count(|o| *o == Outcome::Complete),
+        count(|o| *o == Outcome::Nothing),
+        count(|o| *o == Outcome::CompleteWithError),
+        count(|o| *o == Outcome::Resumed),
+        count(|o| *o == Outcome::NotReached),
+        bad.len()
+    );
+    assert!(
+        bad.is_empty(),
+        "half-made or unclear outcomes:\n{}",
+        bad.join("\n")
+    );
+}
