@@ -170,29 +170,7 @@ pub async fn service_account(
     let fix = Some(connection.suggest.flink(&format!(
         "rbac-setup -n {namespace} --service-account {account}"
     )));
-    let accounts: Api<ServiceAccount> = Api::namespaced(connection.client.clone(), namespace);
-    let exists = match accounts.get_opt(account).await {
-        Ok(Some(_)) => Finding::new(
-            "service account",
-            Outcome::Pass,
-            format!("{account} exists"),
-            None,
-        ),
-        Ok(None) => Finding::new(
-            "service account",
-            Outcome::Fail,
-            format!(
-                "{account} does not exist in namespace {namespace}: the JobManager pod cannot be created"
-            ),
-            fix.clone(),
-        ),
-        Err(e) => Finding::new(
-            "service account",
-            Outcome::Skip,
-            format!("cannot read it: {}", reason(&e)),
-            None,
-        ),
-    };
+    let exists = service_account_exists(connection, namespace, account, fix.clone()).await;
     let user = format!("system:serviceaccount:{namespace}:{account}");
     let rights: Vec<&Right> = JOBMANAGER_RIGHTS
         .iter()
@@ -258,6 +236,38 @@ pub async fn service_account(
         }
     };
     vec![exists, rights_finding]
+}
+
+/// Whether the JobManager's service account exists.
+async fn service_account_exists(
+    connection: &Connection,
+    namespace: &str,
+    account: &str,
+    fix: Option<String>,
+) -> Finding {
+    let accounts: Api<ServiceAccount> = Api::namespaced(connection.client.clone(), namespace);
+    match accounts.get_opt(account).await {
+        Ok(Some(_)) => Finding::new(
+            "service account",
+            Outcome::Pass,
+            format!("{account} exists"),
+            None,
+        ),
+        Ok(None) => Finding::new(
+            "service account",
+            Outcome::Fail,
+            format!(
+                "{account} does not exist in namespace {namespace}: the JobManager pod cannot be created"
+            ),
+            fix,
+        ),
+        Err(e) => Finding::new(
+            "service account",
+            Outcome::Skip,
+            format!("cannot read it: {}", reason(&e)),
+            None,
+        ),
+    }
 }
 
 /// Every image pull secret the configuration names exists.

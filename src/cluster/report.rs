@@ -97,6 +97,13 @@ pub async fn collect(target: &ClusterTarget) -> Result<Vec<Entry>> {
             serde_json::to_string_pretty(&about).unwrap_or_default(),
         ));
     }
+    entries.extend(pod_logs(&pods, &pod_items).await);
+    Ok(entries)
+}
+
+/// Every pod's log and its previous container's (where there is one),
+/// credential lines masked.
+async fn pod_logs(pods: &Api<Pod>, pod_items: &[Pod]) -> Vec<Entry> {
     let logs = pod_items
         .iter()
         .filter_map(|p| p.metadata.name.clone())
@@ -123,6 +130,9 @@ pub async fn collect(target: &ClusterTarget) -> Result<Vec<Entry>> {
                 found
             }
         });
-    entries.extend(futures::future::join_all(logs).await.into_iter().flatten());
-    Ok(entries)
+    futures::future::join_all(logs)
+        .await
+        .into_iter()
+        .flatten()
+        .collect()
 }

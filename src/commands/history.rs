@@ -278,51 +278,14 @@ impl Verb for ResumeOptions {
                     suggest.flink(&format!("suspend {id} -n {ns}"))
                 )));
             }
-            let application = suspended.mode == DeploymentMode::Application.word();
-            let savepoint = match (&self.from, application) {
-                (Some(path), _) => Some(path.clone()),
-                (None, true) => suspended.savepoints.first().map(|s| s.path.clone()),
-                (None, false) => None,
-            };
-            let cluster = suspended
-                .objects
-                .as_ref()
-                .and_then(|o| {
-                    o.to_cluster(if application {
-                        savepoint.as_deref()
-                    } else {
-                        None
-                    })
-                })
+            let (cluster, savepoint, application) = restore_plan(suspended, self.from.as_deref())
                 .ok_or_else(|| {
-                    Error::Failed(format!(
-                        "the last suspend of {id} recorded no Deployment: nothing to recreate"
-                    ))
-                })?;
+                Error::Failed(format!(
+                    "the last suspend of {id} recorded no Deployment: nothing to recreate"
+                ))
+            })?;
             crate::cluster::deploy::create(&target.connection, ns, &cluster).await?;
-            let entry = Entry {
-                time: now(),
-                action: "resume".into(),
-                mode: suspended.mode.clone(),
-                image: suspended.image.clone(),
-                savepoints: match &savepoint {
-                    Some(path) if application => vec![Savepoint {
-                        job_id: suspended
-                            .savepoints
-                            .first()
-                            .map(|s| s.job_id.clone())
-                            .unwrap_or_default(),
-                        job_name: suspended
-                            .savepoints
-                            .first()
-                            .map(|s| s.job_name.clone())
-                            .unwrap_or_default(),
-                        path: path.clone(),
-                    }],
-                    _ => Vec::new(),
-                },
-                objects: None,
-            };
+            let entry = resume_entry(suspended, savepoint.as_deref(), application);
             history::append(&target, entry.clone()).await?;
             if !application {
                 for s in &suspended.savepoints {
@@ -353,6 +316,48 @@ impl Verb for ResumeOptions {
                 self.format,
             )?)
         })
+    }
+}
+
+/// What resume creates from the last suspend: the cluster (an application
+/// restoring from `from`, else the suspend's savepoint), the savepoint used,
+/// and whether it is an application cluster.
+fn restore_plan(
+    suspended: &Entry,
+    from: Option<&str>,
+) -> Option<(crate::render::RenderedCluster, Option<String>, bool)> {
+    let application = suspended.mode == DeploymentMode::Application.word();
+    let savepoint = match (from, application) {
+        (Some(path), _) => Some(path.to_string()),
+        (None, true) => suspended.savepoints.first().map(|s| s.path.clone()),
+        (None, false) => None,
+    };
+    let restore = if application {
+        savepoint.as_deref()
+    } else {
+        None
+    };
+    let cluster = suspended.objects.as_ref()?.to_cluster(restore)?;
+    Some((cluster, savepoint, application))
+}
+
+/// The history entry of a resume.
+fn resume_entry(suspended: &Entry, savepoint: Option<&str>, application: bool) -> Entry {
+    let first = suspended.savepoints.first();
+    Entry {
+        time: now(),
+        action: "resume".into(),
+        mode: suspended.mode.clone(),
+        image: suspended.image.clone(),
+        savepoints: match savepoint {
+            Some(path) if application => vec![Savepoint {
+                job_id: first.map(|s| s.job_id.clone()).unwrap_or_default(),
+                job_name: first.map(|s| s.job_name.clone()).unwrap_or_default(),
+                path: path.to_string(),
+            }],
+            _ => Vec::new(),
+        },
+        objects: None,
     }
 }
 

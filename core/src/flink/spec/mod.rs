@@ -11,6 +11,7 @@ use super::program::Program;
 use super::version::{FlinkVersion, ReleaseTraits};
 
 mod checks;
+mod jobmanager;
 mod program;
 mod values;
 
@@ -18,6 +19,7 @@ use crate::config::loader::ConfDir;
 use crate::config::options::*;
 use crate::config::{ConfigError, Configuration};
 use checks::{reject_unsupported, validate_volumes};
+use jobmanager::*;
 use k8s_openapi::api::core::v1::{Pod, Toleration};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use program::write_program;
@@ -238,82 +240,16 @@ pub fn resolve(
     fix_port(&mut conf, &TASKMANAGER_RPC_PORT, "6122")?;
     let rest_target_port = fix_port(&mut conf, &REST_BIND_PORT, "8081")?;
 
-    let high_availability = ha_enabled(&conf);
-    if high_availability {
-        conf.set_string(HA_CLUSTER_ID.key, cluster_id.clone());
-        if conf
-            .string(&HA_STORAGE_DIR)
-            .is_none_or(|d| d.trim().is_empty())
-        {
-            return Err(invalid(
-                "high availability needs a storage directory: add -Dhigh-availability.storageDir=s3://bucket/flink-ha (any file system the JobManager can reach)",
-            ));
-        }
-        let rpc_port = conf.int(&JOBMANAGER_RPC_PORT)?.to_string();
-        fix_port(&mut conf, &HA_JOBMANAGER_PORT, &rpc_port)?;
-    } else {
-        conf.set_string(
-            "jobmanager.rpc.address",
-            format!("{cluster_id}.{namespace}"),
-        );
-    }
-
-    let replicas = conf.int(&JOBMANAGER_REPLICAS)?;
-    if replicas < 1 {
-        return Err(invalid(format!(
-            "kubernetes.jobmanager.replicas is {replicas}: use at least 1"
-        )));
-    }
-    if replicas > 1 && !high_availability {
-        return Err(invalid(format!(
-            "kubernetes.jobmanager.replicas is {replicas}, but standby JobManagers need high availability: add -Dhigh-availability.type=kubernetes -Dhigh-availability.storageDir=<dir>, or use 1 replica"
-        )));
-    }
-    let replicas = i32::try_from(replicas).map_err(|_| {
-        invalid(format!(
-            "kubernetes.jobmanager.replicas {replicas} is too large"
-        ))
-    })?;
-
-    let cpu = conf.double(&JOBMANAGER_CPU)?;
-    if cpu <= 0.0 {
-        return Err(invalid(format!(
-            "kubernetes.jobmanager.cpu.amount is {cpu}: give a positive number of CPUs, e.g. 1.0"
-        )));
-    }
+    let high_availability = configure_high_availability(&mut conf, &cluster_id, &namespace)?;
+    let replicas = jobmanager_replicas(&conf, high_availability)?;
+    let cpu = jobmanager_cpu(&conf)?;
     let cpu_factor = limit_factor(&conf, &JOBMANAGER_CPU_LIMIT_FACTOR)?;
     let memory_factor = limit_factor(&conf, &JOBMANAGER_MEMORY_LIMIT_FACTOR)?;
     let memory_mib = memory.mebibytes();
-
     let image_explicit = conf.is_set(&CONTAINER_IMAGE);
-    let image = conf
-        .explicit_string(&CONTAINER_IMAGE)
-        .unwrap_or_else(|| request.version.default_image());
-    if image.trim().is_empty() {
-        return Err(invalid(
-            "kubernetes.container.image.ref is empty: name an image, e.g. apache/flink:2.3.0-scala_2.12",
-        ));
-    }
-
-    let exposed_type = match conf.enumeration(&REST_SERVICE_EXPOSED_TYPE)?.as_str() {
-        "NodePort" => ExposedType::NodePort,
-        "LoadBalancer" => ExposedType::LoadBalancer,
-        "Headless_ClusterIP" => ExposedType::HeadlessClusterIP,
-        _ => ExposedType::ClusterIP,
-    };
-
-    let hadoop = if !conf.bool(&HADOOP_CONF_MOUNT_ENABLED)? {
-        HadoopConf::None
-    } else if let Some(name) = conf
-        .string(&HADOOP_CONF_CONFIG_MAP)
-        .filter(|n| !n.trim().is_empty())
-    {
-        HadoopConf::ExistingConfigMap(name.trim().to_string())
-    } else if local.hadoop_conf_files.is_empty() {
-        HadoopConf::None
-    } else {
-        HadoopConf::Files(local.hadoop_conf_files.clone())
-    };
+    let image = container_image(&conf, request)?;
+    let exposed_type = exposed_type(&conf)?;
+    let hadoop = hadoop_conf(&conf, &local)?;
     reject_unsupported(&conf)?;
 
     let spec = ClusterSpec {
