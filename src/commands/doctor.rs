@@ -141,12 +141,46 @@ async fn preflight(connection: &Connection, spec: &ClusterSpec) -> Vec<Finding> 
         doctor::quotas(connection, ns, &demand),
         doctor::nodes(connection, &spec.node_selector),
     );
-    let mut findings = vec![caller];
+    let mut findings = vec![caller, image_release(spec)];
     findings.extend(account);
     findings.extend(secrets);
     findings.extend(quotas);
     findings.extend(nodes);
     findings
+}
+
+/// The image's Flink release (from its tag) is the one the objects are
+/// rendered for; a Warn when they differ or the tag names none.
+pub fn image_release(spec: &ClusterSpec) -> Finding {
+    let check = "image release";
+    let chosen = format!("{}.{}", spec.version.major, spec.version.minor);
+    match crate::flink::release_choice::release_in_image(&spec.image) {
+        Some(tagged) if tagged == chosen || tagged.starts_with(&format!("{chosen}.")) => {
+            Finding::new(
+                check,
+                Outcome::Pass,
+                format!("{} runs Flink {tagged}, as rendered", spec.image),
+                None,
+            )
+        }
+        Some(tagged) => Finding::new(
+            check,
+            Outcome::Warn,
+            format!(
+                "{} runs Flink {tagged}, but the objects are Flink {chosen}'s",
+                spec.image
+            ),
+            Some(format!(
+                "--flink-version {tagged}, or an image of Flink {chosen}"
+            )),
+        ),
+        None => Finding::new(
+            check,
+            Outcome::Skip,
+            format!("the tag of {} names no Flink release", spec.image),
+            None,
+        ),
+    }
 }
 
 /// The JobManager (its replicas) and the TaskManagers the default
@@ -280,5 +314,30 @@ mod tests {
         ]));
         assert_eq!(wide.pods, 1 + 4);
         assert_eq!(wide.cpu_requests, 1000 + 4 * 2000);
+    }
+
+    #[test]
+    fn an_image_of_another_release_than_the_rendered_one_is_a_warning() {
+        let spec = |options: &[&str]| {
+            let mut args = vec!["kubectl-flink", "doctor", "c1", "-n", "ns"];
+            args.extend(options);
+            let cli = <crate::cli::Cli as clap::Parser>::try_parse_from(args).unwrap();
+            let crate::cli::Command::Doctor(doctor) = cli.command else {
+                panic!("not doctor")
+            };
+            DoctorOptions::complete(&cli.global, doctor, &Environment::default())
+                .unwrap()
+                .deploy
+                .spec
+        };
+        assert_eq!(image_release(&spec(&[])).outcome, Outcome::Pass);
+        let other = spec(&[
+            "-Dkubernetes.container.image.ref=apache/flink:1.20.5-scala_2.12",
+            "--flink-version",
+            "2.3",
+        ]);
+        assert_eq!(image_release(&other).outcome, Outcome::Warn);
+        let custom = spec(&["-Dkubernetes.container.image.ref=registry.example/jobs:42"]);
+        assert_eq!(image_release(&custom).outcome, Outcome::Skip);
     }
 }
