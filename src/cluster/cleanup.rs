@@ -130,9 +130,6 @@ async fn fetch(client: &kube::Client, namespace: &str, id: &str) -> Result<Found
     Ok(found)
 }
 
-/// The names of Flink's configuration file in its ConfigMap, of every release.
-const CONFIG_FILE_KEYS: [&str; 2] = ["config.yaml", "flink-conf.yaml"];
-
 /// What of `found` goes with the Deployment, what nothing owns, and what
 /// Flink keeps on purpose (HA ConfigMaps).
 fn sort(id: &str, found: &Found) -> Leftovers {
@@ -210,12 +207,14 @@ fn sort(id: &str, found: &Found) -> Leftovers {
 /// ConfigMap ships.
 fn ha_storage_dir(configmap: &ConfigMap) -> Option<String> {
     let data = configmap.data.as_ref()?;
-    CONFIG_FILE_KEYS.iter().find_map(|key| {
-        let text = data.get(*key)?;
-        crate::config::loader::parse_config_yaml(text, key)
-            .ok()?
-            .get_raw_string(HA_STORAGE_DIR.key)
-    })
+    crate::flink::version::CONFIG_FILE_NAMES
+        .iter()
+        .find_map(|key| {
+            let text = data.get(*key)?;
+            crate::config::loader::parse_config_yaml(text, key)
+                .ok()?
+                .get_raw_string(HA_STORAGE_DIR.key)
+        })
 }
 
 /// What clusters whose Deployment is gone left: HA ConfigMaps and

@@ -152,9 +152,12 @@ pub async fn caller_rights(connection: &Connection, namespace: &str) -> Finding 
             "your rights",
             Outcome::Fail,
             format!("not allowed to {}", missing.join(", ")),
-            Some(connection.suggest.flink(&format!(
-                "rbac-setup -n {namespace} --grant-user <you>  (run by a namespace admin)"
-            ))),
+            Some(format!(
+                "a namespace admin runs `{}`",
+                connection
+                    .suggest
+                    .flink(&format!("rbac-setup -n {namespace} --grant-user <you>"))
+            )),
         )
     }
 }

@@ -115,27 +115,22 @@ pub async fn append(target: &ClusterTarget, entry: Entry) -> Result<()> {
     Ok(())
 }
 
-/// What `resume` needs to recreate the cluster: its objects as created,
-/// without what the API server assigned.
-pub async fn snapshot(target: &ClusterTarget) -> Result<Objects> {
+/// What `resume` needs to recreate the cluster: its objects as created
+/// (`deployment` as already read), without what the API server assigned.
+pub async fn snapshot(target: &ClusterTarget, deployment: &Deployment) -> Result<Objects> {
     let (client, ns, id) = (
         &target.connection.client,
         &target.namespace,
         &target.cluster_id,
     );
-    let deployments: Api<Deployment> = Api::namespaced(client.clone(), ns);
     let services: Api<Service> = Api::namespaced(client.clone(), ns);
     let configmaps: Api<ConfigMap> = Api::namespaced(client.clone(), ns);
     let selector = ListParams::default().labels(&crate::render::labels::selector::cluster(id));
-    let deployment = deployments
-        .get_opt(id)
-        .await
-        .map_err(|e| api_failure(&format!("get Deployment {id}"), ns, &e))?;
     let mut recorded = Objects {
-        deployment: deployment.map(|mut d| {
-            d.metadata = bare(&d.metadata);
-            d.status = None;
-            d
+        deployment: Some(Deployment {
+            metadata: bare(&deployment.metadata),
+            status: None,
+            ..deployment.clone()
         }),
         ..Objects::default()
     };
@@ -195,7 +190,7 @@ impl Objects {
             let mut configmap = configmap.clone();
             if let (Some(path), Some(data)) = (savepoint, configmap.data.as_mut()) {
                 for (key, text) in data.iter_mut() {
-                    if key == "config.yaml" || key == "flink-conf.yaml" {
+                    if crate::flink::version::CONFIG_FILE_NAMES.contains(&key.as_str()) {
                         *text = with_savepoint(text, path);
                     }
                 }

@@ -148,16 +148,15 @@ fn pod_status(pod: &Pod) -> PodStatus {
     }
 }
 
-/// HA is on when the shipped configuration names an HA type.
+/// HA is on when the shipped configuration turns it on, as Flink reads it.
 fn high_availability(configmap: &ConfigMap) -> bool {
     let Some(data) = configmap.data.as_ref() else {
         return false;
     };
-    data.values().any(|text| {
-        crate::config::loader::parse_config_yaml(text, "config.yaml")
-            .ok()
-            .and_then(|conf| conf.string(&crate::config::options::HA_TYPE))
-            .is_some_and(|kind| !kind.eq_ignore_ascii_case("none") && !kind.trim().is_empty())
+    crate::flink::version::CONFIG_FILE_NAMES.iter().any(|name| {
+        data.get(*name)
+            .and_then(|text| crate::config::loader::parse_config_yaml(text, name).ok())
+            .is_some_and(|conf| crate::flink::spec::ha_enabled(&conf))
     })
 }
 

@@ -163,7 +163,7 @@ impl Verb for SuspendOptions {
             let image = crate::cluster::inventory::main_container(&deployment)
                 .and_then(|c| c.image.clone());
             // What resume recreates, read before anything changes.
-            let objects = history::snapshot(&target).await?;
+            let objects = history::snapshot(&target, &deployment).await?;
             let rest = rest_of(&target);
             let fail = |e: crate::rest::RestError| {
                 Error::Failed(format!(
@@ -188,10 +188,10 @@ impl Verb for SuspendOptions {
                 let path = stopped.await.map_err(|e| {
                     let taken: Vec<String> = savepoints.iter().map(|s: &Savepoint| s.path.clone()).collect();
                     Error::Failed(format!(
-                        "the savepoint of job {} failed: {}: the cluster is left as it is{} (name a savepoint directory with --directory if none is configured)",
+                        "the savepoint of job {} failed: {}: the cluster keeps running{} (name a savepoint directory with --directory if none is configured)",
                         job.id,
                         crate::output::one_line(&e.to_string()),
-                        if taken.is_empty() { String::new() } else { format!("; savepoints taken: {}", taken.join(", ")) }
+                        if taken.is_empty() { String::new() } else { format!(", but the jobs already stopped stay stopped: restart them from their savepoints {}", taken.join(", ")) }
                     ))
                 })?;
                 savepoints.push(Savepoint {

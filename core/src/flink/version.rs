@@ -162,6 +162,8 @@ impl ReleaseTraits {
 
 pub const FLINK_CONF_YAML: &str = "flink-conf.yaml";
 pub const CONFIG_YAML: &str = "config.yaml";
+/// The names Flink's configuration file has in a cluster's ConfigMap, of any release.
+pub const CONFIG_FILE_NAMES: [&str; 2] = [CONFIG_YAML, FLINK_CONF_YAML];
 
 /// The logging files 1.18–2.0 ship (those of them found in the conf dir).
 const CONSOLE_LOG_FILES: &[&str] = &["logback-console.xml", "log4j-console.properties"];
