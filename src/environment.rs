@@ -37,6 +37,8 @@ pub struct KubeconfigSearch {
     pub in_cluster: bool,
     /// The proxies the environment names.
     pub proxy: ProxyEnv,
+    /// stdin is a terminal: an interactive exec credential plugin may read it.
+    pub stdin_is_terminal: bool,
 }
 
 /// `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (or their lower-case forms,
@@ -91,6 +93,7 @@ impl Environment {
                     http: var("HTTP_PROXY").or_else(|| var("http_proxy")),
                     no_proxy: var("NO_PROXY").or_else(|| var("no_proxy")),
                 },
+                stdin_is_terminal: std::io::stdin().is_terminal(),
             },
             terminal: Terminals {
                 stdin: std::io::stdin().is_terminal(),

@@ -32,6 +32,14 @@ pub fn line(level: u8, line: &str) {
     }
 }
 
+/// A warning from below the verbs (e.g. a refreshed token that could not be
+/// saved), shown at every level.
+pub fn warn(message: &str) {
+    if let Some((_, output)) = SINK.get() {
+        output.warn(message);
+    }
+}
+
 pub use crate::redact::{body, header};
 
 #[cfg(test)]

@@ -1,16 +1,22 @@
 //! kubectl-flink connects as kubectl does, proven on the real API server
 //! (kube-kit): kubectl's connection flags alone, impersonation checked by
 //! the real authorizer, client certificates and tokens from flags, a
-//! kubeconfig's `proxy-url` through a real HTTP CONNECT proxy, exec
-//! credential plugins, merged `KUBECONFIG` lists, and `-v=6`'s request log.
+//! kubeconfig's `proxy-url` through a real HTTP CONNECT proxy and a real
+//! SOCKS5 proxy (every verb), exec credential plugins (interactive ones on a
+//! pty: `kubeconfig/interactive.rs`), merged `KUBECONFIG` lists, and
+//! `-v=6`'s request log. The OIDC auth provider is `tests/oidc.rs`.
 
 mod common;
+#[path = "kubeconfig/interactive.rs"]
+mod interactive;
+#[path = "kubeconfig/proxies.rs"]
+mod proxies;
+#[path = "kubeconfig/socks.rs"]
+mod socks;
 
 use common::real::Cluster;
 use common::{command, stderr, stdout};
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
+use std::net::TcpListener;
 
 /// A kubeconfig for the control plane with `user_yaml` as the user's entry
 /// (indented under `user:`), the context's namespace `namespace`, and the
@@ -125,64 +131,6 @@ fn impersonation_is_checked_by_the_real_authorizer() {
     );
 }
 
-/// An HTTP CONNECT proxy on loopback that tunnels only to loopback and
-/// records each target it was asked for.
-fn connect_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
-    let url = format!("http://{}", listener.local_addr().expect("address"));
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let record = seen.clone();
-    std::thread::spawn(move || {
-        for client in listener.incoming().flatten() {
-            let record = record.clone();
-            std::thread::spawn(move || tunnel(client, &record));
-        }
-    });
-    (url, seen)
-}
-
-fn tunnel(mut client: TcpStream, seen: &Mutex<Vec<String>>) {
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        if client.read(&mut byte).unwrap_or(0) == 0 {
-            return;
-        }
-        head.push(byte[0]);
-    }
-    let head = String::from_utf8_lossy(&head).to_string();
-    let Some(target) = head
-        .lines()
-        .next()
-        .and_then(|line| line.strip_prefix("CONNECT "))
-        .and_then(|rest| rest.split_whitespace().next())
-    else {
-        let _ = client.write_all(b"HTTP/1.1 405 Method Not Allowed\r\n\r\n");
-        return;
-    };
-    seen.lock().unwrap().push(target.to_string());
-    let upstream = match target.strip_prefix("127.0.0.1:") {
-        Some(port) => TcpStream::connect(("127.0.0.1", port.parse().unwrap_or(0))),
-        None => {
-            let _ = client.write_all(b"HTTP/1.1 403 Forbidden\r\n\r\n");
-            return;
-        }
-    };
-    let Ok(mut upstream) = upstream else {
-        let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n");
-        return;
-    };
-    let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
-    let (mut client_in, mut upstream_out) =
-        (client.try_clone().unwrap(), upstream.try_clone().unwrap());
-    std::thread::spawn(move || {
-        let _ = std::io::copy(&mut client_in, &mut upstream_out);
-        let _ = upstream_out.shutdown(std::net::Shutdown::Write);
-    });
-    let _ = std::io::copy(&mut upstream, &mut client);
-    let _ = client.shutdown(std::net::Shutdown::Write);
-}
-
 #[test]
 fn a_kubeconfig_proxy_url_is_used_and_an_unreachable_proxy_is_named() {
     let Some(k) = Cluster::new("proxy") else {
@@ -191,7 +139,7 @@ fn a_kubeconfig_proxy_url_is_used_and_an_unreachable_proxy_is_named() {
     let token =
         k.cp.service_account_token(&k.namespace, "proxied")
             .expect("a token");
-    let (proxy, seen) = connect_proxy();
+    let (proxy, seen) = proxies::connect_proxy();
     let user = format!("    token: {token}\n");
     let path = kubeconfig(&k, "proxied", &user, Some(&proxy));
     let out = flink(&k, &["--kubeconfig", &path, "get"]);

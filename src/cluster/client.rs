@@ -91,6 +91,7 @@ pub async fn connect(choice: &KubeconfigChoice) -> Result<Connection> {
         .apply(kubeconfig, choice.context.as_deref())
         .map_err(ClusterError::Config)?;
     let mut kubeconfig_proxy = None;
+    let mut user = None;
     let mut config = match kubeconfig {
         Some(kubeconfig) => {
             // A missing context reads the same for every verb.
@@ -98,7 +99,7 @@ pub async fn connect(choice: &KubeconfigChoice) -> Result<Connection> {
                 .context_namespace(&kubeconfig)
                 .map_err(ClusterError::Config)?;
             kubeconfig_proxy = cluster_proxy_url(&kubeconfig, &options);
-            record_exec_plugin(&kubeconfig, &options);
+            user = chosen_user(&kubeconfig, &options);
             Config::from_custom_kubeconfig(kubeconfig, &options)
                 .await
                 .map_err(|e| kubeconfig_error(&e))?
@@ -135,6 +136,14 @@ pub async fn connect(choice: &KubeconfigChoice) -> Result<Connection> {
     config
         .headers
         .push((http::header::USER_AGENT, crate::user_agent::header_value()));
+    // Exec plugins and OIDC: the first credential now, refreshed per request.
+    let context = super::credentials::Context {
+        origin: user.as_deref().and_then(|u| choice.user_origin(u)),
+        user,
+        stdin_is_terminal: choice.search.stdin_is_terminal,
+        proxy: &choice.search.proxy,
+    };
+    let credentials = super::credentials::take(&mut config, &context).await?;
     let context_namespace = config.default_namespace.clone();
     let mut rest_config = config.clone();
     rest_config.default_retry = false;
@@ -150,7 +159,10 @@ pub async fn connect(choice: &KubeconfigChoice) -> Result<Connection> {
     };
     let build = |config: Config| {
         kube::client::ClientBuilder::try_from(config)
-            .map(|builder| builder.with_layer(&layer).build())
+            .map(|builder| match &credentials {
+                Some(credentials) => builder.with_layer(credentials).with_layer(&layer).build(),
+                None => builder.with_layer(&layer).build(),
+            })
             .map_err(|e| {
                 ClusterError::Failed(format!(
                     "cannot connect to {}: {}",
@@ -184,27 +196,15 @@ fn chosen_context<'a>(
         .as_ref()
 }
 
-/// Remember the user's exec credential plugin, for error messages.
-fn record_exec_plugin(kubeconfig: &kube::config::Kubeconfig, options: &KubeConfigOptions) {
-    let user = options
+/// The kubeconfig user in use (`--user`, else the context's), by name.
+fn chosen_user(
+    kubeconfig: &kube::config::Kubeconfig,
+    options: &KubeConfigOptions,
+) -> Option<String> {
+    options
         .user
         .clone()
-        .or_else(|| chosen_context(kubeconfig, options)?.user.clone());
-    let exec = user.and_then(|user| {
-        kubeconfig
-            .auth_infos
-            .iter()
-            .find(|u| u.name == user)?
-            .auth_info
-            .as_ref()?
-            .exec
-            .clone()
-    });
-    if let Some(exec) = exec
-        && let Some(command) = exec.command.as_deref()
-    {
-        super::errors::record_exec_plugin(command, exec.install_hint.as_deref());
-    }
+        .or_else(|| chosen_context(kubeconfig, options)?.user.clone())
 }
 
 /// The `proxy-url` of the cluster the context (or `--cluster`) uses.

@@ -54,51 +54,10 @@ pub fn reason(error: &kube::Error) -> String {
     }
 }
 
-/// The kubeconfig user's exec credential plugin, recorded when connecting
-/// so that a failure to run it can name it and its install hint.
-static EXEC_PLUGIN: std::sync::OnceLock<(String, Option<String>)> = std::sync::OnceLock::new();
-
-/// Record the exec plugin `command` (and the kubeconfig's `installHint`).
-pub fn record_exec_plugin(command: &str, install_hint: Option<&str>) {
-    let _ = EXEC_PLUGIN.set((command.to_string(), install_hint.map(str::to_string)));
-}
-
-/// Why authentication failed, without what a plugin printed on stdout
-/// (its credentials).
+/// Why authentication failed (exec plugins and OIDC are run by
+/// [`super::credentials`], whose errors say what to do themselves).
 fn auth_reason(error: &kube::client::AuthError) -> String {
-    use kube::client::AuthError;
-    let (command, hint) = EXEC_PLUGIN
-        .get()
-        .map(|(c, h)| (c.as_str(), h.as_deref()))
-        .unwrap_or(("the exec plugin", None));
-    match error {
-        AuthError::AuthExecStart(io) if io.kind() == std::io::ErrorKind::NotFound => {
-            let hint = hint.map_or_else(
-                || {
-                    "install it or fix `command` of the user's exec section in the kubeconfig"
-                        .to_string()
-                },
-                crate::output::one_line,
-            );
-            format!("the kubeconfig's credential plugin `{command}` was not found: {hint}")
-        }
-        AuthError::AuthExecStart(io) => {
-            format!("cannot run the kubeconfig's credential plugin `{command}`: {io}")
-        }
-        AuthError::AuthExecRun { out, .. } => {
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            let said = stderr
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("nothing");
-            format!(
-                "the kubeconfig's credential plugin `{command}` failed ({}); it said on stderr: {}",
-                out.status,
-                crate::output::one_line(said)
-            )
-        }
-        other => format!("authentication failed: {other}"),
-    }
+    format!("authentication failed: {error}")
 }
 
 /// The API server kubectl-flink talks to, recorded once when connecting,
@@ -140,6 +99,9 @@ pub fn transport_reason(error: &(dyn std::error::Error + 'static)) -> String {
     let mut innermost = error.to_string();
     while let Some(error) = current {
         innermost = error.to_string();
+        if let Some(credential) = error.downcast_ref::<super::credentials::CredentialError>() {
+            return credential.to_string();
+        }
         if let Some(tls) = error.downcast_ref::<rustls::Error>() {
             return tls_reason(tls);
         }

@@ -242,17 +242,8 @@ impl KubeconfigChoice {
                 names.join(":")
             ));
         }
-        let candidates = if listed.is_empty() {
-            self.search
-                .home
-                .as_ref()
-                .map(|h| vec![h.join(".kube").join("config")])
-                .unwrap_or_default()
-        } else {
-            listed
-        };
         let mut merged: Option<Kubeconfig> = None;
-        for path in candidates.iter().filter(|p| p.is_file()) {
+        for path in self.candidates().iter().filter(|p| p.is_file()) {
             let next = Kubeconfig::read_from(path).map_err(|e| {
                 format!(
                     "cannot read kubeconfig {}: {}: fix the file, or choose another with --kubeconfig",
@@ -272,6 +263,33 @@ impl KubeconfigChoice {
             });
         }
         Ok(merged)
+    }
+
+    /// The files read without `--kubeconfig`, in kubectl's order: those
+    /// `$KUBECONFIG` lists, else `~/.kube/config`.
+    fn candidates(&self) -> Vec<PathBuf> {
+        let listed = self.search.listed();
+        if listed.is_empty() {
+            self.search
+                .home
+                .as_ref()
+                .map(|h| vec![h.join(".kube").join("config")])
+                .unwrap_or_default()
+        } else {
+            listed
+        }
+    }
+
+    /// The file that defines kubeconfig user `user` — where kubectl writes
+    /// its refreshed tokens: `--kubeconfig`, else the first file of the
+    /// list that has it (the one merging takes it from).
+    pub fn user_origin(&self, user: &str) -> Option<PathBuf> {
+        if let Some(path) = &self.path {
+            return Some(path.clone());
+        }
+        self.candidates().into_iter().find(|path| {
+            Kubeconfig::read_from(path).is_ok_and(|c| c.auth_infos.iter().any(|u| u.name == user))
+        })
     }
 
     /// The service account's namespace when running in a pod without a

@@ -8,6 +8,7 @@
 pub mod build;
 mod control_plane;
 pub mod flink_pods;
+pub mod oidc;
 mod pki;
 mod process;
 mod tempdir;
@@ -18,6 +19,7 @@ pub use control_plane::{
     client_from, cri_log,
 };
 pub use flink_pods::{FlinkPods, FlinkPodsOptions, PodProcess};
+pub use oidc::OidcIssuer;
 
 /// True when running under CI (`CI=true`), where a missing control plane is a failure.
 pub fn in_ci() -> bool {
