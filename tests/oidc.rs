@@ -188,9 +188,21 @@ fn an_expired_oidc_id_token_is_refreshed_at_the_issuer_and_written_back() {
         (&expired, &issuer.refresh_token()),
         true,
     );
-    let out = get(&path);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(issuer.refreshes().len(), 2);
+    let path = path.display().to_string();
+    let out = run(scratch.path(), &["--kubeconfig", &path, "get", "-v=8"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let refreshes = issuer.refreshes();
+    assert_eq!(refreshes.len(), 2);
+    // -v=8 shows requests and headers, never a token or the client secret.
+    for secret in [
+        refreshes[1].id_token.as_str(),
+        refreshes[1].refresh_token.as_str(),
+        &issuer.refresh_token(),
+        CLIENT_SECRET,
+    ] {
+        assert!(!err.contains(secret), "{secret} printed: {err}");
+    }
 
     // A refresh the issuer refuses: one line naming the issuer and its
     // answer, nothing sent to the API server as alice.
