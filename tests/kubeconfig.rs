@@ -7,6 +7,8 @@
 //! `-v=6`'s request log. The OIDC auth provider is `tests/oidc.rs`.
 
 mod common;
+#[path = "kubeconfig/expiry.rs"]
+mod expiry;
 #[path = "kubeconfig/interactive.rs"]
 mod interactive;
 #[path = "kubeconfig/proxies.rs"]

@@ -29,7 +29,7 @@ fn behind_proxy(k: &Cluster, name: &str, proxy: Option<&str>) -> String {
 }
 
 /// A local HTTP server standing in for the JobManager's REST port.
-fn rest_backend() -> std::net::SocketAddr {
+pub(super) fn rest_backend() -> std::net::SocketAddr {
     let backend = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = backend.local_addr().expect("addr");
     std::thread::spawn(move || {
@@ -48,8 +48,16 @@ fn rest_backend() -> std::net::SocketAddr {
     addr
 }
 
-/// `port-forward ID --port 0` with `kubeconfig`, one GET through it; the answer.
-fn fetch_through_port_forward(k: &Cluster, kubeconfig: &str, id: &str) -> String {
+/// `port-forward ID --port 0` with `kubeconfig`, and `fetches` GETs through
+/// it, `pause` apart (each a new port-forward to the pod); the answers and
+/// port-forward's stderr.
+pub(super) fn fetch_through_port_forward(
+    k: &Cluster,
+    kubeconfig: &str,
+    id: &str,
+    fetches: usize,
+    pause: std::time::Duration,
+) -> (Vec<String>, String) {
     use std::io::{BufRead, Read, Write};
     let mut child = command(k.home.path())
         .args([
@@ -75,16 +83,24 @@ fn fetch_through_port_forward(k: &Cluster, kubeconfig: &str, id: &str) -> String
         let out = child.wait_with_output().expect("port-forward's output");
         panic!("no local address in {line:?}: {}", stderr(&out))
     };
-    let mut answer = String::new();
-    if let Ok(mut stream) = std::net::TcpStream::connect(&local) {
-        let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(10)));
-        let _ = stream
-            .write_all(b"GET /overview HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-        let _ = stream.read_to_string(&mut answer);
+    let mut answers = Vec::new();
+    for fetch in 0..fetches {
+        if fetch > 0 {
+            std::thread::sleep(pause);
+        }
+        let mut answer = String::new();
+        if let Ok(mut stream) = std::net::TcpStream::connect(&local) {
+            let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(10)));
+            let _ = stream.write_all(
+                b"GET /overview HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+            );
+            let _ = stream.read_to_string(&mut answer);
+        }
+        answers.push(answer);
     }
     let _ = child.kill();
     let out = child.wait_with_output().expect("port-forward's output");
-    format!("{answer}\n--- port-forward's stderr:\n{}", stderr(&out))
+    (answers, stderr(&out))
 }
 
 #[test]
@@ -135,8 +151,8 @@ fn every_verb_goes_through_a_socks5_proxy_url() {
     let pod = k.until_jobmanager_ready("sx");
     k.cp.forward_pod_ports(&k.namespace, &pod, &[(8081, rest_backend())])
         .expect("a kwok PortForward");
-    let answer = fetch_through_port_forward(&k, &path, "sx");
-    assert!(answer.contains("2.3.0"), "{answer}");
+    let (answers, err) = fetch_through_port_forward(&k, &path, "sx", 1, std::time::Duration::ZERO);
+    assert!(answers[0].contains("2.3.0"), "{answers:?} {err}");
     assert!(seen.lock().unwrap().len() > tunnelled, "port-forward");
     tunnelled = seen.lock().unwrap().len();
     // stop: REST through the services proxy, then port-forward, then deletion.
