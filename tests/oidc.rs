@@ -2,8 +2,9 @@
 //! a loopback issuer (`kube_kit::OidcIssuer`, its own CA): a valid id-token
 //! is sent as it is; an expired one is refreshed at the issuer's token
 //! endpoint, the request is authenticated as the OIDC user by the real API
-//! server, and the new tokens are written back into the kubeconfig as
-//! kubectl writes them; a refused refresh names the issuer.
+//! server, and the new tokens are written back into the kubeconfig file
+//! that defines the user, as kubectl writes them; a refused refresh names
+//! the issuer.
 
 mod common;
 
@@ -203,6 +204,42 @@ fn an_expired_oidc_id_token_is_refreshed_at_the_issuer_and_written_back() {
     ] {
         assert!(!err.contains(secret), "{secret} printed: {err}");
     }
+
+    // KUBECONFIG listing two files: the tokens go into the one that defines
+    // the user, as kubectl writes them; the other is left as it was.
+    let whole = kubeconfig(
+        &scratch,
+        &cp,
+        &issuer,
+        &namespace,
+        (&expired, &issuer.refresh_token()),
+        false,
+    );
+    let whole = std::fs::read_to_string(whole).expect("the kubeconfig");
+    let (head, users_on) = whole.split_at(whole.find("users:").expect("users"));
+    let (users, contexts) = users_on.split_at(users_on.find("contexts:").expect("contexts"));
+    let first = scratch.write("first.yaml", &format!("{head}{contexts}"));
+    let second = scratch.write(
+        "second.yaml",
+        &format!("apiVersion: v1\nkind: Config\n{users}"),
+    );
+    let untouched = std::fs::read(&first).expect("the first file");
+    let out = command(scratch.path())
+        .env(
+            "KUBECONFIG",
+            format!("{}:{}", first.display(), second.display()),
+        )
+        .arg("get")
+        .output()
+        .expect("run kubectl-flink");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let refreshes = issuer.refreshes();
+    assert_eq!(refreshes.len(), 3);
+    assert_eq!(
+        tokens_in(&second),
+        (refreshes[2].id_token.clone(), issuer.refresh_token())
+    );
+    assert_eq!(std::fs::read(&first).expect("the first file"), untouched);
 
     // A refresh the issuer refuses: one line naming the issuer and its
     // answer, nothing sent to the API server as alice.
