@@ -55,9 +55,29 @@ pub fn reason(error: &kube::Error) -> String {
 }
 
 /// Why authentication failed (exec plugins and OIDC are run by
-/// [`super::credentials`], whose errors say what to do themselves).
+/// [`super::credentials`], whose errors say what to do themselves; this is
+/// what kube still runs, e.g. a gcp provider's `cmd-path`), never with what
+/// a command printed on stdout (its credentials).
 fn auth_reason(error: &kube::client::AuthError) -> String {
-    format!("authentication failed: {error}")
+    use kube::client::AuthError;
+    match error {
+        AuthError::AuthExecStart(io) => {
+            format!("cannot run the kubeconfig's credential command: {io}")
+        }
+        AuthError::AuthExecRun { out, .. } => {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let said = stderr
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("nothing");
+            format!(
+                "the kubeconfig's credential command failed ({}); it said on stderr: {}",
+                out.status,
+                crate::output::one_line(said)
+            )
+        }
+        other => format!("authentication failed: {other}"),
+    }
 }
 
 /// The API server kubectl-flink talks to, recorded once when connecting,
