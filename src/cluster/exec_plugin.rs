@@ -42,6 +42,18 @@ impl Plugin {
                 "the kubeconfig user's exec section has no command: set exec.command".into(),
             ));
         }
+        // kubectl: a command with a path separator is relative to the
+        // kubeconfig file that defines the user; a bare name is looked up
+        // in PATH.
+        let command = match context.origin.as_ref().and_then(|file| file.parent()) {
+            Some(dir)
+                if command.contains(std::path::MAIN_SEPARATOR)
+                    && std::path::Path::new(&command).is_relative() =>
+            {
+                dir.join(&command).display().to_string()
+            }
+            _ => command,
+        };
         let user = context.user.as_deref().unwrap_or("the user");
         let v1 = exec.api_version.as_deref() == Some("client.authentication.k8s.io/v1");
         let mode = match &exec.interactive_mode {
@@ -205,6 +217,35 @@ mod tests {
             proxy: &proxy,
         };
         Plugin::new(exec, &context).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_relative_command_is_found_beside_the_kubeconfig() {
+        let proxy = crate::environment::ProxyEnv::default();
+        let resolved = |command: &str| {
+            let exec = ExecConfig {
+                command: Some(command.into()),
+                interactive_mode: Some(ExecInteractiveMode::Never),
+                ..Default::default()
+            };
+            let context = Context {
+                user: None,
+                origin: Some("/home/me/.kube/config".into()),
+                stdin_is_terminal: false,
+                proxy: &proxy,
+            };
+            Plugin::new(exec, &context)
+                .map(|p| p.command)
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            resolved("./bin/get-token"),
+            "/home/me/.kube/./bin/get-token"
+        );
+        assert_eq!(resolved("bin/get-token"), "/home/me/.kube/bin/get-token");
+        assert_eq!(resolved("/usr/bin/get-token"), "/usr/bin/get-token");
+        assert_eq!(resolved("get-token"), "get-token");
     }
 
     #[test]
