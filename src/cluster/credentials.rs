@@ -184,7 +184,7 @@ where
         tower::filter::AsyncFilter<tower::buffer::Buffer<Request<Body>, S::Future>, Credentials>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        tower::filter::AsyncFilter::new(tower::buffer::Buffer::new(inner, 64), self.clone())
+        tower::filter::AsyncFilter::new(tower::buffer::Buffer::new(inner, 1024), self.clone())
     }
 }
 
