@@ -18,6 +18,7 @@ pub mod report;
 pub mod session;
 pub mod status;
 pub mod target;
+pub mod upgrade;
 pub mod verbosity;
 pub mod version;
 
@@ -279,8 +280,10 @@ pub enum Command {
     Suspend(history::SuspendArgs),
     /// Recreate a suspended cluster, its job restoring from the savepoint
     Resume(history::ResumeArgs),
-    /// The suspends and resumes recorded for a cluster, with their savepoints
+    /// The suspends, resumes and upgrades recorded for a cluster, with their savepoints
     History(history::HistoryArgs),
+    /// Change a running cluster (image, -D, jar, parallelism) from a savepoint, rolling back if the job does not run
+    Upgrade(upgrade::UpgradeArgs),
     /// Delete everything a cluster left behind, HA ConfigMaps included
     Cleanup(cleanup::CleanupArgs),
     /// The cluster's web UI and REST API on a local port

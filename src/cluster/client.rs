@@ -30,6 +30,18 @@ pub struct ClusterTarget {
     pub connection: Connection,
 }
 
+impl ClusterTarget {
+    /// The cluster's Flink REST API through the API server (services proxy,
+    /// else a port-forward).
+    pub fn rest(&self) -> crate::rest::FlinkRest {
+        crate::rest::FlinkRest::new(crate::rest::Transport::services_proxy(
+            self.connection.rest_client.clone(),
+            &self.namespace,
+            &self.cluster_id,
+        ))
+    }
+}
+
 /// Commands to suggest in messages, carrying the connection flags the user
 /// gave (`--kubeconfig`, `--context`), so that a suggested next step talks
 /// to the same cluster when pasted.

@@ -176,9 +176,9 @@ fn bare(metadata: &ObjectMeta) -> ObjectMeta {
 }
 
 impl Objects {
-    /// The objects as a cluster to create, the flink configuration's
-    /// `execution.savepoint.path` set to `savepoint` when given.
-    pub fn to_cluster(&self, savepoint: Option<&str>) -> Option<RenderedCluster> {
+    /// The objects as a cluster to create, the Flink configuration restoring
+    /// from `savepoint` when given; None without a Deployment.
+    pub fn to_cluster(&self, savepoint: Option<&str>) -> Option<Result<RenderedCluster>> {
         let deployment = self.deployment.clone()?;
         let mut accompanying: Vec<Accompanying> = self
             .services
@@ -191,29 +191,42 @@ impl Objects {
             if let (Some(path), Some(data)) = (savepoint, configmap.data.as_mut()) {
                 for (key, text) in data.iter_mut() {
                     if crate::flink::version::CONFIG_FILE_NAMES.contains(&key.as_str()) {
-                        *text = with_savepoint(text, path);
+                        match with_savepoint(key, text, path) {
+                            Ok(updated) => *text = updated,
+                            Err(e) => return Some(Err(ClusterError::Failed(e))),
+                        }
                     }
                 }
             }
             accompanying.push(Accompanying::ConfigMap(Box::new(configmap)));
         }
-        Some(RenderedCluster {
+        Some(Ok(RenderedCluster {
             deployment,
             accompanying,
-        })
+        }))
     }
 }
 
-/// The configuration text with `execution.savepoint.path: <path>` (any
-/// earlier setting of it dropped).
-pub fn with_savepoint(text: &str, path: &str) -> String {
-    let mut lines: Vec<&str> = text
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("execution.savepoint.path:"))
-        .collect();
-    let line = format!("execution.savepoint.path: {path}");
-    lines.push(&line);
-    lines.join("\n") + "\n"
+/// The configuration file `file` (`config.yaml` or `flink-conf.yaml`)
+/// restoring from `path`: any earlier restore path dropped, whichever key
+/// (or nesting) set it, and `execution.savepoint.path` set — the key every
+/// release reads (2.x as the deprecated name of `execution.state-recovery.path`).
+pub fn with_savepoint(file: &str, text: &str, path: &str) -> std::result::Result<String, String> {
+    use crate::config::loader::{parse_config_yaml, parse_legacy_flink_conf};
+    use crate::render::config_file::{render_config_yaml, render_flink_conf};
+    let legacy = file == crate::flink::version::FLINK_CONF_YAML;
+    let mut conf = if legacy {
+        parse_legacy_flink_conf(text)
+    } else {
+        parse_config_yaml(text, file).map_err(|e| e.to_string())?
+    };
+    conf.remove("execution.state-recovery.path");
+    conf.set_string("execution.savepoint.path", path);
+    if legacy {
+        Ok(render_flink_conf(&conf))
+    } else {
+        render_config_yaml(&conf)
+    }
 }
 
 #[cfg(test)]
@@ -221,15 +234,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_savepoint_is_set_once_in_the_configuration() {
-        let text =
-            "execution:\n  target: kubernetes-application\nexecution.savepoint.path: s3://old\n";
-        let updated = with_savepoint(text, "s3://sp/savepoint-1");
-        assert_eq!(
-            updated,
-            "execution:\n  target: kubernetes-application\nexecution.savepoint.path: s3://sp/savepoint-1\n"
-        );
-        let conf = crate::config::loader::parse_config_yaml(&updated, "config.yaml").unwrap();
+    fn the_savepoint_replaces_any_earlier_restore_path_in_either_file() {
+        use crate::config::loader::{parse_config_yaml, parse_legacy_flink_conf};
+        let text = "execution:\n  target: kubernetes-application\n  state-recovery:\n    path: s3://old\nexecution.savepoint.path: s3://older\n";
+        let updated = with_savepoint("config.yaml", text, "s3://sp/savepoint-1").unwrap();
+        let conf = parse_config_yaml(&updated, "config.yaml").unwrap();
+        assert_eq!(conf.get_raw_string("execution.state-recovery.path"), None);
         assert_eq!(
             conf.get_raw_string("execution.savepoint.path").as_deref(),
             Some("s3://sp/savepoint-1")
@@ -238,5 +248,14 @@ mod tests {
             conf.get_raw_string("execution.target").as_deref(),
             Some("kubernetes-application")
         );
+        let legacy =
+            "execution.target: kubernetes-application\nexecution.savepoint.path: s3://old\n";
+        let updated = with_savepoint("flink-conf.yaml", legacy, "s3://sp/2").unwrap();
+        let conf = parse_legacy_flink_conf(&updated);
+        assert_eq!(
+            conf.get_raw_string("execution.savepoint.path").as_deref(),
+            Some("s3://sp/2")
+        );
+        assert!(with_savepoint("config.yaml", "a: [", "s3://x").is_err());
     }
 }

@@ -23,7 +23,7 @@ use crate::output::objects::{self, Objects};
 use crate::output::{Format, Output, Printable, printer};
 use crate::render::services::rest_service_name;
 use crate::render::{self, RenderedCluster};
-use crate::rest::{FlinkRest, Transport};
+
 use k8s_openapi::api::apps::v1::Deployment;
 use serde_json::{Value, json};
 
@@ -191,6 +191,7 @@ fn explain(
         ConfSource::ConfDirEnv(dir) => format!("{} ($FLINK_CONF_DIR)", dir.display()),
         ConfSource::FlinkHome(dir) => format!("{} ($FLINK_HOME/conf)", dir.display()),
         ConfSource::BuiltIn => "built-in defaults (no conf dir found)".to_string(),
+        ConfSource::RunningCluster(id) => format!("the running configuration of cluster {id}"),
     };
     let mut notes = vec![
         format!("Flink conf dir: {conf}"),
@@ -310,11 +311,7 @@ impl DeployOptions {
             namespace: spec.namespace.clone(),
             connection: connection.clone(),
         };
-        let rest = FlinkRest::new(Transport::services_proxy(
-            connection.rest_client.clone(),
-            &spec.namespace,
-            &spec.cluster_id,
-        ));
+        let rest = target.rest();
         if options.wait {
             super::wait::until_ready(&target, spec.mode, &rest, options.timeout, output).await?;
             if let (WebAccess::Pending(_), ExposedType::LoadBalancer) = (&access, spec.exposed_type)

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::flink::spec::DeploymentMode;
 use crate::output::table::Table;
 use crate::output::{Format, Output, Printable, printer};
-use crate::rest::{FlinkRest, SavepointFormat, StopRequest, Transport};
+use crate::rest::{FlinkRest, SavepointFormat, StopRequest};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -45,10 +45,10 @@ pub struct HistoryOptions {
 }
 
 /// An entry as the verbs report it.
-struct Recorded {
-    entry: Entry,
-    cluster: String,
-    namespace: String,
+pub(super) struct Recorded {
+    pub entry: Entry,
+    pub cluster: String,
+    pub namespace: String,
 }
 
 impl Printable for Recorded {
@@ -59,6 +59,10 @@ impl Printable for Recorded {
             "suspend" => format!(
                 "Flink {} cluster {} suspended in namespace {}; resume it with `kubectl flink resume {} -n {}`.\n",
                 self.entry.mode, self.cluster, self.namespace, self.cluster, self.namespace
+            ),
+            "upgrade" => format!(
+                "Flink {} cluster {} upgraded in namespace {}.\n",
+                self.entry.mode, self.cluster, self.namespace
             ),
             _ => format!(
                 "Flink {} cluster {} resumed in namespace {}.\n",
@@ -126,15 +130,76 @@ impl Printable for Entries {
     }
 }
 
-fn rest_of(target: &ClusterTarget) -> FlinkRest {
-    FlinkRest::new(Transport::services_proxy(
-        target.connection.rest_client.clone(),
-        &target.namespace,
-        &target.cluster_id,
-    ))
+/// Stop every job that is not finished with a savepoint, one after the
+/// other; the savepoints taken. On a failure nothing more is stopped, and the
+/// error names the jobs already stopped and their savepoints.
+pub(super) async fn stop_jobs_with_savepoints(
+    target: &ClusterTarget,
+    rest: &FlinkRest,
+    directory: Option<&str>,
+    timeout: Duration,
+    output: &Output,
+) -> Result<Vec<Savepoint>> {
+    let jobs = rest.jobs_overview().await.map_err(|e| {
+        Error::Failed(format!(
+            "cannot reach the JobManager of Flink cluster {}: {}: nothing was changed",
+            target.cluster_id,
+            crate::output::one_line(&e.to_string())
+        ))
+    })?;
+    let mut savepoints = Vec::new();
+    for job in jobs.iter().filter(|j| !j.state.is_globally_terminal()) {
+        output.note(&format!(
+            "Stopping job {} ({}) with a savepoint.",
+            job.id, job.name
+        ));
+        let request = StopRequest::new(
+            directory.map(str::to_string),
+            false,
+            SavepointFormat::Canonical,
+        );
+        let stopped = async {
+            let trigger = rest.stop_with_savepoint(&job.id, &request).await?;
+            rest.await_savepoint(&job.id, &trigger, timeout).await
+        };
+        let path = stopped.await.map_err(|e| {
+            let taken: Vec<String> = savepoints.iter().map(|s: &Savepoint| s.path.clone()).collect();
+            Error::Failed(format!(
+                "the savepoint of job {} failed: {}: the cluster keeps running{} (name a savepoint directory with --directory if none is configured)",
+                job.id,
+                crate::output::one_line(&e.to_string()),
+                if taken.is_empty() { String::new() } else { format!(", but the jobs already stopped stay stopped: restart them from their savepoints {}", taken.join(", ")) }
+            ))
+        })?;
+        output.note(&format!("Savepoint of job {}: {path}", job.id));
+        savepoints.push(Savepoint {
+            job_id: job.id.clone(),
+            job_name: job.name.clone(),
+            path,
+        });
+    }
+    Ok(savepoints)
 }
 
-fn now() -> String {
+/// Remove the cluster: its Deployment (waiting until it is gone, with what
+/// it owns) and what it does not own (HA ConfigMaps), so that the next
+/// cluster of the same id starts from a savepoint, not from HA data.
+pub(super) async fn remove_cluster(target: &ClusterTarget, timeout: Duration) -> Result<()> {
+    let client = &target.connection.client;
+    crate::cluster::cleanup::remove_deployment(
+        client,
+        &target.namespace,
+        &target.cluster_id,
+        timeout,
+    )
+    .await?;
+    let leftovers =
+        crate::cluster::cleanup::find(client, &target.namespace, &target.cluster_id).await?;
+    crate::cluster::cleanup::remove_objects(client, &target.namespace, &leftovers.unowned).await?;
+    Ok(())
+}
+
+pub(super) fn now() -> String {
     k8s_openapi::jiff::Timestamp::now().to_string()
 }
 
@@ -164,42 +229,15 @@ impl Verb for SuspendOptions {
                 .and_then(|c| c.image.clone());
             // What resume recreates, read before anything changes.
             let objects = history::snapshot(&target, &deployment).await?;
-            let rest = rest_of(&target);
-            let fail = |e: crate::rest::RestError| {
-                Error::Failed(format!(
-                    "cannot suspend Flink cluster {}: {}: nothing was removed",
-                    target.cluster_id,
-                    crate::output::one_line(&e.to_string())
-                ))
-            };
-            let jobs = rest.jobs_overview().await.map_err(fail)?;
-            let mut savepoints = Vec::new();
-            for job in jobs.iter().filter(|j| !j.state.is_globally_terminal()) {
-                output.note(&format!(
-                    "Stopping job {} ({}) with a savepoint.",
-                    job.id, job.name
-                ));
-                let request =
-                    StopRequest::new(self.directory.clone(), false, SavepointFormat::Canonical);
-                let stopped = async {
-                    let trigger = rest.stop_with_savepoint(&job.id, &request).await?;
-                    rest.await_savepoint(&job.id, &trigger, self.timeout).await
-                };
-                let path = stopped.await.map_err(|e| {
-                    let taken: Vec<String> = savepoints.iter().map(|s: &Savepoint| s.path.clone()).collect();
-                    Error::Failed(format!(
-                        "the savepoint of job {} failed: {}: the cluster keeps running{} (name a savepoint directory with --directory if none is configured)",
-                        job.id,
-                        crate::output::one_line(&e.to_string()),
-                        if taken.is_empty() { String::new() } else { format!(", but the jobs already stopped stay stopped: restart them from their savepoints {}", taken.join(", ")) }
-                    ))
-                })?;
-                savepoints.push(Savepoint {
-                    job_id: job.id.clone(),
-                    job_name: job.name.clone(),
-                    path,
-                });
-            }
+            let rest = target.rest();
+            let savepoints = stop_jobs_with_savepoints(
+                &target,
+                &rest,
+                self.directory.as_deref(),
+                self.timeout,
+                output,
+            )
+            .await?;
             let entry = Entry {
                 time: now(),
                 action: "suspend".into(),
@@ -210,19 +248,7 @@ impl Verb for SuspendOptions {
             };
             // Recorded before removing, so a failure below loses nothing.
             history::append(&target, entry.clone()).await?;
-            let client = &target.connection.client;
-            crate::cluster::cleanup::remove_deployment(
-                client,
-                &target.namespace,
-                &target.cluster_id,
-                self.timeout,
-            )
-            .await?;
-            let leftovers =
-                crate::cluster::cleanup::find(client, &target.namespace, &target.cluster_id)
-                    .await?;
-            crate::cluster::cleanup::remove_objects(client, &target.namespace, &leftovers.unowned)
-                .await?;
+            remove_cluster(&target, self.timeout).await?;
             Ok(output.show(
                 &Recorded {
                     entry,
@@ -262,7 +288,8 @@ impl Verb for ResumeOptions {
             let Some(suspended) = entries
                 .iter()
                 .rev()
-                .find(|e| e.action == "suspend" && e.objects.is_some())
+                // A suspend's objects, or those an upgrade replaced.
+                .find(|e| e.objects.is_some())
             else {
                 return Err(Error::Failed(format!(
                     "no suspend of Flink cluster {id} is recorded in namespace {ns}: nothing to resume (see `{}`)",
@@ -280,10 +307,10 @@ impl Verb for ResumeOptions {
             }
             let (cluster, savepoint, application) = restore_plan(suspended, self.from.as_deref())
                 .ok_or_else(|| {
-                Error::Failed(format!(
-                    "the last suspend of {id} recorded no Deployment: nothing to recreate"
-                ))
-            })?;
+                    Error::Failed(format!(
+                        "the last suspend of {id} recorded no Deployment: nothing to recreate"
+                    ))
+                })??;
             crate::cluster::deploy::create(&target.connection, ns, &cluster).await?;
             let entry = resume_entry(suspended, savepoint.as_deref(), application);
             history::append(&target, entry.clone()).await?;
@@ -304,7 +331,7 @@ impl Verb for ResumeOptions {
                 } else {
                     DeploymentMode::Session
                 };
-                super::wait::until_ready(&target, mode, &rest_of(&target), self.timeout, output)
+                super::wait::until_ready(&target, mode, &target.rest(), self.timeout, output)
                     .await?;
             }
             Ok(output.show(
@@ -325,7 +352,7 @@ impl Verb for ResumeOptions {
 fn restore_plan(
     suspended: &Entry,
     from: Option<&str>,
-) -> Option<(crate::render::RenderedCluster, Option<String>, bool)> {
+) -> Option<Result<(crate::render::RenderedCluster, Option<String>, bool)>> {
     let application = suspended.mode == DeploymentMode::Application.word();
     let savepoint = match (from, application) {
         (Some(path), _) => Some(path.to_string()),
@@ -338,7 +365,11 @@ fn restore_plan(
         None
     };
     let cluster = suspended.objects.as_ref()?.to_cluster(restore)?;
-    Some((cluster, savepoint, application))
+    Some(
+        cluster
+            .map(|cluster| (cluster, savepoint, application))
+            .map_err(Error::from),
+    )
 }
 
 /// The history entry of a resume.

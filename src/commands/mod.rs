@@ -22,6 +22,7 @@ pub mod session_start;
 pub mod status;
 pub mod stop;
 pub mod target;
+pub mod upgrade;
 pub mod version;
 pub mod wait;
 
@@ -116,6 +117,7 @@ pub fn run(cli: Cli, env: &Environment, output: &Output) -> Result<()> {
         Command::Suspend(args) => execute::<history::SuspendOptions>(global, args, env, output),
         Command::Resume(args) => execute::<history::ResumeOptions>(global, args, env, output),
         Command::History(args) => execute::<history::HistoryOptions>(global, args, env, output),
+        Command::Upgrade(args) => execute::<upgrade::UpgradeOptions>(global, args, env, output),
         Command::Cleanup(args) => execute::<cleanup::CleanupOptions>(global, args, env, output),
         Command::PortForward(args) => {
             execute::<port_forward::PortForwardOptions>(global, args, env, output)

@@ -12,7 +12,7 @@ use crate::environment::Environment;
 use crate::error::{Error, Result};
 use crate::output::table::{Table, human_duration};
 use crate::output::{Format, Output, Printable, printer};
-use crate::rest::{CheckpointHealth, FlinkRest, Transport};
+use crate::rest::CheckpointHealth;
 use colored::Colorize;
 use serde::Serialize;
 use serde_json::Value;
@@ -258,11 +258,7 @@ async fn read(target: &ClusterTarget) -> Result<ClusterStatus> {
     let kubernetes = status::read(target)
         .await?
         .ok_or_else(|| Error::from(crate::cluster::inventory::not_found(target)))?;
-    let rest = FlinkRest::new(Transport::services_proxy(
-        target.connection.rest_client.clone(),
-        &target.namespace,
-        &target.cluster_id,
-    ));
+    let rest = target.rest();
     let mut report = ClusterStatus {
         cluster_id: target.cluster_id.clone(),
         namespace: target.namespace.clone(),

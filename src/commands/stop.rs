@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::flink::spec::DeploymentMode;
 use crate::output::changes::Changes;
 use crate::output::{Format, Output, Printable, printer};
-use crate::rest::{FlinkRest, Transport};
+
 use std::time::Duration;
 
 /// `session stop` / `app stop`, completed.
@@ -86,11 +86,7 @@ pub async fn stop_cluster(
     format: Option<Format>,
     output: &Output,
 ) -> Result<()> {
-    let rest = FlinkRest::new(Transport::services_proxy(
-        target.connection.rest_client.clone(),
-        &target.namespace,
-        &target.cluster_id,
-    ));
+    let rest = target.rest();
     let report = stop::stop(target, &rest, grace, timeout).await?;
     match &report.how {
         Stopped::Graceful => {}

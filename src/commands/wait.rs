@@ -12,7 +12,7 @@ use crate::environment::Environment;
 use crate::error::{Error, Result};
 use crate::flink::spec::DeploymentMode;
 use crate::output::{Format, Output, Printable, printer, progress::ProgressLine};
-use crate::rest::{FlinkRest, Transport};
+use crate::rest::FlinkRest;
 use k8s_openapi::api::apps::v1::Deployment;
 use std::time::{Duration, Instant};
 
@@ -71,11 +71,7 @@ impl Verb for WaitOptions {
         output.warn_all(self.target.warnings());
         block_on(async {
             let target = self.target.connect().await?;
-            let rest = FlinkRest::new(Transport::services_proxy(
-                target.connection.rest_client.clone(),
-                &target.namespace,
-                &target.cluster_id,
-            ));
+            let rest = target.rest();
             crate::cluster::inventory::require_cluster(&target).await?;
             until_ready(&target, self.mode, &rest, self.timeout, output).await?;
             let ready = Ready {

@@ -51,6 +51,19 @@ impl FlinkRest {
         let value: Value = parse_json(&self.get(&path).await?.body)?;
         Ok(checkpoint_health(&value))
     }
+
+    /// `GET /jobs/:id/checkpoints`: the savepoint or checkpoint the job
+    /// restored its state from, if any.
+    pub async fn restored_from(&self, job_id: &str) -> Result<Option<String>, RestError> {
+        let path = format!(
+            "/jobs/{}/checkpoints",
+            super::client::encode_segment(job_id)
+        );
+        let value: Value = parse_json(&self.get(&path).await?.body)?;
+        Ok(value["latest"]["restored"]["external_path"]
+            .as_str()
+            .map(str::to_string))
+    }
 }
 
 /// The root cause of the newest exception (from `exceptionHistory` or,

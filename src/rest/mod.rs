@@ -23,7 +23,7 @@ mod multipart;
 mod proxy;
 mod transport;
 
-pub use client::FlinkRest;
+pub use client::{FlinkRest, encode_segment};
 pub use error::RestError;
 pub use exchange::UploadProgress;
 pub use forward::find_jobmanager;

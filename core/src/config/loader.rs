@@ -67,6 +67,9 @@ pub enum ConfSource {
     FlinkHome(PathBuf),
     /// Nothing found: the defaults compiled into kubectl-flink.
     BuiltIn,
+    /// The configuration a running cluster was started with (its ConfigMap),
+    /// for `upgrade`.
+    RunningCluster(String),
 }
 
 impl ConfSource {
@@ -96,7 +99,7 @@ impl ConfSource {
     pub fn dir(&self) -> Option<&Path> {
         match self {
             ConfSource::Flag(d) | ConfSource::ConfDirEnv(d) | ConfSource::FlinkHome(d) => Some(d),
-            ConfSource::BuiltIn => None,
+            ConfSource::BuiltIn | ConfSource::RunningCluster(_) => None,
         }
     }
 }

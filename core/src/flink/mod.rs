@@ -8,6 +8,7 @@ pub mod java;
 pub mod local_files;
 pub mod memory;
 pub mod program;
+pub mod redeploy;
 pub mod release_choice;
 pub mod spec;
 pub mod version;

@@ -541,8 +541,11 @@ async fn start_pod(
         }
     };
 
-    // The pod folder: the "image" (/opt/flink) and its mounts.
-    let dir = shared.root.join(&name);
+    // The pod folder: the "image" (/opt/flink) and its mounts; per pod uid, since a pod of the
+    // same name may come again (a redeployed cluster's first TaskManager).
+    let dir = shared
+        .root
+        .join(format!("{name}-{}", uid.get(..8).unwrap_or(&uid)));
     let home = dir.join("flink");
     let conf = home.join("conf");
     let logs = home.join("log");
