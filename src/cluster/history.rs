@@ -212,21 +212,13 @@ impl Objects {
 /// (or nesting) set it, and `execution.savepoint.path` set — the key every
 /// release reads (2.x as the deprecated name of `execution.state-recovery.path`).
 pub fn with_savepoint(file: &str, text: &str, path: &str) -> std::result::Result<String, String> {
-    use crate::config::loader::{parse_config_yaml, parse_legacy_flink_conf};
-    use crate::render::config_file::{render_config_yaml, render_flink_conf};
-    let legacy = file == crate::flink::version::FLINK_CONF_YAML;
-    let mut conf = if legacy {
-        parse_legacy_flink_conf(text)
-    } else {
-        parse_config_yaml(text, file).map_err(|e| e.to_string())?
-    };
-    conf.remove("execution.state-recovery.path");
-    conf.set_string("execution.savepoint.path", path);
-    if legacy {
-        Ok(render_flink_conf(&conf))
-    } else {
-        render_config_yaml(&conf)
-    }
+    crate::render::config_file::with_option(
+        file,
+        text,
+        &["execution.state-recovery.path"],
+        "execution.savepoint.path",
+        path,
+    )
 }
 
 #[cfg(test)]

@@ -121,24 +121,7 @@ impl Verb for UpgradeOptions {
                 one_running_job(&target, &rest).await?;
             }
 
-            let savepoints = if self.from_latest_checkpoint {
-                latest_checkpoints(&target, &rest).await?
-            } else {
-                stop_jobs_with_savepoints(
-                    &target,
-                    &rest,
-                    self.directory.as_deref(),
-                    self.timeout,
-                    output,
-                )
-                .await?
-            };
-            if mode == DeploymentMode::Application && savepoints.is_empty() {
-                return Err(Error::Failed(format!(
-                    "no job of application cluster {} is running, so there is no state to carry over: nothing was changed (start it again with `app run`)",
-                    target.cluster_id
-                )));
-            }
+            let savepoints = self.take_state(&target, &rest, mode, output).await?;
             let new_image = plan.image_after(&self.changes, old_image.clone());
             let entry = Entry {
                 time: now(),
@@ -235,6 +218,36 @@ impl UpgradeOptions {
             previous
         };
         Ok(Releases { next, previous })
+    }
+
+    /// The state to carry over: each job's savepoint, or with
+    /// `--from-latest-checkpoint` its latest checkpoint.
+    async fn take_state(
+        &self,
+        target: &ClusterTarget,
+        rest: &FlinkRest,
+        mode: DeploymentMode,
+        output: &Output,
+    ) -> Result<Vec<Savepoint>> {
+        let savepoints = if self.from_latest_checkpoint {
+            latest_checkpoints(target, rest).await?
+        } else {
+            stop_jobs_with_savepoints(
+                target,
+                rest,
+                self.directory.as_deref(),
+                self.timeout,
+                output,
+            )
+            .await?
+        };
+        if mode == DeploymentMode::Application && savepoints.is_empty() {
+            return Err(Error::Failed(format!(
+                "no job of application cluster {} is running, so there is no state to carry over: nothing was changed (start it again with `app run`)",
+                target.cluster_id
+            )));
+        }
+        Ok(savepoints)
     }
 
     /// Session: the new jar, read now (Flink keeps no copy of a session
@@ -444,11 +457,13 @@ impl<'a> Plan<'a> {
             .and_then(|d| d.get(TASKMANAGER_TEMPLATE_FILE).cloned());
         conf.remove(POD_TEMPLATE_TASKMANAGER.key);
         let mut local = local_files::read(&conf, &options.client_env).map_err(|e| {
-            let path = conf.string(&POD_TEMPLATE_JOBMANAGER).unwrap_or_default();
-            Error::Usage(format!(
-                "{e}; the cluster was started with the JobManager pod template {path}: give it again with -D{}=PATH",
-                POD_TEMPLATE_JOBMANAGER.key
-            ))
+            match conf.string(&POD_TEMPLATE_JOBMANAGER) {
+                Some(path) => Error::Usage(format!(
+                    "{e}; the cluster was started with the JobManager pod template {path}: give it again with -D{}=PATH",
+                    POD_TEMPLATE_JOBMANAGER.key
+                )),
+                None => Error::Usage(e),
+            }
         })?;
         if running.base.is_set(&POD_TEMPLATE_TASKMANAGER) {
             local.taskmanager_pod_template = tm_template;

@@ -42,6 +42,66 @@ pub fn render_flink_conf(conf: &Configuration) -> String {
     text
 }
 
+/// A shipped configuration file (`config.yaml` or the legacy
+/// `flink-conf.yaml`) with `key` set to `value` and every key of `remove`
+/// dropped, in whatever nesting each was written; everything else stays as
+/// it was, types included. For recreating a recorded cluster with one
+/// option changed.
+pub fn with_option(
+    file: &str,
+    text: &str,
+    remove: &[&str],
+    key: &str,
+    value: &str,
+) -> Result<String, String> {
+    if file == crate::flink::version::FLINK_CONF_YAML {
+        let mut lines: Vec<String> = text
+            .lines()
+            .filter(|line| {
+                let written = line.split(": ").next().unwrap_or_default().trim();
+                written != key && !remove.contains(&written)
+            })
+            .map(str::to_string)
+            .collect();
+        lines.push(format!("{key}: {value}"));
+        return Ok(lines.join("\n") + "\n");
+    }
+    let parsed: Value =
+        serde_saphyr::from_str(text).map_err(|e| format!("{file} cannot be read: {e}"))?;
+    let mut root = match parsed {
+        Value::Object(map) => map,
+        Value::Null => Map::new(),
+        _ => return Err(format!("{file}: the top level is not a mapping")),
+    };
+    for dropped in remove.iter().chain(std::iter::once(&key)) {
+        remove_dotted(&mut root, dropped);
+    }
+    let value = Value::String(value.to_string());
+    if !insert_nested(&mut root, key, &value) {
+        root.insert(key.to_string(), value);
+    }
+    let options = serde_saphyr::ser_options! {
+        prefer_block_scalars: false,
+    };
+    serde_saphyr::to_string_with_options(&Value::Object(root), options)
+        .map_err(|e| format!("cannot write {file}: {e}"))
+}
+
+/// Remove `key` wherever a YAML mapping holds it: as one dotted key, or
+/// nested at any of its dots; mappings left empty go too.
+fn remove_dotted(map: &mut Map<String, Value>, key: &str) {
+    map.remove(key);
+    for (i, _) in key.match_indices('.') {
+        let (prefix, rest) = (&key[..i], &key[i + 1..]);
+        if let Some(Value::Object(inner)) = map.get_mut(prefix) {
+            remove_dotted(inner, rest);
+            if inner.is_empty() {
+                map.remove(prefix);
+            }
+        }
+    }
+}
+
 /// A value as Flink 1.x writes it in `flink-conf.yaml`.
 fn flat_value(value: &Value) -> String {
     match value {
@@ -160,5 +220,48 @@ mod tests {
         let parsed: Value = serde_saphyr::from_str(&text).unwrap();
         assert_eq!(parsed["high-availability"], json!("kubernetes"));
         assert_eq!(parsed["high-availability.storageDir"], json!("s3://x"));
+    }
+
+    #[test]
+    fn one_option_is_replaced_in_any_nesting_and_the_rest_keeps_its_types() {
+        let text = "execution:\n  target: kubernetes-application\n  state-recovery:\n    path: s3://old\nexecution.savepoint.path: s3://older\npipeline:\n  jars:\n  - local:///opt/flink/usrlib/job.jar\nparallelism:\n  default: 4\n";
+        let updated = with_option(
+            "config.yaml",
+            text,
+            &["execution.state-recovery.path"],
+            "execution.savepoint.path",
+            "s3://new",
+        )
+        .unwrap();
+        let value: Value = serde_saphyr::from_str(&updated).unwrap();
+        assert_eq!(
+            value["execution"]["savepoint"]["path"], "s3://new",
+            "{updated}"
+        );
+        assert_eq!(value["execution"]["target"], "kubernetes-application");
+        assert!(
+            value["execution"].get("state-recovery").is_none(),
+            "{updated}"
+        );
+        assert!(value.get("execution.savepoint.path").is_none(), "{updated}");
+        assert_eq!(
+            value["pipeline"]["jars"][0],
+            "local:///opt/flink/usrlib/job.jar"
+        );
+        assert_eq!(value["parallelism"]["default"], 4);
+        let legacy =
+            "execution.target: kubernetes-application\nexecution.savepoint.path: s3://old\n";
+        assert_eq!(
+            with_option(
+                "flink-conf.yaml",
+                legacy,
+                &[],
+                "execution.savepoint.path",
+                "s3://new"
+            )
+            .unwrap(),
+            "execution.target: kubernetes-application\nexecution.savepoint.path: s3://new\n"
+        );
+        assert!(with_option("config.yaml", "a: [", &[], "k", "v").is_err());
     }
 }
