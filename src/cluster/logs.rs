@@ -10,7 +10,7 @@ use crate::render::pod::MAIN_CONTAINER_NAME;
 use futures::{AsyncBufReadExt, StreamExt};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams, LogParams};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 /// Which pods, and how much of their logs.
@@ -123,7 +123,9 @@ pub async fn read(
 }
 
 /// Every pod's log as it is written, new pods included, until `stop`
-/// resolves (Ctrl-C) or the cluster has no pods left to follow.
+/// resolves (Ctrl-C) or the cluster has no pods left to follow. A pod that
+/// is no longer listed has ended even if its stream has not (some log
+/// servers keep a deleted pod's stream open).
 pub async fn follow(
     target: &ClusterTarget,
     options: &LogOptions,
@@ -133,7 +135,8 @@ pub async fn follow(
     let api: Api<Pod> = Api::namespaced(target.connection.client.clone(), &target.namespace);
     let (sender, mut events) = tokio::sync::mpsc::unbounded_channel::<LogEvent>();
     let mut followed: BTreeSet<String> = BTreeSet::new();
-    let mut streaming = 0usize;
+    // The streams still open, by pod.
+    let mut open: BTreeMap<String, tokio::task::AbortHandle> = BTreeMap::new();
     let mut first_round = true;
     let mut ticker = tokio::time::interval(NEW_PODS_EVERY);
     let mut stop = std::pin::pin!(stop);
@@ -141,18 +144,18 @@ pub async fn follow(
         tokio::select! {
             _ = &mut stop => return Ok(()),
             _ = ticker.tick() => {
-                for name in pods(&api, target, options).await? {
+                let listed = pods(&api, target, options).await?;
+                for name in &listed {
                     if !followed.insert(name.clone()) {
                         continue;
                     }
-                    streaming += 1;
                     // A pod that appears while following is shown from its start.
                     let params = if first_round {
                         options.params(true)
                     } else {
                         LogParams { tail_lines: None, since_seconds: None, ..options.params(true) }
                     };
-                    spawn_stream(&api, name, params, sender.clone());
+                    open.insert(name.clone(), spawn_stream(&api, name.clone(), params, sender.clone()));
                 }
                 first_round = false;
                 if followed.is_empty() {
@@ -161,14 +164,27 @@ pub async fn follow(
                         target.cluster_id, target.namespace
                     )));
                 }
+                let gone: Vec<String> = open.keys().filter(|p| !listed.contains(p)).cloned().collect();
+                for pod in gone {
+                    if let Some(stream) = open.remove(&pod) {
+                        stream.abort();
+                        on_event(LogEvent::Ended { pod });
+                    }
+                }
+                if open.is_empty() {
+                    return Ok(());
+                }
             }
             event = events.recv() => {
                 let Some(event) = event else { return Ok(()) };
-                if matches!(event, LogEvent::Ended { .. }) {
-                    streaming -= 1;
+                if let LogEvent::Ended { pod } = &event {
+                    // Already ended when it was no longer listed.
+                    if open.remove(pod).is_none() {
+                        continue;
+                    }
                 }
                 on_event(event);
-                if streaming == 0 && pods(&api, target, options).await?.iter().all(|p| followed.contains(p)) {
+                if open.is_empty() && pods(&api, target, options).await?.iter().all(|p| followed.contains(p)) {
                     return Ok(());
                 }
             }
@@ -181,9 +197,9 @@ fn spawn_stream(
     pod: String,
     params: LogParams,
     sender: tokio::sync::mpsc::UnboundedSender<LogEvent>,
-) {
+) -> tokio::task::AbortHandle {
     let api = api.clone();
-    tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         let _ = sender.send(LogEvent::Started { pod: pod.clone() });
         if let Ok(stream) = api.log_stream(&pod, &params).await {
             let mut lines = stream.lines();
@@ -196,4 +212,5 @@ fn spawn_stream(
         }
         let _ = sender.send(LogEvent::Ended { pod });
     });
+    task.abort_handle()
 }
