@@ -130,6 +130,26 @@ impl Printable for Entries {
     }
 }
 
+/// A running cluster as suspend and upgrade find it, read before anything
+/// changes: its mode, image and objects.
+pub(super) struct Running {
+    pub mode: DeploymentMode,
+    pub image: Option<String>,
+    pub objects: history::Objects,
+}
+
+impl Running {
+    pub(super) async fn read(target: &ClusterTarget) -> Result<Running> {
+        let deployment = crate::cluster::inventory::require_cluster(target).await?;
+        Ok(Running {
+            mode: crate::cluster::inventory::cluster_mode(&deployment),
+            image: crate::cluster::inventory::main_container(&deployment)
+                .and_then(|c| c.image.clone()),
+            objects: history::snapshot(target, &deployment).await?,
+        })
+    }
+}
+
 /// Stop every job that is not finished with a savepoint, one after the
 /// other; the savepoints taken. On a failure nothing more is stopped, and the
 /// error names the jobs already stopped and their savepoints.
@@ -223,12 +243,12 @@ impl Verb for SuspendOptions {
         output.warn_all(self.target.warnings());
         block_on(async {
             let target = self.target.connect().await?;
-            let deployment = crate::cluster::inventory::require_cluster(&target).await?;
-            let mode = crate::cluster::inventory::cluster_mode(&deployment);
-            let image = crate::cluster::inventory::main_container(&deployment)
-                .and_then(|c| c.image.clone());
             // What resume recreates, read before anything changes.
-            let objects = history::snapshot(&target, &deployment).await?;
+            let Running {
+                mode,
+                image,
+                objects,
+            } = Running::read(&target).await?;
             let rest = target.rest();
             let savepoints = stop_jobs_with_savepoints(
                 &target,

@@ -5,7 +5,7 @@
 //! the same savepoint. The new spec is rendered from the configuration the
 //! cluster runs with (its ConfigMap), through the same path as `app run`.
 
-use super::history::{Recorded, now, remove_cluster, stop_jobs_with_savepoints};
+use super::history::{Recorded, Running, now, remove_cluster, stop_jobs_with_savepoints};
 use super::target::{self, TargetOptions};
 use super::{Verb, block_on};
 use crate::cli::GlobalArgs;
@@ -98,11 +98,11 @@ impl Verb for UpgradeOptions {
         output.warn_all(self.target.warnings());
         block_on(async {
             let target = self.target.connect().await?;
-            let deployment = crate::cluster::inventory::require_cluster(&target).await?;
-            let mode = crate::cluster::inventory::cluster_mode(&deployment);
-            let old_image = crate::cluster::inventory::main_container(&deployment)
-                .and_then(|c| c.image.clone());
-            let objects = history::snapshot(&target, &deployment).await?;
+            let Running {
+                mode,
+                image: old_image,
+                objects,
+            } = Running::read(&target).await?;
             let rest = target.rest();
             let releases = self.releases(&rest, old_image.as_deref(), output).await?;
             // Everything is rendered and checked before anything changes.
