@@ -1,7 +1,12 @@
-//! The REST job verbs against real JobManagers of older releases (2.3 is
-//! `tests/jobs.rs`): upload and run, list, savepoint, stop with a savepoint
-//! and cancel, each release's JobManager from its own PyPI distribution.
-//! One JobManager at a time (2 cores), each stopped when its test ends.
+//! The REST job verbs against real JobManagers of 1.18, 1.20 and 2.3 (2.3
+//! through Kubernetes is `tests/jobs.rs`): upload and run, list, savepoint
+//! (NATIVE), stop with a savepoint, a run restoring from it in a claim mode,
+//! and cancel, each release's JobManager from its own PyPI distribution. The
+//! verbs read the running release from the JobManager's `/config` and speak
+//! its REST dialect (`src/rest/dialect.rs`): the claim mode is `restoreMode`
+//! to 1.18, `claimMode` to 1.20 and 2.3, which a strict JobManager refuses
+//! otherwise. One JobManager at a time (2 cores), each stopped when its test
+//! ends.
 
 mod common;
 
@@ -60,6 +65,26 @@ fn wait_tasks_running(client: &RestClient, job: &str) {
     }
 }
 
+/// Where a job restored its state from (its checkpoints' `latest.restored`),
+/// once Flink has restored it.
+fn restored_from(client: &RestClient, job: &str) -> String {
+    let deadline = std::time::Instant::now() + JOB_TIMEOUT;
+    loop {
+        let (_, body) = client
+            .get(&format!("/jobs/{job}/checkpoints"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let value: Value = serde_json::from_str(&body).unwrap_or_default();
+        if let Some(path) = value["latest"]["restored"]["external_path"].as_str() {
+            return path.to_string();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "job {job} never reported a restore: {body}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 /// The whole job lifecycle over `--rest-url` against one release's JobManager.
 fn job_verbs_work_against(release: &str) {
     let Some(flink_home) = flink_kit::require_flink_release(release) else {
@@ -109,30 +134,62 @@ fn job_verbs_work_against(release: &str) {
 
     let dir = home.path().join("savepoints");
     let target = format!("file://{}", dir.display());
-    let printed = succeed(
+    let savepoint = kubectl_flink(
         home.path(),
-        &[&["session", "savepoint", "c1", &job, &target][..], &base].concat(),
+        &[
+            &[
+                "session",
+                "savepoint",
+                "c1",
+                &job,
+                &target,
+                "--format",
+                "native",
+                "-v",
+            ][..],
+            &base,
+        ]
+        .concat(),
     );
-    flink_kit::jobmanager::assert_savepoint_on_disk(printed.trim(), &dir);
+    assert!(savepoint.status.success(), "{}", stderr(&savepoint));
+    assert!(
+        stderr(&savepoint).contains(&format!("The JobManager runs Flink {release}.")),
+        "the release is read from the JobManager:\n{}",
+        stderr(&savepoint)
+    );
+    flink_kit::jobmanager::assert_savepoint_on_disk(stdout(&savepoint).trim(), &dir);
     wait_tasks_running(&client, &job);
 
     let printed = succeed(
         home.path(),
         &[&["session", "savepoint", "c1", &job, "--stop"][..], &base].concat(),
     );
-    flink_kit::jobmanager::assert_savepoint_on_disk(printed.trim(), session.savepoint_dir());
+    let stopped_at = printed.trim().to_string();
+    flink_kit::jobmanager::assert_savepoint_on_disk(&stopped_at, session.savepoint_dir());
     client
         .wait_for_job_state(&job, "FINISHED", JOB_TIMEOUT)
         .unwrap_or_else(|e| panic!("{e}"));
 
+    // Restoring in a claim mode: the field the release names it by.
     let again = succeed(
         home.path(),
-        &[&["session", "run", "c1", "-p", "1"][..], &base, &[&jar]].concat(),
+        &[
+            &["session", "run", "c1", "-p", "1", "-s", &stopped_at][..],
+            &["--claim-mode", "NO_CLAIM"],
+            &base,
+            &[&jar],
+        ]
+        .concat(),
     );
     let second = again.trim().to_string();
     client
         .wait_for_job_state(&second, "RUNNING", JOB_TIMEOUT)
         .unwrap_or_else(|e| panic!("{e}"));
+    let restored = restored_from(&client, &second);
+    assert!(
+        restored.contains(stopped_at.trim_start_matches("file:")),
+        "job {second} restored from {restored:?}, not {stopped_at}"
+    );
     succeed(
         home.path(),
         &[&["session", "cancel", "c1", &second][..], &base].concat(),
@@ -150,4 +207,9 @@ fn job_verbs_work_against_a_flink_1_18_jobmanager() {
 #[test]
 fn job_verbs_work_against_a_flink_1_20_jobmanager() {
     job_verbs_work_against("1.20.5");
+}
+
+#[test]
+fn job_verbs_work_against_a_flink_2_3_jobmanager() {
+    job_verbs_work_against("2.3.0");
 }

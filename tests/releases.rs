@@ -209,3 +209,100 @@ fn an_option_the_release_lacks_warns_with_the_release_that_added_it() {
         "yes"
     );
 }
+
+#[test]
+fn an_option_a_user_sets_that_the_release_lacks_warns_once_with_the_key_it_reads() {
+    let home = Scratch::new("rel-since-any");
+    let conf_1_18 = format!(
+        "{}/tests/golden/flink-1.18.1/conf",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = dry_run(
+        &home,
+        &conf_1_18,
+        &[
+            "--flink-version",
+            "1.18",
+            "-Dexecution.state-recovery.path=s3://sp/1",
+            "-Dkubernetes.rest-service.labels=expose:yes",
+        ],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("execution.state-recovery.path exists since Flink 1.20; Flink 1.18 ignores it (it reads execution.savepoint.path)"),
+        "{err}"
+    );
+    assert_eq!(
+        err.matches("kubernetes.rest-service.labels exists since Flink 2.2")
+            .count(),
+        1,
+        "{err}"
+    );
+    let out = dry_run(
+        &home,
+        &golden_conf(),
+        &[
+            "--flink-version",
+            "1.20",
+            "-Dexecution.state-recovery.path=s3://sp/1",
+        ],
+    );
+    assert!(!stderr(&out).contains("exists since"), "{}", stderr(&out));
+}
+
+/// A 2.x `config.yaml` written the 1.x way (flat keys, `;`-lists, `k:v,…`
+/// maps, YAML 1.1 words) is read as Flink 2.3's own loader reads it
+/// (`GlobalConfiguration` run on the same file); what that loader refuses —
+/// a key without a value — is refused with its line, nothing half-read.
+#[test]
+fn a_flat_1_x_config_yaml_for_2_x_is_read_as_flink_reads_it_or_refused_with_the_line() {
+    let home = Scratch::new("rel-flat-yaml");
+    let conf = home.path().join("flat-conf");
+    std::fs::create_dir_all(&conf).expect("mkdir");
+    let flat = "jobmanager.memory.process.size: 1600m\n\
+        taskmanager.memory.process.size: 1728m\n\
+        taskmanager.numberOfTaskSlots: 2\n\
+        kubernetes.jobmanager.annotations: team:data,tier:gold # a 1.x map\n\
+        pipeline.classpaths: file:///a.jar;file:///b.jar\n\
+        kubernetes.jobmanager.labels: env:on\n\
+        pipeline.name: yes\n";
+    std::fs::write(conf.join("config.yaml"), flat).expect("write");
+    let dir = conf.display().to_string();
+    let out = dry_run(&home, &dir, &["--flink-version", "2.3"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let items = json_items(&out);
+    let deployment = item(&items, "Deployment", "c1");
+    assert_eq!(deployment["metadata"]["annotations"]["team"], "data");
+    assert_eq!(deployment["metadata"]["annotations"]["tier"], "gold");
+    assert_eq!(deployment["metadata"]["labels"]["env"], "on");
+    let shipped = item(&items, "ConfigMap", "flink-config-c1")["data"]["config.yaml"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        shipped.contains("classpaths: file:///a.jar;file:///b.jar"),
+        "{shipped}"
+    );
+    // `yes` is text to Flink (YAML 1.2), not YAML 1.1's true.
+    assert!(!shipped.contains("name: true"), "{shipped}");
+    assert!(shipped.contains("name: \"yes\""), "{shipped}");
+
+    // 1.x skipped `key:` lines without a value; Flink 2.x refuses the file.
+    let broken = format!("{flat}state.backend.type:\nparallelism.default: 3\n");
+    std::fs::write(conf.join("config.yaml"), broken).expect("write");
+    let out = dry_run(&home, &dir, &["--flink-version", "2.3"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("config.yaml:8:1: state.backend.type has no value"),
+        "{err}"
+    );
+    assert!(
+        stdout(&out).is_empty(),
+        "nothing rendered: {}",
+        stdout(&out)
+    );
+}

@@ -173,12 +173,15 @@ pub(super) async fn stop_jobs_with_savepoints(
             "Stopping job {} ({}) with a savepoint.",
             job.id, job.name
         ));
-        let request = StopRequest::new(
-            directory.map(str::to_string),
-            false,
-            SavepointFormat::Canonical,
-        );
         let stopped = async {
+            // The bodies of the release the JobManager runs.
+            let dialect = rest.dialect().await?;
+            let request = StopRequest::new(
+                directory.map(str::to_string),
+                false,
+                SavepointFormat::Canonical,
+                &dialect,
+            )?;
             let trigger = rest.stop_with_savepoint(&job.id, &request).await?;
             rest.await_savepoint(&job.id, &trigger, timeout).await
         };

@@ -268,7 +268,10 @@ async fn read(target: &ClusterTarget) -> Result<ClusterStatus> {
         jobs: Vec::new(),
         now: k8s_openapi::jiff::Timestamp::now().as_millisecond(),
     };
-    let (overview, jobs) = tokio::join!(rest.overview(), rest.jobs_overview());
+    // The release (`/config`) with the rest, so the job details below read
+    // the fields of the release the JobManager runs.
+    let (overview, jobs, _dialect) =
+        tokio::join!(rest.overview(), rest.jobs_overview(), rest.dialect());
     match (overview, jobs) {
         (Ok(overview), Ok(jobs)) => {
             report.flink_version = Some(overview.flink_version);

@@ -1,6 +1,7 @@
 //! The typed Flink REST client: one method per endpoint kubectl-flink uses,
 //! errors already reduced to Flink's own one-line reason.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -8,6 +9,7 @@ use http::Method;
 use tokio::time::Instant;
 
 use super::backoff::Backoff;
+use super::dialect::{DashboardConfig, Dialect};
 use super::error::{RestError, flink_error_message};
 use super::exchange::{RestRequest, RestResponse, UploadProgress};
 use super::model::{
@@ -32,12 +34,42 @@ const JOB_NOT_FOUND_EXCEPTION: &str = "FlinkJobNotFoundException";
 #[derive(Clone)]
 pub struct FlinkRest {
     transport: Transport,
+    /// The JobManager's release and REST dialect, asked once ([`Self::dialect`]).
+    dialect: Arc<OnceLock<Dialect>>,
 }
 
 impl FlinkRest {
     /// A client sending every request over `transport`.
     pub fn new(transport: Transport) -> Self {
-        Self { transport }
+        Self {
+            transport,
+            dialect: Arc::default(),
+        }
+    }
+
+    /// `GET /config`: the dashboard configuration, with the running release.
+    pub async fn dashboard_config(&self) -> Result<DashboardConfig, RestError> {
+        parse_json(&self.get("/config").await?.body)
+    }
+
+    /// The release the JobManager runs (its `/config`) and the REST dialect
+    /// it speaks; asked once per client, then remembered. A release older
+    /// than any kubectl-flink speaks is [`RestError::Unsupported`].
+    pub async fn dialect(&self) -> Result<Dialect, RestError> {
+        if let Some(known) = self.dialect.get() {
+            return Ok(*known);
+        }
+        let config = self.dashboard_config().await?;
+        let dialect =
+            Dialect::of_reported(&config.flink_version).map_err(RestError::Unsupported)?;
+        crate::trace::line(
+            crate::trace::REQUESTS,
+            &format!(
+                "The JobManager runs Flink {}: speaking the REST dialect of Flink {}.{} on.",
+                config.flink_version, dialect.rest.since.0, dialect.rest.since.1
+            ),
+        );
+        Ok(*self.dialect.get_or_init(|| dialect))
     }
 
     /// Where requests go, for messages.
@@ -243,9 +275,15 @@ impl FlinkRest {
         request: &RunJarRequest,
     ) -> Result<String, RestError> {
         let path = format!("/jars/{}/run", encode_segment(jar_id));
+        // Only the claim mode's field differs between releases.
+        let dialect = match request.claim_mode {
+            Some(_) => self.dialect().await?,
+            None => Dialect::newest(),
+        };
+        let body = request.body(&dialect)?;
         let response = self
             .call(
-                RestRequest::json(Method::POST, path, request),
+                RestRequest::json(Method::POST, path, &body),
                 REQUEST_TIMEOUT,
             )
             .await?;

@@ -49,6 +49,10 @@ pub enum RestError {
     /// `reason` is the failure cause's class and first stack-trace line.
     #[error("{reason}")]
     SavepointFailed { reason: String },
+    /// The running release cannot do what was asked (a whole line naming
+    /// the release and the fix); see [`super::dialect`].
+    #[error("{0}")]
+    Unsupported(String),
     /// An operation did not finish within the time the caller allowed.
     #[error("{0}")]
     TimedOut(String),

@@ -12,6 +12,7 @@ mod backoff;
 #[cfg(test)]
 mod canned;
 mod client;
+mod dialect;
 mod direct;
 mod error;
 mod exchange;
@@ -24,6 +25,7 @@ mod proxy;
 mod transport;
 
 pub use client::{FlinkRest, encode_segment};
+pub use dialect::{ClaimModeField, DIALECTS, Dialect, RestDialect};
 pub use error::RestError;
 pub use exchange::UploadProgress;
 pub use forward::find_jobmanager;

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::dialect::Dialect;
 use super::error::{RestError, failure_reason};
 
 /// `GET /overview`: the cluster at a glance; also the readiness probe.
@@ -213,6 +214,22 @@ impl SavepointFormat {
     }
 }
 
+/// `formatType` as the release has it: CANONICAL is what a release before
+/// 1.15 writes anyway (no field), NATIVE it cannot write.
+fn format_type(
+    format: SavepointFormat,
+    dialect: &Dialect,
+) -> Result<Option<&'static str>, RestError> {
+    match (dialect.rest.savepoint_format_type, format) {
+        (true, format) => Ok(Some(format.flink_name())),
+        (false, SavepointFormat::Canonical) => Ok(None),
+        (false, SavepointFormat::Native) => Err(RestError::Unsupported(format!(
+            "{} writes only CANONICAL savepoints (the NATIVE format came with Flink 1.15): drop --format native",
+            dialect.describe()
+        ))),
+    }
+}
+
 /// Body of `POST /jobs/:id/savepoints` (note the kebab-case fields).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SavepointRequest {
@@ -221,18 +238,23 @@ pub struct SavepointRequest {
     pub target_directory: Option<String>,
     #[serde(rename = "cancel-job")]
     pub cancel_job: bool,
-    #[serde(rename = "formatType")]
-    pub format: &'static str,
+    /// None before Flink 1.15 (see [`Dialect`]).
+    #[serde(rename = "formatType", skip_serializing_if = "Option::is_none")]
+    pub format: Option<&'static str>,
 }
 
 impl SavepointRequest {
-    /// A savepoint that leaves the job running.
-    pub fn new(target_directory: Option<String>, format: SavepointFormat) -> Self {
-        Self {
+    /// A savepoint that leaves the job running, in `dialect`.
+    pub fn new(
+        target_directory: Option<String>,
+        format: SavepointFormat,
+        dialect: &Dialect,
+    ) -> Result<Self, RestError> {
+        Ok(Self {
             target_directory,
             cancel_job: false,
-            format: format.flink_name(),
-        }
+            format: format_type(format, dialect)?,
+        })
     }
 }
 
@@ -244,18 +266,24 @@ pub struct StopRequest {
     pub target_directory: Option<String>,
     /// Emit MAX_WATERMARK and flush before stopping (end of input).
     pub drain: bool,
-    #[serde(rename = "formatType")]
-    pub format: &'static str,
+    /// None before Flink 1.15 (see [`Dialect`]).
+    #[serde(rename = "formatType", skip_serializing_if = "Option::is_none")]
+    pub format: Option<&'static str>,
 }
 
 impl StopRequest {
-    /// Stop-with-savepoint, into `target_directory` or the cluster default.
-    pub fn new(target_directory: Option<String>, drain: bool, format: SavepointFormat) -> Self {
-        Self {
+    /// Stop-with-savepoint, into `target_directory` or the cluster default, in `dialect`.
+    pub fn new(
+        target_directory: Option<String>,
+        drain: bool,
+        format: SavepointFormat,
+        dialect: &Dialect,
+    ) -> Result<Self, RestError> {
+        Ok(Self {
             target_directory,
             drain,
-            format: format.flink_name(),
-        }
+            format: format_type(format, dialect)?,
+        })
     }
 }
 
@@ -273,9 +301,30 @@ pub struct RunJarRequest {
     pub savepoint_path: Option<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub allow_non_restored_state: bool,
-    /// `CLAIM` or `NO_CLAIM`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// `CLAIM` or `NO_CLAIM`; its field is the release's ([`RunJarRequest::body`]).
+    #[serde(skip)]
     pub claim_mode: Option<String>,
+}
+
+impl RunJarRequest {
+    /// The JSON body in `dialect`: the claim mode under the name that release
+    /// gives it, refused by a release that has none.
+    pub fn body(&self, dialect: &Dialect) -> Result<Value, RestError> {
+        let mut body = serde_json::to_value(self)
+            .map_err(|e| RestError::BadResponse(format!("the run request: {e}")))?;
+        if let Some(mode) = &self.claim_mode {
+            let field = dialect.rest.claim_mode.name().ok_or_else(|| {
+                RestError::Unsupported(format!(
+                    "{} cannot restore in a claim mode (--claim-mode came with Flink 1.15): drop --claim-mode",
+                    dialect.describe()
+                ))
+            })?;
+            if let Value::Object(fields) = &mut body {
+                fields.insert(field.to_string(), Value::String(mode.clone()));
+            }
+        }
+        Ok(body)
+    }
 }
 
 #[cfg(test)]
@@ -363,12 +412,15 @@ mod tests {
 
     #[test]
     fn request_bodies_use_flinks_field_names() {
-        let savepoint = SavepointRequest::new(Some("file:///sp".into()), SavepointFormat::Native);
+        let newest = Dialect::newest();
+        let savepoint =
+            SavepointRequest::new(Some("file:///sp".into()), SavepointFormat::Native, &newest)
+                .unwrap();
         assert_eq!(
             serde_json::to_value(&savepoint).unwrap(),
             json!({"target-directory": "file:///sp", "cancel-job": false, "formatType": "NATIVE"})
         );
-        let stop = StopRequest::new(None, true, SavepointFormat::Canonical);
+        let stop = StopRequest::new(None, true, SavepointFormat::Canonical, &newest).unwrap();
         assert_eq!(
             serde_json::to_value(&stop).unwrap(),
             json!({"drain": true, "formatType": "CANONICAL"})
@@ -382,14 +434,74 @@ mod tests {
             claim_mode: Some("NO_CLAIM".into()),
         };
         assert_eq!(
-            serde_json::to_value(&run).unwrap(),
+            run.body(&newest).unwrap(),
             json!({"entryClass": "com.example.Job", "programArgsList": ["--input", "s3://in"],
                    "parallelism": 2, "savepointPath": "s3://sp/1",
                    "allowNonRestoredState": true, "claimMode": "NO_CLAIM"})
         );
+        assert_eq!(RunJarRequest::default().body(&newest).unwrap(), json!({}));
+    }
+
+    fn dialect(release: &str) -> Dialect {
+        Dialect::of_reported(release).unwrap()
+    }
+
+    #[test]
+    fn savepoint_bodies_carry_a_format_from_1_15_only() {
+        let before = dialect("1.14.6");
+        let savepoint = SavepointRequest::new(None, SavepointFormat::Canonical, &before).unwrap();
         assert_eq!(
-            serde_json::to_value(RunJarRequest::default()).unwrap(),
-            json!({})
+            serde_json::to_value(&savepoint).unwrap(),
+            json!({"cancel-job": false})
         );
+        let stop = StopRequest::new(None, false, SavepointFormat::Canonical, &before).unwrap();
+        assert_eq!(
+            serde_json::to_value(&stop).unwrap(),
+            json!({"drain": false})
+        );
+        let native = StopRequest::new(None, false, SavepointFormat::Native, &before).unwrap_err();
+        assert!(
+            native
+                .to_string()
+                .contains("Flink 1.14.6 writes only CANONICAL"),
+            "{native}"
+        );
+        let since = dialect("1.15.4");
+        let stop = StopRequest::new(None, false, SavepointFormat::Native, &since).unwrap();
+        assert_eq!(
+            serde_json::to_value(&stop).unwrap(),
+            json!({"drain": false, "formatType": "NATIVE"})
+        );
+    }
+
+    #[test]
+    fn the_claim_mode_goes_under_the_releases_own_field() {
+        let run = RunJarRequest {
+            savepoint_path: Some("file:/sp/1".into()),
+            claim_mode: Some("CLAIM".into()),
+            ..RunJarRequest::default()
+        };
+        let field = |release: &str| {
+            let body = run.body(&dialect(release)).unwrap();
+            let fields = body.as_object().unwrap();
+            fields
+                .keys()
+                .filter(|k| k.ends_with("Mode"))
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(field("1.18.1"), ["restoreMode"]);
+        assert_eq!(field("1.19.3"), ["restoreMode"]);
+        assert_eq!(field("1.20.5"), ["claimMode"]);
+        assert_eq!(field("2.3.0"), ["claimMode"]);
+        let refused = run.body(&dialect("1.14.6")).unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .contains("--claim-mode came with Flink 1.15"),
+            "{refused}"
+        );
+        let plain = RunJarRequest::default();
+        assert_eq!(plain.body(&dialect("1.14.6")).unwrap(), json!({}));
     }
 }

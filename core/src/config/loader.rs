@@ -204,10 +204,19 @@ pub fn load(source: ConfSource, rules: ReadRules<'_>) -> Result<ConfDir, LoadErr
     })
 }
 
-/// Parse Flink's standard-YAML `config.yaml`: nested mappings flatten to
-/// dotted keys, lists and scalars keep their YAML types.
+/// Parse Flink's standard-YAML `config.yaml` as Flink (1.19+) does: YAML 1.2's
+/// core schema (snakeyaml-engine's), so `yes`, `on`, `1_000` and `010` stay
+/// text as there rather than YAML 1.1's booleans and numbers; nested mappings
+/// flatten to dotted keys, lists and scalars keep their YAML types. What Flink
+/// refuses — a duplicate key, a key without a value (`Value must not be
+/// null`) — is refused with its line, never half-read.
 pub fn parse_config_yaml(text: &str, file: &str) -> Result<Configuration, LoadError> {
-    let parsed: Value = serde_saphyr::from_str(text).map_err(|e| {
+    let options = serde_saphyr::options! {
+        strict_booleans: true,
+        underscored_numbers_as_strings: true,
+        leading_zero_numbers_as_strings: true,
+    };
+    let parsed: Value = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
         let (line, column) = e
             .location()
             .map(|l| (l.line(), l.column()))
@@ -221,7 +230,17 @@ pub fn parse_config_yaml(text: &str, file: &str) -> Result<Configuration, LoadEr
     })?;
     let mut conf = Configuration::default();
     match parsed {
-        Value::Object(map) => flatten_into(&mut conf, "", map),
+        Value::Object(map) => flatten_into(&mut conf, "", map).map_err(|key| {
+            let (line, column) = line_of_key(text, &key);
+            LoadError::InvalidYaml {
+                file: file.to_string(),
+                line,
+                column,
+                message: format!(
+                    "{key} has no value, and Flink refuses the whole file for it (\"Value must not be null\"): give it a value or delete the line"
+                ),
+            }
+        })?,
         Value::Null => {}
         _ => {
             return Err(LoadError::NotAMapping {
@@ -232,17 +251,49 @@ pub fn parse_config_yaml(text: &str, file: &str) -> Result<Configuration, LoadEr
     Ok(conf)
 }
 
-/// The parser's message without its position prefix and source snippet.
+/// The parser's message without its position prefix, source snippet and
+/// advice about the parser's own options.
 fn short_yaml_message(display: &str) -> String {
     let first = display.lines().next().unwrap_or(display);
     let first = first.strip_prefix("error: ").unwrap_or(first);
+    let first = match first.find(", set DuplicateKeyPolicy") {
+        Some(i) => &first[..i],
+        None => first,
+    };
     match first.find(": ") {
         Some(i) if first.starts_with("line ") => first[i + 2..].to_string(),
         _ => first.to_string(),
     }
 }
 
-fn flatten_into(conf: &mut Configuration, prefix: &str, map: serde_json::Map<String, Value>) {
+/// Line and column (1-based) of the line that sets `key` (dotted, as
+/// flattened): the first line starting with the whole key or, for nested
+/// mappings, its last segment, followed by `:`; (0, 0) when none does.
+fn line_of_key(text: &str, key: &str) -> (u64, u64) {
+    let last = key.rsplit('.').next().unwrap_or(key);
+    text.lines()
+        .enumerate()
+        .find_map(|(i, line)| {
+            let trimmed = line.trim_start();
+            let column = line.len() - trimmed.len() + 1;
+            [key, last]
+                .iter()
+                .any(|k| {
+                    trimmed
+                        .strip_prefix(k)
+                        .is_some_and(|rest| rest.trim_start().starts_with(':'))
+                })
+                .then_some((i as u64 + 1, column as u64))
+        })
+        .unwrap_or((0, 0))
+}
+
+/// Flattens `map` into `conf`; a key whose value is null is `Err(key)`.
+fn flatten_into(
+    conf: &mut Configuration,
+    prefix: &str,
+    map: serde_json::Map<String, Value>,
+) -> Result<(), String> {
     for (key, value) in map {
         let full = if prefix.is_empty() {
             key
@@ -250,8 +301,8 @@ fn flatten_into(conf: &mut Configuration, prefix: &str, map: serde_json::Map<Str
             format!("{prefix}.{key}")
         };
         match value {
-            Value::Object(inner) => flatten_into(conf, &full, inner),
-            Value::Null => {}
+            Value::Object(inner) => flatten_into(conf, &full, inner)?,
+            Value::Null => return Err(full),
             // Flink (1.19+) keeps a list read from config.yaml as its YAML
             // flow text and ships it so: `[a, 'b:c']` (see the goldens'
             // `config-yaml-only` case).
@@ -259,6 +310,7 @@ fn flatten_into(conf: &mut Configuration, prefix: &str, map: serde_json::Map<Str
             other => conf.set(full, other),
         }
     }
+    Ok(())
 }
 
 /// Parse the legacy `flink-conf.yaml`: one `key: value` per line, `#` starts

@@ -174,3 +174,67 @@ fn missing_dir_and_missing_file_are_clear_errors() {
     );
     std::fs::remove_dir_all(empty).unwrap();
 }
+
+/// What Flink 2.3's own `GlobalConfiguration.loadConfiguration` made of the
+/// same lines (run against `flink-dist-2.3.0.jar`; 1.20.5 reads them alike):
+/// YAML 1.2's core schema, not YAML 1.1's `yes`/`on` booleans.
+#[test]
+fn flat_1_x_values_in_config_yaml_are_typed_as_flink_types_them() {
+    let conf = parse_config_yaml(
+        "a.yes: yes\na.on: on\na.true: True\na.list: [x, y]\na.under: 1_000\na.octal: 010\na.hex: 0x10\na.float: 1.10\na.classpaths: file:///a.jar;file:///b.jar\na.map: a:b,c:d\na.comment: -Dx=1 # note\n",
+        "config.yaml",
+    )
+    .unwrap();
+    let raw = |k: &str| conf.raw(k).cloned();
+    assert_eq!(raw("a.yes"), Some(json!("yes")));
+    assert_eq!(raw("a.on"), Some(json!("on")));
+    assert_eq!(raw("a.true"), Some(json!(true)));
+    assert_eq!(raw("a.list"), Some(json!("[x, y]")));
+    assert_eq!(raw("a.under"), Some(json!("1_000")));
+    assert_eq!(raw("a.hex"), Some(json!(16)));
+    assert_eq!(raw("a.float"), Some(json!(1.1)));
+    assert_eq!(
+        raw("a.classpaths"),
+        Some(json!("file:///a.jar;file:///b.jar"))
+    );
+    assert_eq!(raw("a.map"), Some(json!("a:b,c:d")));
+    assert_eq!(raw("a.comment"), Some(json!("-Dx=1")));
+    // Flink reads 10; a spelling that keeps the digits reads the same there.
+    assert_eq!(raw("a.octal"), Some(json!("010")));
+}
+
+/// Flink 1.19+ refuses a config.yaml with an empty, `~` or `null` value
+/// ("Value must not be null") and a duplicate key: so do we, with the line,
+/// instead of reading the rest.
+#[test]
+fn empty_values_and_duplicate_keys_are_refused_with_their_line() {
+    for empty in ["a.empty:", "a.empty: ~", "a.empty: null"] {
+        let text = format!("taskmanager.numberOfTaskSlots: 2\n{empty}\nparallelism.default: 3\n");
+        let err = parse_config_yaml(&text, "conf/config.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("conf/config.yaml:2:1: a.empty has no value"),
+            "{empty}: {err}"
+        );
+        assert!(err.contains("Value must not be null"), "{err}");
+    }
+    let nested = parse_config_yaml("jobmanager:\n  memory:\n    process:\n      size:\n", "c")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        nested.starts_with("c:4:7: jobmanager.memory.process.size has no value"),
+        "{nested}"
+    );
+    let twice = parse_config_yaml(
+        "taskmanager.numberOfTaskSlots: 2\ntaskmanager.numberOfTaskSlots: 3\n",
+        "config.yaml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        twice.starts_with("config.yaml:2:1: duplicate mapping key"),
+        "{twice}"
+    );
+    assert!(!twice.contains("DuplicateKeyPolicy"), "{twice}");
+}

@@ -54,6 +54,11 @@ impl Configuration {
         self.entries.remove(key)
     }
 
+    /// Every key set, in key order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.entries.keys().map(String::as_str)
+    }
+
     /// Whether exactly this key is set.
     pub fn contains(&self, key: &str) -> bool {
         self.entries.contains_key(key)

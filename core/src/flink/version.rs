@@ -37,6 +37,28 @@ impl FlinkVersion {
             })
     }
 
+    /// A release as a JobManager reports it (`flink-version` of REST `/config`,
+    /// e.g. `1.20.5`, `2.3-SNAPSHOT`), of any line, supported for rendering
+    /// or not; None when it names no release.
+    pub fn parse_reported(text: &str) -> Option<FlinkVersion> {
+        let release = text.trim().split(['-', ' ']).next()?;
+        let parts: Vec<&str> = release.split('.').collect();
+        if !(2..=3).contains(&parts.len()) {
+            return None;
+        }
+        let number = |i: usize| parts.get(i).map_or(Some(0), |p| p.parse::<u32>().ok());
+        Some(FlinkVersion {
+            major: number(0)?,
+            minor: number(1)?,
+            patch: number(2)?,
+        })
+    }
+
+    /// `major.minor`
+    pub fn line(self) -> (u32, u32) {
+        (self.major, self.minor)
+    }
+
     /// The image Flink's client uses when none is configured.
     pub fn default_image(self) -> String {
         format!("apache/flink:{self}-scala_2.12")
@@ -144,9 +166,25 @@ impl ReleaseTraits {
     pub fn lacks_option(&self, key: &str) -> Option<(u32, u32)> {
         OPTIONS_SINCE
             .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, since)| *since)
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, since, _)| *since)
             .filter(|since| (self.major, self.minor) < *since)
+    }
+
+    /// The warning for an option this release lacks, naming the release that
+    /// added it and the key this release reads instead; None when it has it.
+    pub fn lacks_option_warning(&self, key: &str) -> Option<String> {
+        let (major, minor) = self.lacks_option(key)?;
+        let instead = OPTIONS_SINCE
+            .iter()
+            .find_map(|(k, _, old)| (*k == key).then_some(*old))
+            .flatten()
+            .map(|old| format!(" (it reads {old})"))
+            .unwrap_or_default();
+        Some(format!(
+            "{key} exists since Flink {major}.{minor}; Flink {} ignores it{instead}: drop it, or choose --flink-version {major}.{minor} or later",
+            self.line()
+        ))
     }
 
     /// The config file shipped in the ConfigMap, given whether the conf dir's
@@ -257,14 +295,41 @@ pub const RELEASES: &[ReleaseTraits] = &[
     ),
 ];
 
-/// Options kubectl-flink renders that older releases do not have, with the
-/// release that added them; those releases' clients ignore them (checked in
-/// the `metadata-and-scheduling` goldens).
-pub const OPTIONS_SINCE: &[(&str, (u32, u32))] = &[
-    ("kubernetes.internal-service.annotations", (1, 20)),
-    ("kubernetes.internal-service.labels", (2, 2)),
-    ("kubernetes.rest-service.labels", (2, 2)),
-    ("kubernetes.persistent-volume-claims", (2, 3)),
+/// Options older releases do not have, with the release that added them
+/// and the key those releases read instead, if any; their clients and
+/// JobManagers ignore them. The renderer drops the ones it renders itself
+/// (checked in the `metadata-and-scheduling` goldens); any of them a user
+/// sets is warned about. Read off each release's `flink-dist` jar.
+pub const OPTIONS_SINCE: &[(&str, (u32, u32), Option<&str>)] = &[
+    ("kubernetes.internal-service.annotations", (1, 20), None),
+    ("kubernetes.internal-service.labels", (2, 2), None),
+    ("kubernetes.rest-service.labels", (2, 2), None),
+    ("kubernetes.persistent-volume-claims", (2, 3), None),
+    (
+        "execution.state-recovery.path",
+        (1, 20),
+        Some("execution.savepoint.path"),
+    ),
+    (
+        "execution.state-recovery.claim-mode",
+        (1, 20),
+        Some("execution.savepoint-restore-mode"),
+    ),
+    (
+        "execution.state-recovery.ignore-unclaimed-state",
+        (1, 20),
+        Some("execution.savepoint.ignore-unclaimed-state"),
+    ),
+    (
+        "execution.checkpointing.dir",
+        (1, 20),
+        Some("state.checkpoints.dir"),
+    ),
+    (
+        "execution.checkpointing.savepoint-dir",
+        (1, 20),
+        Some("state.savepoints.dir"),
+    ),
 ];
 
 /// `1.18, 1.19, …, 2.3`: what an error about an unknown release names.
@@ -298,6 +363,11 @@ mod tests {
             Ok("1.20.2".to_string())
         );
         assert!("two".parse::<FlinkVersion>().is_err());
+        let reported = |text| FlinkVersion::parse_reported(text).map(|v| v.to_string());
+        assert_eq!(reported("1.13.6").as_deref(), Some("1.13.6"));
+        assert_eq!(reported("2.3-SNAPSHOT").as_deref(), Some("2.3.0"));
+        assert_eq!(reported("<unknown>"), None);
+        assert_eq!(reported("1"), None);
         assert_eq!(
             FlinkVersion::DEFAULT.default_image(),
             "apache/flink:2.3.0-scala_2.12"

@@ -107,8 +107,9 @@ impl JobTarget {
                 )
             }
             RestError::TimedOut(detail) => format!("{detail}: wait longer with --timeout"),
+            RestError::Unsupported(line) => format!("cluster {cluster}: {line}"),
             RestError::BadResponse(detail) => format!(
-                "cluster {cluster} gave an answer kubectl-flink does not understand: {detail}: is it Flink 2.x?"
+                "cluster {cluster} gave an answer kubectl-flink does not understand: {detail}: is it a Flink JobManager?"
             ),
         };
         Error::Failed(one_line(&message))

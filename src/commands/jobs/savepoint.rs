@@ -91,6 +91,13 @@ impl Verb for SavepointOptions {
 async fn run_savepoint(options: SavepointOptions, output: &Output) -> Result<()> {
     let rest = options.target.connect(output).await?;
     let job = &options.job_id;
+    let dialect = rest
+        .dialect()
+        .await
+        .map_err(|e| options.target.failure(e))?;
+    if options.target.verbose {
+        output.note(&format!("The JobManager runs {}.", dialect.describe()));
+    }
     let format = options.savepoint_format.flink_name();
     let trigger = if options.stop {
         let verb = if options.drain {
@@ -99,16 +106,25 @@ async fn run_savepoint(options: SavepointOptions, output: &Output) -> Result<()>
             "Suspending"
         };
         output.note(&format!("{verb} job {job} with a {format} savepoint."));
-        let request = StopRequest::new(
+        match StopRequest::new(
             options.directory.clone(),
             options.drain,
             options.savepoint_format,
-        );
-        rest.stop_with_savepoint(job, &request).await
+            &dialect,
+        ) {
+            Ok(request) => rest.stop_with_savepoint(job, &request).await,
+            Err(e) => Err(e),
+        }
     } else {
         output.note(&format!("Triggering a {format} savepoint of job {job}."));
-        let request = SavepointRequest::new(options.directory.clone(), options.savepoint_format);
-        rest.trigger_savepoint(job, &request).await
+        match SavepointRequest::new(
+            options.directory.clone(),
+            options.savepoint_format,
+            &dialect,
+        ) {
+            Ok(request) => rest.trigger_savepoint(job, &request).await,
+            Err(e) => Err(e),
+        }
     }
     .map_err(|e| options.target.failure(e))?;
     let waiting = rest.await_savepoint(job, &trigger, options.timeout);

@@ -9,7 +9,12 @@ fn client(addr: std::net::SocketAddr) -> FlinkRest {
 #[tokio::test]
 async fn requests_carry_method_path_host_and_json_body() {
     let (addr, received) = canned::serve(vec![(202, r#"{"request-id":"t1"}"#)]).await;
-    let request = SavepointRequest::new(Some("file:///sp".into()), Default::default());
+    let request = SavepointRequest::new(
+        Some("file:///sp".into()),
+        Default::default(),
+        &crate::rest::Dialect::newest(),
+    )
+    .unwrap();
     let trigger = client(addr)
         .trigger_savepoint("j1", &request)
         .await
@@ -280,5 +285,56 @@ fn path_segments_are_percent_encoded() {
     assert_eq!(
         encode_segment("b4ae9ea72c0fbafde9211f010c27c866"),
         "b4ae9ea72c0fbafde9211f010c27c866"
+    );
+}
+
+const CONFIG_1_18: &str = r#"{"refresh-interval":3000,"timezone-name":"UTC","timezone-offset":0,"flink-version":"1.18.1","flink-revision":"a8c8b1c @ 2023-12-19T22:01:19+01:00","features":{"web-submit":true,"web-cancel":false,"web-rescale":false,"web-history":false}}"#;
+
+#[tokio::test]
+async fn the_release_is_read_from_config_once_per_client() {
+    let (addr, received) = canned::serve(vec![(200, CONFIG_1_18)]).await;
+    let rest = client(addr);
+    let dialect = rest.dialect().await.unwrap();
+    assert_eq!(dialect.describe(), "Flink 1.18.1");
+    assert_eq!(dialect.rest.claim_mode.name(), Some("restoreMode"));
+    assert!(!dialect.rest.applications);
+    assert_eq!(rest.clone().dialect().await.unwrap(), dialect);
+    let requests = received.lock().unwrap().clone();
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    assert!(
+        requests[0].starts_with("GET /base/config HTTP/1.1\r\n"),
+        "{requests:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_run_with_a_claim_mode_speaks_the_running_releases_field() {
+    let (addr, received) =
+        canned::serve(vec![(200, CONFIG_1_18), (200, r#"{"jobid":"j1"}"#)]).await;
+    let request = RunJarRequest {
+        savepoint_path: Some("file:/sp/1".into()),
+        claim_mode: Some("NO_CLAIM".into()),
+        ..RunJarRequest::default()
+    };
+    let job = client(addr).run_jar("x.jar", &request).await.unwrap();
+    assert_eq!(job, "j1");
+    let requests = received.lock().unwrap().clone();
+    assert!(
+        requests[1].starts_with("POST /base/jars/x.jar/run"),
+        "{requests:?}"
+    );
+    assert!(
+        requests[1].ends_with(r#"{"restoreMode":"NO_CLAIM","savepointPath":"file:/sp/1"}"#),
+        "{requests:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_jobmanager_older_than_any_dialect_is_refused_by_name() {
+    let (addr, _) = canned::serve(vec![(200, r#"{"flink-version":"1.11.6"}"#)]).await;
+    let err = client(addr).dialect().await.unwrap_err();
+    assert!(
+        matches!(&err, RestError::Unsupported(line) if line.contains("Flink 1.11.6")),
+        "{err:?}"
     );
 }

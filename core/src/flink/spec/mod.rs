@@ -198,6 +198,16 @@ pub fn effective_configuration(request: &ClusterRequest) -> Configuration {
     conf
 }
 
+/// `warnings` without repeats (an option a release lacks is warned about as
+/// set and again as rendered), in their order.
+fn first_of_each(warnings: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    warnings
+        .into_iter()
+        .filter(|w| seen.insert(w.clone()))
+        .collect()
+}
+
 /// Resolve and validate a cluster. `conf` is [`effective_configuration`]
 /// (passed in so that local files could be read from it first).
 pub fn resolve(
@@ -207,6 +217,11 @@ pub fn resolve(
 ) -> Result<ClusterSpec, SpecError> {
     let release = request.version.traits().map_err(invalid)?;
     let mut warnings = conf.warnings();
+    // Any option set that the release does not have yet (the conf file or -D).
+    warnings.extend(
+        conf.keys()
+            .filter_map(|key| release.lacks_option_warning(key)),
+    );
 
     let flag = request.cluster_id.as_deref();
     let (cluster_id, cluster_id_generated) =
@@ -322,7 +337,7 @@ pub fn resolve(
         log_files: request.conf_dir.log_files.clone(),
         cluster_id,
         shipped_config: shipped(conf),
-        warnings,
+        warnings: first_of_each(warnings),
     };
     validate_volumes(&spec)?;
     Ok(spec)

@@ -211,13 +211,9 @@ pub(super) fn since<T>(
     release: &ReleaseTraits,
     warnings: &mut Vec<String>,
 ) -> Vec<T> {
-    match release.lacks_option(option.key) {
-        Some((major, minor)) if !values.is_empty() => {
-            warnings.push(format!(
-                "{} exists since Flink {major}.{minor}; Flink {} ignores it: drop it, or choose --flink-version {major}.{minor} or later",
-                option.key,
-                release.line()
-            ));
+    match release.lacks_option_warning(option.key) {
+        Some(warning) if !values.is_empty() => {
+            warnings.push(warning);
             Vec::new()
         }
         _ => values,
