@@ -9,7 +9,7 @@ use http::Method;
 use tokio::time::Instant;
 
 use super::backoff::Backoff;
-use super::dialect::{DashboardConfig, Dialect};
+use super::dialect::Dialect;
 use super::error::{RestError, flink_error_message};
 use super::exchange::{RestRequest, RestResponse, UploadProgress};
 use super::model::{
@@ -35,7 +35,7 @@ const JOB_NOT_FOUND_EXCEPTION: &str = "FlinkJobNotFoundException";
 pub struct FlinkRest {
     transport: Transport,
     /// The JobManager's release and REST dialect, asked once ([`Self::dialect`]).
-    dialect: Arc<OnceLock<Dialect>>,
+    pub(super) dialect: Arc<OnceLock<Dialect>>,
 }
 
 impl FlinkRest {
@@ -45,31 +45,6 @@ impl FlinkRest {
             transport,
             dialect: Arc::default(),
         }
-    }
-
-    /// `GET /config`: the dashboard configuration, with the running release.
-    pub async fn dashboard_config(&self) -> Result<DashboardConfig, RestError> {
-        parse_json(&self.get("/config").await?.body)
-    }
-
-    /// The release the JobManager runs (its `/config`) and the REST dialect
-    /// it speaks; asked once per client, then remembered. A release older
-    /// than any kubectl-flink speaks is [`RestError::Unsupported`].
-    pub async fn dialect(&self) -> Result<Dialect, RestError> {
-        if let Some(known) = self.dialect.get() {
-            return Ok(*known);
-        }
-        let config = self.dashboard_config().await?;
-        let dialect =
-            Dialect::of_reported(&config.flink_version).map_err(RestError::Unsupported)?;
-        crate::trace::line(
-            crate::trace::REQUESTS,
-            &format!(
-                "The JobManager runs Flink {}: speaking the REST dialect of Flink {}.{} on.",
-                config.flink_version, dialect.rest.since.0, dialect.rest.since.1
-            ),
-        );
-        Ok(*self.dialect.get_or_init(|| dialect))
     }
 
     /// Where requests go, for messages.

@@ -14,6 +14,9 @@
 
 use serde::Deserialize;
 
+use super::client::FlinkRest;
+use super::error::RestError;
+use super::model::parse_json;
 use crate::flink::version::FlinkVersion;
 
 /// The run body's claim-mode field.
@@ -191,6 +194,33 @@ fn newest() -> &'static RestDialect {
 pub struct DashboardConfig {
     pub flink_version: String,
     pub flink_revision: String,
+}
+
+impl FlinkRest {
+    /// `GET /config`: the dashboard configuration, with the running release.
+    pub async fn dashboard_config(&self) -> Result<DashboardConfig, RestError> {
+        parse_json(&self.get("/config").await?.body)
+    }
+
+    /// The release the JobManager runs (its `/config`) and the REST dialect
+    /// it speaks; asked once per client, then remembered. A release older
+    /// than any kubectl-flink speaks is [`RestError::Unsupported`].
+    pub async fn dialect(&self) -> Result<Dialect, RestError> {
+        if let Some(known) = self.dialect.get() {
+            return Ok(*known);
+        }
+        let config = self.dashboard_config().await?;
+        let dialect =
+            Dialect::of_reported(&config.flink_version).map_err(RestError::Unsupported)?;
+        crate::trace::line(
+            crate::trace::REQUESTS,
+            &format!(
+                "The JobManager runs Flink {}: speaking the REST dialect of Flink {}.{} on.",
+                config.flink_version, dialect.rest.since.0, dialect.rest.since.1
+            ),
+        );
+        Ok(*self.dialect.get_or_init(|| dialect))
+    }
 }
 
 #[cfg(test)]

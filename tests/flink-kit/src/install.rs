@@ -59,13 +59,17 @@ fn install_dir(cache: &Path, version: &str) -> PathBuf {
     cache.join(format!("flink-{version}"))
 }
 
-/// An install counts as whole when the launcher script and the distribution jar are present.
+/// An install counts as whole when the launcher script and the distribution jar are present
+/// (`flink-dist-<release>.jar`, or `flink-dist_<scala>-<release>.jar` before 1.15).
 fn is_complete(home: &Path, version: &str) -> bool {
+    let suffix = format!("-{version}.jar");
     home.join("bin").join("flink").is_file()
-        && home
-            .join("lib")
-            .join(format!("flink-dist-{version}.jar"))
-            .is_file()
+        && fs::read_dir(home.join("lib")).is_ok_and(|entries| {
+            entries.flatten().any(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.starts_with("flink-dist") && name.ends_with(&suffix) && e.path().is_file()
+            })
+        })
 }
 
 fn install_into(cache: &Path, version: &str) -> Result<PathBuf, String> {
@@ -105,12 +109,19 @@ fn pip_install(cache: &Path, target: &Path, version: &str) -> Result<(), String>
     let out = run_bounded(pip, INSTALL_TIMEOUT)?;
     if out.exit_code != 0 || !is_complete(&partial.join("pyflink"), version) {
         let _ = fs::remove_dir_all(&partial);
-        return Err(format!(
-            "pip install of apache-flink {version} failed (exit {}):\n{}\n{}",
-            out.exit_code,
-            tail(&out.stdout, 20),
-            tail(&out.stderr, 20)
-        ));
+        // 1.16 and older are sdists only for this Python, and apache-flink's does not build:
+        // their jars and scripts need no build, so they are unpacked instead.
+        eprintln!("flink-kit: pip could not install Flink {version}; unpacking its sdists");
+        let unpacked = crate::sdist::install_unpacked(&partial, version);
+        if unpacked.is_err() || !is_complete(&partial.join("pyflink"), version) {
+            let _ = fs::remove_dir_all(&partial);
+            return Err(format!(
+                "pip install of apache-flink {version} failed (exit {}):\n{}\n{}\nand unpacking its sdists gave {unpacked:?}",
+                out.exit_code,
+                tail(&out.stdout, 20),
+                tail(&out.stderr, 20)
+            ));
+        }
     }
     // A leftover, incomplete target (from before installs were atomic) is replaced.
     remove_if_present(target)?;
@@ -166,6 +177,8 @@ mod tests {
         fs::write(home.join("lib").join("flink-dist-2.3.0.jar"), "").unwrap();
         assert!(is_complete(&home, "2.3.0"));
         assert!(!is_complete(&home, "1.20.5"));
+        fs::write(home.join("lib").join("flink-dist_2.11-1.14.6.jar"), "").unwrap();
+        assert!(is_complete(&home, "1.14.6"));
     }
 
     #[test]

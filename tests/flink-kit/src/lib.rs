@@ -18,6 +18,7 @@ mod install;
 mod process;
 mod procfs;
 mod require;
+mod sdist;
 mod tempdir;
 
 pub use install::{FLINK_VERSION, RELEASES, cache_dir, flink_home, flink_home_of};

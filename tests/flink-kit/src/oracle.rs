@@ -72,8 +72,11 @@ pub fn release_of(flink_home: &Path) -> Option<String> {
         .flatten()
         .find_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
-            name.strip_prefix("flink-dist-")
+            // `flink-dist-<release>.jar`, or `flink-dist_<scala>-<release>.jar` before 1.15.
+            name.strip_prefix("flink-dist")
                 .and_then(|n| n.strip_suffix(".jar"))
+                .and_then(|n| n.rsplit('-').next())
+                .filter(|v| v.starts_with(|c: char| c.is_ascii_digit()))
                 .map(str::to_string)
         })
 }
