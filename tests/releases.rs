@@ -40,12 +40,13 @@ fn config_files(items: &[serde_json::Value]) -> Vec<String> {
 #[test]
 fn an_unknown_release_names_the_supported_ones() {
     let home = Scratch::new("rel-unknown");
-    let out = dry_run(&home, &golden_conf(), &["--flink-version", "1.16"]);
+    let out = dry_run(&home, &golden_conf(), &["--flink-version", "1.15"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(
-        err.contains("1.17, 1.18, 1.19, 1.20, 2.0, 2.1, 2.2, 2.3"),
+        err.contains("Flink 1.15 is not supported")
+            && err.contains("1.16, 1.17, 1.18, 1.19, 1.20, 2.0, 2.1, 2.2, 2.3"),
         "{err}"
     );
     let out = dry_run(&home, &golden_conf(), &["--flink-version", "x.y"]);
@@ -304,5 +305,57 @@ fn a_flat_1_x_config_yaml_for_2_x_is_read_as_flink_reads_it_or_refused_with_the_
         stdout(&out).is_empty(),
         "nothing rendered: {}",
         stdout(&out)
+    );
+}
+
+/// 1.16 knows three keys only by the names 1.17 replaced: the new names are
+/// ignored with a warning naming the old one (as its client ignores them,
+/// `tests/golden/flink-1.16.3`), the old ones are read without a deprecation
+/// warning.
+#[test]
+fn flink_1_16_reads_the_key_names_before_1_17s_renames() {
+    let home = Scratch::new("rel-1-16");
+    let conf = format!(
+        "{}/tests/golden/flink-1.16.3/conf",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let new_name = [
+        "--flink-version",
+        "1.16",
+        "-Dkubernetes.container.image.ref=my/app:1",
+    ];
+    let out = dry_run(&home, &conf, &new_name);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("kubernetes.container.image.ref exists since Flink 1.17; Flink 1.16 ignores it (it reads kubernetes.container.image)"),
+        "{err}"
+    );
+    let items = json_items(&out);
+    assert_eq!(image(&items), "apache/flink:1.16.3-scala_2.12");
+    assert_eq!(config_files(&items), vec!["flink-conf.yaml".to_string()]);
+    let old_name = [
+        "--flink-version",
+        "1.16",
+        "-Dkubernetes.container.image=my/app:1",
+    ];
+    let out = dry_run(&home, &conf, &old_name);
+    let err = stderr(&out);
+    assert!(!err.contains("deprecated"), "{err}");
+    assert_eq!(image(&json_items(&out)), "my/app:1");
+    // Without HA (its key ignored), a standby JobManager is refused, as by its client.
+    let standby = [
+        "--flink-version",
+        "1.16",
+        "-Dhigh-availability.type=kubernetes",
+        "-Dhigh-availability.storageDir=s3://flink/recovery",
+        "-Dkubernetes.jobmanager.replicas=2",
+    ];
+    let out = dry_run(&home, &conf, &standby);
+    assert_ne!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("add -Dhigh-availability=kubernetes"),
+        "{}",
+        stderr(&out)
     );
 }

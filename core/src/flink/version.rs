@@ -151,7 +151,7 @@ pub struct ReleaseTraits {
     /// `$internal.application.program-args` (1.x).
     pub writes_empty_program_lists: bool,
     /// Whether empty annotations (Deployment, pod, rest Service) and an empty
-    /// `nodeSelector` are written as `{}` (1.17).
+    /// `nodeSelector` are written as `{}` (1.16, 1.17).
     pub writes_empty_maps: bool,
 }
 
@@ -237,12 +237,19 @@ const fn release(
         user_artifacts_volume,
         state_recovery,
         writes_empty_program_lists: minor_line.0 == 1,
-        writes_empty_maps: minor_line.0 == 1 && minor_line.1 == 17,
+        writes_empty_maps: minor_line.0 == 1 && minor_line.1 <= 17,
     }
 }
 
 /// The releases kubectl-flink renders, oldest first.
 pub const RELEASES: &[ReleaseTraits] = &[
+    release(
+        (1, 16),
+        3,
+        ConfigFiles::FlinkConfOnly,
+        false,
+        SAVEPOINT_KEYS,
+    ),
     release(
         (1, 17),
         2,
@@ -301,6 +308,17 @@ pub const RELEASES: &[ReleaseTraits] = &[
 /// (checked in the `metadata-and-scheduling` goldens); any of them a user
 /// sets is warned about. Read off each release's `flink-dist` jar.
 pub const OPTIONS_SINCE: &[(&str, (u32, u32), Option<&str>)] = &[
+    (
+        "kubernetes.container.image.ref",
+        (1, 17),
+        Some("kubernetes.container.image"),
+    ),
+    ("high-availability.type", (1, 17), Some("high-availability")),
+    (
+        "kubernetes.jobmanager.cpu.amount",
+        (1, 17),
+        Some("kubernetes.jobmanager.cpu"),
+    ),
     ("kubernetes.internal-service.annotations", (1, 20), None),
     ("kubernetes.internal-service.labels", (2, 2), None),
     ("kubernetes.rest-service.labels", (2, 2), None),
@@ -332,6 +350,39 @@ pub const OPTIONS_SINCE: &[(&str, (u32, u32), Option<&str>)] = &[
     ),
 ];
 
+/// Keys 1.17 renamed, with their old names: a release before reads only the
+/// old name (current there, not deprecated) and ignores the new one.
+pub const RENAMED_IN_1_17: &[(&str, &str)] = &[
+    (
+        "kubernetes.container.image.ref",
+        "kubernetes.container.image",
+    ),
+    ("high-availability.type", "high-availability"),
+    (
+        "kubernetes.jobmanager.cpu.amount",
+        "kubernetes.jobmanager.cpu",
+    ),
+];
+
+impl ReleaseTraits {
+    /// What this release calls `key` (its old name before a rename).
+    pub fn key_name<'a>(&self, key: &'a str) -> &'a str {
+        self.old_key_names()
+            .iter()
+            .find(|(new, _)| *new == key)
+            .map_or(key, |(_, old)| old)
+    }
+
+    /// `(new, old)` for the keys this release knows only by their old name.
+    pub fn old_key_names(&self) -> &'static [(&'static str, &'static str)] {
+        if (self.major, self.minor) < (1, 17) {
+            RENAMED_IN_1_17
+        } else {
+            &[]
+        }
+    }
+}
+
 /// `1.18, 1.19, …, 2.3`: what an error about an unknown release names.
 pub fn supported_lines() -> String {
     RELEASES
@@ -349,9 +400,9 @@ mod tests {
     fn parses_and_rejects_versions() {
         assert_eq!("2.3".parse::<FlinkVersion>(), Ok(FlinkVersion::DEFAULT));
         assert_eq!("2.3.0".parse::<FlinkVersion>(), Ok(FlinkVersion::DEFAULT));
-        let err = "1.16".parse::<FlinkVersion>().unwrap_err();
+        let err = "1.15".parse::<FlinkVersion>().unwrap_err();
         assert!(
-            err.contains("1.17, 1.18, 1.19, 1.20, 2.0, 2.1, 2.2, 2.3"),
+            err.contains("1.16, 1.17, 1.18, 1.19, 1.20, 2.0, 2.1, 2.2, 2.3"),
             "{err}"
         );
         assert_eq!(

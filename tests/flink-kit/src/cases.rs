@@ -27,7 +27,7 @@ const fn session(name: &'static str, args: &'static [&'static str]) -> Case {
         mode: Mode::Session,
         args,
         conf: None,
-        since: (1, 17),
+        since: (1, 16),
     }
 }
 
@@ -37,7 +37,7 @@ const fn application(name: &'static str, args: &'static [&'static str]) -> Case 
         mode: Mode::Application,
         args,
         conf: None,
-        since: (1, 17),
+        since: (1, 16),
     }
 }
 
@@ -49,7 +49,7 @@ pub const CASES: &[Case] = &[
         mode: Mode::Session,
         args: &[],
         conf: Some("tests/golden/templates/both-config-files"),
-        since: (1, 17),
+        since: (1, 16),
     },
     Case {
         name: "config-yaml-only",
@@ -58,14 +58,19 @@ pub const CASES: &[Case] = &[
         conf: Some("tests/golden/templates/config-yaml-only"),
         since: (1, 19),
     },
-    session(
-        "session-ha",
-        &[
-            "-Dhigh-availability.type=kubernetes",
-            "-Dhigh-availability.storageDir=s3://flink/recovery",
-            "-Dkubernetes.jobmanager.replicas=2",
-        ],
-    ),
+    // 1.16 knows no `high-availability.type` (1.17 renamed `high-availability`): its client
+    // refuses the standby JobManager ("High availability should be enabled …").
+    Case {
+        since: (1, 17),
+        ..session(
+            "session-ha",
+            &[
+                "-Dhigh-availability.type=kubernetes",
+                "-Dhigh-availability.storageDir=s3://flink/recovery",
+                "-Dkubernetes.jobmanager.replicas=2",
+            ],
+        )
+    },
     session(
         "session-nodeport-sa",
         &[

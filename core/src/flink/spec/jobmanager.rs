@@ -38,9 +38,11 @@ pub(super) fn configure_high_availability(
 }
 
 /// `kubernetes.jobmanager.replicas`: at least 1, more only with HA.
+/// `ha_key` is the release's name of `high-availability.type`, for the hint.
 pub(super) fn jobmanager_replicas(
     conf: &Configuration,
     high_availability: bool,
+    ha_key: &str,
 ) -> Result<i32, SpecError> {
     let replicas = conf.int(&JOBMANAGER_REPLICAS)?;
     if replicas < 1 {
@@ -50,7 +52,7 @@ pub(super) fn jobmanager_replicas(
     }
     if replicas > 1 && !high_availability {
         return Err(invalid(format!(
-            "kubernetes.jobmanager.replicas is {replicas}, but standby JobManagers need high availability: add -Dhigh-availability.type=kubernetes -Dhigh-availability.storageDir=<dir>, or use 1 replica"
+            "kubernetes.jobmanager.replicas is {replicas}, but standby JobManagers need high availability: add -D{ha_key}=kubernetes -Dhigh-availability.storageDir=<dir>, or use 1 replica"
         )));
     }
     i32::try_from(replicas).map_err(|_| {

@@ -198,6 +198,24 @@ pub fn effective_configuration(request: &ClusterRequest) -> Configuration {
     conf
 }
 
+/// For a release that knows some keys only by their old names (before 1.17),
+/// takes the new names out of what is read (their values come back with the
+/// shipped configuration) and drops the deprecation warnings of the old ones.
+fn read_old_names_only(
+    conf: &mut Configuration,
+    release: &ReleaseTraits,
+    warnings: &mut Vec<String>,
+) -> Vec<(String, serde_json::Value)> {
+    let mut taken = Vec::new();
+    for (new, old) in release.old_key_names() {
+        warnings.retain(|w| !w.starts_with(&format!("{old} is deprecated: use {new} ")));
+        if let Some(value) = conf.remove(new) {
+            taken.push((new.to_string(), value));
+        }
+    }
+    taken
+}
+
 /// `warnings` without repeats (an option a release lacks is warned about as
 /// set and again as rendered), in their order.
 fn first_of_each(warnings: Vec<String>) -> Vec<String> {
@@ -222,6 +240,7 @@ pub fn resolve(
         conf.keys()
             .filter_map(|key| release.lacks_option_warning(key)),
     );
+    let ignored_new_names = read_old_names_only(&mut conf, release, &mut warnings);
 
     let flag = request.cluster_id.as_deref();
     let (cluster_id, cluster_id_generated) =
@@ -256,7 +275,8 @@ pub fn resolve(
     let rest_target_port = fix_port(&mut conf, &REST_BIND_PORT, "8081")?;
 
     let high_availability = configure_high_availability(&mut conf, &cluster_id, &namespace)?;
-    let replicas = jobmanager_replicas(&conf, high_availability)?;
+    let ha_key = release.key_name(HA_TYPE.key);
+    let replicas = jobmanager_replicas(&conf, high_availability, ha_key)?;
     let cpu = jobmanager_cpu(&conf)?;
     let cpu_factor = limit_factor(&conf, &JOBMANAGER_CPU_LIMIT_FACTOR)?;
     let memory_factor = limit_factor(&conf, &JOBMANAGER_MEMORY_LIMIT_FACTOR)?;
@@ -267,6 +287,10 @@ pub fn resolve(
     let hadoop = hadoop_conf(&conf, &local)?;
     reject_unsupported(&conf)?;
 
+    // Shipped as given: the release's JobManager ignores them as its client did.
+    for (key, value) in ignored_new_names {
+        conf.set(key, value);
+    }
     let spec = ClusterSpec {
         mode: request.mode,
         version: request.version,
