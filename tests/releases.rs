@@ -40,13 +40,13 @@ fn config_files(items: &[serde_json::Value]) -> Vec<String> {
 #[test]
 fn an_unknown_release_names_the_supported_ones() {
     let home = Scratch::new("rel-unknown");
-    let out = dry_run(&home, &golden_conf(), &["--flink-version", "1.15"]);
+    let out = dry_run(&home, &golden_conf(), &["--flink-version", "1.14"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(
-        err.contains("Flink 1.15 is not supported")
-            && err.contains("1.16, 1.17, 1.18, 1.19, 1.20, 2.0, 2.1, 2.2, 2.3"),
+        err.contains("Flink 1.14 is not supported")
+            && err.contains("1.15, 1.16, 1.17, 1.18, 1.19, 1.20, 2.0, 2.1, 2.2, 2.3"),
         "{err}"
     );
     let out = dry_run(&home, &golden_conf(), &["--flink-version", "x.y"]);
@@ -358,4 +358,36 @@ fn flink_1_16_reads_the_key_names_before_1_17s_renames() {
         "{}",
         stderr(&out)
     );
+}
+
+/// 1.15 has no `kubernetes.jobmanager.entrypoint.args` (1.16 added it): warned
+/// about, and the entrypoint is written without it, as 1.15's client writes it.
+#[test]
+fn flink_1_15_has_no_entrypoint_args() {
+    let home = Scratch::new("rel-1-15");
+    let conf = format!(
+        "{}/tests/golden/flink-1.15.4/conf",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let args = [
+        "--flink-version",
+        "1.15",
+        "-Dkubernetes.jobmanager.entrypoint.args=-Dfoo=bar",
+    ];
+    let out = dry_run(&home, &conf, &args);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(
+            "kubernetes.jobmanager.entrypoint.args exists since Flink 1.16; Flink 1.15 ignores it"
+        ),
+        "{err}"
+    );
+    let items = json_items(&out);
+    let container = &item(&items, "Deployment", "c1")["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(
+        container["args"][2],
+        "kubernetes-jobmanager.sh kubernetes-session"
+    );
+    assert_eq!(image(&items), "apache/flink:1.15.4-scala_2.12");
 }

@@ -209,9 +209,9 @@ mod tests {
 
     #[test]
     fn an_unsupported_release_names_the_supported_ones() {
-        let err = choose(Some("1.15"), None, None).unwrap_err();
+        let err = choose(Some("1.14"), None, None).unwrap_err();
         assert!(
-            err.contains("1.16, 1.17, 1.18, 1.19, 1.20, 2.0, 2.1, 2.2, 2.3"),
+            err.contains("1.15, 1.16, 1.17, 1.18, 1.19, 1.20, 2.0, 2.1, 2.2, 2.3"),
             "{err}"
         );
         let err = choose(None, Some("apache/flink:1.14.6"), None).unwrap_err();

@@ -151,8 +151,12 @@ pub struct ReleaseTraits {
     /// `$internal.application.program-args` (1.x).
     pub writes_empty_program_lists: bool,
     /// Whether empty annotations (Deployment, pod, rest Service) and an empty
-    /// `nodeSelector` are written as `{}` (1.16, 1.17).
+    /// `nodeSelector` are written as `{}` (1.15–1.17).
     pub writes_empty_maps: bool,
+    /// Whether `kubernetes.jobmanager.entrypoint.args` exists, the entrypoint
+    /// then written `kubernetes-jobmanager.sh <target> <args>` (1.16+), else
+    /// `kubernetes-jobmanager.sh <target>`.
+    pub entrypoint_args: bool,
 }
 
 impl ReleaseTraits {
@@ -238,11 +242,19 @@ const fn release(
         state_recovery,
         writes_empty_program_lists: minor_line.0 == 1,
         writes_empty_maps: minor_line.0 == 1 && minor_line.1 <= 17,
+        entrypoint_args: minor_line.0 > 1 || minor_line.1 >= 16,
     }
 }
 
 /// The releases kubectl-flink renders, oldest first.
 pub const RELEASES: &[ReleaseTraits] = &[
+    release(
+        (1, 15),
+        4,
+        ConfigFiles::FlinkConfOnly,
+        false,
+        SAVEPOINT_KEYS,
+    ),
     release(
         (1, 16),
         3,
@@ -308,6 +320,7 @@ pub const RELEASES: &[ReleaseTraits] = &[
 /// (checked in the `metadata-and-scheduling` goldens); any of them a user
 /// sets is warned about. Read off each release's `flink-dist` jar.
 pub const OPTIONS_SINCE: &[(&str, (u32, u32), Option<&str>)] = &[
+    ("kubernetes.jobmanager.entrypoint.args", (1, 16), None),
     (
         "kubernetes.container.image.ref",
         (1, 17),
@@ -400,9 +413,9 @@ mod tests {
     fn parses_and_rejects_versions() {
         assert_eq!("2.3".parse::<FlinkVersion>(), Ok(FlinkVersion::DEFAULT));
         assert_eq!("2.3.0".parse::<FlinkVersion>(), Ok(FlinkVersion::DEFAULT));
-        let err = "1.15".parse::<FlinkVersion>().unwrap_err();
+        let err = "1.14".parse::<FlinkVersion>().unwrap_err();
         assert!(
-            err.contains("1.16, 1.17, 1.18, 1.19, 1.20, 2.0, 2.1, 2.2, 2.3"),
+            err.contains("1.15, 1.16, 1.17, 1.18, 1.19, 1.20, 2.0, 2.1, 2.2, 2.3"),
             "{err}"
         );
         assert_eq!(

@@ -327,11 +327,15 @@ fn command(spec: &ClusterSpec, pod: &mut FlinkPod) {
     pod.main.args = Some(vec![
         "bash".to_string(),
         "-c".to_string(),
-        format!(
-            "kubernetes-jobmanager.sh {} {}",
-            spec.mode.target(),
-            spec.entrypoint_args
-        ),
+        if spec.release.entrypoint_args {
+            format!(
+                "kubernetes-jobmanager.sh {} {}",
+                spec.mode.target(),
+                spec.entrypoint_args
+            )
+        } else {
+            format!("kubernetes-jobmanager.sh {}", spec.mode.target())
+        },
     ]);
 }
 

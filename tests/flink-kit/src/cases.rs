@@ -27,7 +27,7 @@ const fn session(name: &'static str, args: &'static [&'static str]) -> Case {
         mode: Mode::Session,
         args,
         conf: None,
-        since: (1, 16),
+        since: (1, 15),
     }
 }
 
@@ -37,7 +37,7 @@ const fn application(name: &'static str, args: &'static [&'static str]) -> Case 
         mode: Mode::Application,
         args,
         conf: None,
-        since: (1, 16),
+        since: (1, 15),
     }
 }
 
@@ -49,7 +49,7 @@ pub const CASES: &[Case] = &[
         mode: Mode::Session,
         args: &[],
         conf: Some("tests/golden/templates/both-config-files"),
-        since: (1, 16),
+        since: (1, 15),
     },
     Case {
         name: "config-yaml-only",
