@@ -13,6 +13,9 @@ pub enum FaultAction {
     Delay(Duration),
     /// Close the connection without answering.
     DropConnection,
+    /// Handle the request (the write is applied), then close the connection before the
+    /// answer: the client sees an error although the server did what it asked.
+    LoseReply,
 }
 
 /// A fault: which requests it hits and what it does.
@@ -54,6 +57,11 @@ impl Fault {
     /// The `nth` matching request has its connection closed without an answer.
     pub fn drop_connection(method: &str, path: &str, nth: usize) -> Self {
         Self::new(method, path, nth, FaultAction::DropConnection)
+    }
+
+    /// The `nth` matching request is handled, then its connection closed before the answer.
+    pub fn lose_reply(method: &str, path: &str, nth: usize) -> Self {
+        Self::new(method, path, nth, FaultAction::LoseReply)
     }
 
     /// Hits `n` consecutive matching requests instead of one.

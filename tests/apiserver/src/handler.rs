@@ -100,8 +100,10 @@ pub async fn handle(
         ended: started,
     });
     let actions = shared.recorder().actions_for(method.as_str(), &path);
+    let mut lose_reply = false;
     for action in actions {
         match action {
+            FaultAction::LoseReply => lose_reply = true,
             FaultAction::Delay(d) => tokio::time::sleep(d).await,
             FaultAction::DropConnection => {
                 shared.recorder().finish(idx, 0, "");
@@ -164,6 +166,11 @@ pub async fn handle(
     }
     if method != Method::GET && response.status().is_success() {
         shared.changed.notify_one();
+    }
+    if lose_reply {
+        // Applied, but the client never hears of it.
+        shared.recorder().finish(idx, 0, &user.name);
+        return Err(DropConnection);
     }
     Ok(response)
 }

@@ -71,6 +71,24 @@ async fn injected_faults_hit_the_nth_matching_request() {
 }
 
 #[tokio::test]
+async fn a_lost_reply_applies_the_request_but_never_answers() {
+    let server = server().await;
+    let cms: Api<ConfigMap> = Api::default_namespaced(client(&server).await);
+    let path = "/api/v1/namespaces/default/configmaps";
+    server.inject(Fault::lose_reply("POST", path, 1));
+    let lost = cms.create(&PostParams::default(), &cm("lost")).await;
+    assert!(
+        !matches!(lost, Ok(_) | Err(kube::Error::Api(_))),
+        "a lost reply is no answer: {lost:?}"
+    );
+    assert!(
+        cms.get_opt("lost").await.unwrap().is_some(),
+        "yet it was created"
+    );
+    assert_eq!(server.requests()[0].status, 0);
+}
+
+#[tokio::test]
 async fn the_request_log_shows_concurrency() {
     let server = server().await;
     let cms: Api<ConfigMap> = Api::default_namespaced(client(&server).await);
