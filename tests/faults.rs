@@ -2,14 +2,19 @@
 //!
 //! For each verb the requests are recorded once on a fault-free test API server; then, on a
 //! fresh server per cell, the nth request of each `METHOD path` is failed — a 500, a 409, a
-//! 403, a dropped connection, a timeout (held, then the API server's 504 `Timeout`), or held
-//! while the test delivers Ctrl-C (SIGINT) — and the stored objects afterwards must be the whole
-//! result or nothing (for deletion and the idempotent `rbac-setup`: a state a second,
-//! fault-free run completes), with a one-line error and a non-zero exit. The matrix is printed
-//! (`cargo test --test faults -- --nocapture`); any half-made state, hang, panic or
-//! unclear error fails the test.
+//! 403, a dropped connection, a timeout (held, then the API server's 504 `Timeout`), held
+//! while the test delivers Ctrl-C (SIGINT), or (writes only) carried out with its reply lost —
+//! and the stored objects afterwards must be the whole result or nothing (for deletion and the
+//! idempotent `rbac-setup`, and after a lost reply: a state a second, fault-free run
+//! completes), with a one-line error and a non-zero exit. `suspend` talks to a JobManager
+//! through the services proxy ([`flink::FakeFlink`] behind it), so its Flink calls are
+//! requests of the matrix too, and a savepoint taken must be in the history or in what the
+//! command printed. The matrix is printed (`cargo test --test faults -- --nocapture`); any
+//! half-made state, lost savepoint, hang, panic or unclear error fails the test.
 
 mod common;
+#[path = "faults/flink.rs"]
+mod flink;
 
 use common::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -22,7 +27,8 @@ use test_apiserver::{ApiServer, Fault, RecordedRequest, ServerOptions};
 /// What a verb's complete result is.
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Kind {
-    /// Creates a cluster: complete, or nothing at all.
+    /// Creates a cluster, or suspends or resumes one: complete, or nothing at all (after a
+    /// lost reply: or a state a second run completes).
     Create,
     /// Deletes: complete, or a state a second run completes.
     Delete,
@@ -49,6 +55,10 @@ enum Setup {
     SessionWithHa,
     /// Such a cluster stopped without Flink (its Deployment deleted): HA ConfigMaps orphaned.
     Orphans,
+    /// A session cluster whose JobManager ([`flink::FakeFlink`]) runs one job.
+    SessionWithJob,
+    /// That cluster suspended (its job stopped with a savepoint, recorded, the cluster gone).
+    Suspended,
 }
 
 const HA: [&str; 2] = [
@@ -110,6 +120,20 @@ fn verbs() -> Vec<Verb> {
             args: &["cleanup", "--orphans", "--yes"],
         },
         Verb {
+            name: "suspend",
+            kind: Kind::Create,
+            id: "fm",
+            setup: Setup::SessionWithJob,
+            args: &["suspend", "fm", "--timeout", "20s"],
+        },
+        Verb {
+            name: "resume",
+            kind: Kind::Create,
+            id: "fm",
+            setup: Setup::Suspended,
+            args: &["resume", "fm"],
+        },
+        Verb {
             name: "rbac-setup",
             kind: Kind::Apply,
             id: "flink",
@@ -127,15 +151,18 @@ enum FaultKind {
     Drop,
     Timeout,
     Sigint,
+    /// The request is carried out, then its connection dropped before the reply.
+    LostReply,
 }
 
-const FAULTS: [FaultKind; 6] = [
+const FAULTS: [FaultKind; 7] = [
     FaultKind::S500,
     FaultKind::S409,
     FaultKind::S403,
     FaultKind::Drop,
     FaultKind::Timeout,
     FaultKind::Sigint,
+    FaultKind::LostReply,
 ];
 
 impl FaultKind {
@@ -147,7 +174,13 @@ impl FaultKind {
             FaultKind::Drop => "drop",
             FaultKind::Timeout => "timeout",
             FaultKind::Sigint => "SIGINT",
+            FaultKind::LostReply => "lost",
         }
+    }
+
+    /// Whether the fault applies to a request: a reply can only be lost for a write.
+    fn applies_to(self, target: &Target) -> bool {
+        self != FaultKind::LostReply || target.method != "GET"
     }
 }
 
@@ -206,11 +239,12 @@ fn argv(server: &ApiServer, args: &[&str]) -> Vec<String> {
     out
 }
 
-fn setup(server: &ApiServer, home: &Scratch, verb: &Verb) {
+/// What a verb runs against; the JobManager, when there is one, lives as long as it.
+fn setup(server: &ApiServer, home: &Scratch, verb: &Verb) -> Option<flink::FakeFlink> {
     let mut args: Vec<&str> = vec!["session", "start", verb.id, "--flink-conf-dir", "{conf}"];
     match verb.setup {
-        Setup::Nothing => return,
-        Setup::Session => {}
+        Setup::Nothing => return None,
+        Setup::Session | Setup::SessionWithJob | Setup::Suspended => {}
         Setup::SessionWithHa | Setup::Orphans => args.extend(HA),
     }
     let out = run(home.path(), &argv_refs(&argv(server, &args)));
@@ -241,6 +275,25 @@ fn setup(server: &ApiServer, home: &Scratch, verb: &Verb) {
         assert_eq!(out.status.code(), Some(0), "setup: {}", stderr(&out));
         settle(server, &[]);
     }
+    if !matches!(verb.setup, Setup::SessionWithJob | Setup::Suspended) {
+        return None;
+    }
+    let jobmanager = flink::FakeFlink::start();
+    server.attach_backend(
+        "default",
+        &format!("app={},component=jobmanager", verb.id),
+        8081,
+        jobmanager.addr(),
+    );
+    if verb.setup == Setup::Suspended {
+        let out = run(
+            home.path(),
+            &argv_refs(&argv(server, &["suspend", verb.id])),
+        );
+        assert_eq!(out.status.code(), Some(0), "setup: {}", stderr(&out));
+        settle(server, &[]);
+    }
+    Some(jobmanager)
 }
 
 fn argv_refs(v: &[String]) -> Vec<&str> {
@@ -270,7 +323,36 @@ fn snapshot(server: &ApiServer) -> BTreeSet<String> {
             out.insert(format!("{plural}(app={app})"));
         }
     }
+    // What a cluster's history records: its actions, in order.
+    for o in server.list("v1", "configmaps", Some("default")) {
+        let name = o["metadata"]["name"].as_str().unwrap_or("?");
+        if name.starts_with("kubectl-flink-history-") {
+            out.insert(format!("history {name}: {}", history_actions(&o).join(",")));
+        }
+    }
     out
+}
+
+fn history_actions(configmap: &serde_json::Value) -> Vec<String> {
+    let text = configmap["data"]["history.json"].as_str().unwrap_or("[]");
+    let entries: Vec<serde_json::Value> = serde_json::from_str(text).unwrap_or_default();
+    entries
+        .iter()
+        .map(|e| e["action"].as_str().unwrap_or("?").to_string())
+        .collect()
+}
+
+/// The whole history text of cluster `id`, savepoints included.
+fn history_text(server: &ApiServer, id: &str) -> String {
+    server
+        .object(
+            "v1",
+            "configmaps",
+            Some("default"),
+            &format!("kubectl-flink-history-{id}"),
+        )
+        .map(|o| o["data"]["history.json"].as_str().unwrap_or("").to_string())
+        .unwrap_or_default()
 }
 
 /// Waits until the stored objects equal one of `targets` (garbage collection and held
@@ -353,20 +435,43 @@ fn matching(requests: &[RecordedRequest], t: &Target) -> usize {
         .count()
 }
 
-/// A request's path with the names of pods (random per run) as `*`.
+/// A request's path with the names of pods and savepoint trigger ids (random per run) as `*`.
 fn pattern(path: &str, pods: &[String]) -> String {
     let mut out = path.to_string();
     for pod in pods {
         out = out.replace(&format!("/pods/{pod}"), "/pods/*");
     }
-    out
+    match out.split_once("/savepoints/") {
+        Some((head, _)) => format!("{head}/savepoints/*"),
+        None => out,
+    }
+}
+
+/// What a fault-free run of a verb does.
+struct Recording {
+    /// Its requests, as distinct targets, in order.
+    targets: Vec<Target>,
+    /// The stored objects before and after.
+    before: BTreeSet<String>,
+    complete: BTreeSet<String>,
+    /// The lines it writes to stderr (progress notes), as [`normalised`].
+    notes: BTreeSet<String>,
+}
+
+/// A stderr line with the cell's own paths (kubeconfig, home) as placeholders.
+fn normalised(line: &str, server: &ApiServer, home: &Scratch) -> String {
+    line.replace(
+        &server.kubeconfig_path().display().to_string(),
+        "{kubeconfig}",
+    )
+    .replace(&home.path().display().to_string(), "{home}")
 }
 
 /// The requests a verb makes, as distinct targets, in order.
-fn enumerate(verb: &Verb) -> (Vec<Target>, BTreeSet<String>, BTreeSet<String>) {
+fn enumerate(verb: &Verb) -> Recording {
     let server = start_server();
     let home = Scratch::new("faults-enumerate");
-    setup(&server, &home, verb);
+    let _jobmanager = setup(&server, &home, verb);
     let before = snapshot(&server);
     let pods: Vec<String> = server
         .list("v1", "pods", Some("default"))
@@ -397,7 +502,17 @@ fn enumerate(verb: &Verb) -> (Vec<Target>, BTreeSet<String>, BTreeSet<String>) {
         }
     }
     let complete = settle(&server, &[]);
-    (targets, before, complete)
+    let notes = out
+        .stderr
+        .lines()
+        .map(|l| normalised(l, &server, &home))
+        .collect();
+    Recording {
+        targets,
+        before,
+        complete,
+        notes,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -441,11 +556,19 @@ fn inject(server: &ApiServer, t: &Target, fault: FaultKind) {
             server.inject(Fault::status(m, p, n, 504));
         }
         FaultKind::Sigint => server.inject(Fault::delay(m, p, n, SIGINT_STALL)),
+        FaultKind::LostReply => server.inject(Fault::lose_reply(m, p, n)),
     }
 }
 
-/// The error must be one line, say `error:`, and nothing may panic.
-fn message_problem(out: &RunOutput, fault: FaultKind) -> Option<String> {
+/// The error must be one line, say `error:`, and nothing may panic; the progress notes of a
+/// fault-free run (`notes`) may come before it.
+fn message_problem(
+    out: &RunOutput,
+    fault: FaultKind,
+    notes: &BTreeSet<String>,
+    server: &ApiServer,
+    home: &Scratch,
+) -> Option<String> {
     if out.stderr.contains("panicked") {
         return Some(format!("panic: {}", out.stderr.trim()));
     }
@@ -457,7 +580,7 @@ fn message_problem(out: &RunOutput, fault: FaultKind) -> Option<String> {
     let lines: Vec<&str> = out
         .stderr
         .lines()
-        .filter(|l| !l.trim().is_empty())
+        .filter(|l| !l.trim().is_empty() && !notes.contains(&normalised(l, server, home)))
         .collect();
     if fault == FaultKind::Sigint {
         // Ctrl-C may end the process by the signal itself (nothing to say), or with a note.
@@ -481,12 +604,12 @@ fn run_cell(
     verb: &Verb,
     target: &Target,
     fault: FaultKind,
-    before: &BTreeSet<String>,
-    complete: &BTreeSet<String>,
+    recording: &Recording,
 ) -> (Outcome, String) {
+    let (before, complete) = (&recording.before, &recording.complete);
     let server = start_server();
     let home = Scratch::new("faults-cell");
-    setup(&server, &home, verb);
+    let jobmanager = setup(&server, &home, verb);
     server.clear_requests();
     inject(&server, target, fault);
     let args = argv(&server, verb.args);
@@ -520,11 +643,31 @@ fn run_cell(
         return (Outcome::Bad(format!("hung: {}", out.stderr.trim())), line);
     }
     if out.code != Some(0)
-        && let Some(problem) = message_problem(&out, fault)
+        && let Some(problem) = message_problem(&out, fault, &recording.notes, &server, &home)
     {
         return (Outcome::Bad(problem), line);
     }
     let after = settle(&server, &[complete, before]);
+    // Nothing lost: a savepoint the job was stopped with is recorded, or the output names it
+    // (or the job, when the stop was asked for but its answer never came).
+    if let Some(jobmanager) = &jobmanager
+        && jobmanager.stopped()
+    {
+        let printed = format!("{}{}", out.stdout, out.stderr);
+        if !history_text(&server, verb.id).contains(flink::SAVEPOINT)
+            && !printed.contains(flink::SAVEPOINT)
+            && !printed.contains(flink::JOB_ID)
+        {
+            return (
+                Outcome::Bad(format!(
+                    "job {} stopped with savepoint {}, which neither the history nor the output names",
+                    flink::JOB_ID,
+                    flink::SAVEPOINT
+                )),
+                line,
+            );
+        }
+    }
     let outcome = match (out.code, &after) {
         (Some(0), a) if a == complete => {
             if hit {
@@ -536,7 +679,7 @@ fn run_cell(
         (Some(0), a) => Outcome::Bad(format!("exit 0 but {}", diff(a, complete))),
         (_, a) if a == before && verb.kind == Kind::Create => Outcome::Nothing,
         (_, a) if a == complete => Outcome::CompleteWithError,
-        (_, a) if verb.kind == Kind::Create => {
+        (_, a) if verb.kind == Kind::Create && fault != FaultKind::LostReply => {
             Outcome::Bad(format!("half-made: {}", diff(a, before)))
         }
         (_, a) if a == before => Outcome::Nothing,
@@ -578,18 +721,32 @@ struct Row {
 #[test]
 fn every_request_of_every_mutating_verb_fails_whole_or_not_at_all() {
     let started = Instant::now();
-    let verbs = Arc::new(verbs());
+    // `FAULT_MATRIX_VERBS=suspend,resume` runs only those rows (while working on a verb).
+    let only = std::env::var("FAULT_MATRIX_VERBS").ok();
+    let verbs = Arc::new(
+        verbs()
+            .into_iter()
+            .filter(|v| {
+                only.as_deref()
+                    .is_none_or(|o| o.split(',').any(|n| n == v.name))
+            })
+            .collect::<Vec<_>>(),
+    );
     let mut cells = Vec::new();
     let mut states = Vec::new();
     for (v, verb) in verbs.iter().enumerate() {
-        let (targets, before, complete) = enumerate(verb);
-        assert!(!targets.is_empty(), "{} made no requests", verb.name);
-        for t in targets {
-            for fault in FAULTS {
+        let recording = enumerate(verb);
+        assert!(
+            !recording.targets.is_empty(),
+            "{} made no requests",
+            verb.name
+        );
+        for t in &recording.targets {
+            for fault in FAULTS.into_iter().filter(|f| f.applies_to(t)) {
                 cells.push((v, t.clone(), fault));
             }
         }
-        states.push((before, complete));
+        states.push(recording);
     }
     let states = Arc::new(states);
     let queue = Arc::new(Mutex::new(
@@ -606,8 +763,7 @@ fn every_request_of_every_mutating_verb_fails_whole_or_not_at_all() {
                         return;
                     };
                     let verb = &verbs[v];
-                    let (before, complete) = &states[v];
-                    let (outcome, message) = run_cell(verb, &target, fault, before, complete);
+                    let (outcome, message) = run_cell(verb, &target, fault, &states[v]);
                     rows.lock().expect("rows").push((
                         i,
                         Row {

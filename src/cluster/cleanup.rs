@@ -337,19 +337,46 @@ pub async fn remove_deployment(
     id: &str,
     timeout: Duration,
 ) -> Result<()> {
-    let deadline = Instant::now() + timeout;
+    if delete_deployment(client, namespace, id).await? {
+        await_deployment_gone(client, namespace, id, timeout).await?;
+    }
+    Ok(())
+}
+
+/// Ask for the Deployment's deletion in the foreground; true when it is being deleted, false
+/// when it was gone already. A request that got no clear answer (a reply lost, a server error)
+/// is checked: a Deployment gone or being deleted counts as deleted.
+pub async fn delete_deployment(client: &kube::Client, namespace: &str, id: &str) -> Result<bool> {
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), namespace);
-    match deployments.delete(id, &DeleteParams::foreground()).await {
-        Ok(_) => {}
-        Err(e) if status_code(&e) == Some(404) => return Ok(()),
-        Err(e) => {
-            return Err(api_failure(
-                &format!("delete Deployment {id}"),
-                namespace,
-                &e,
-            ));
+    let error = match deployments.delete(id, &DeleteParams::foreground()).await {
+        Ok(_) => return Ok(true),
+        Err(e) if status_code(&e) == Some(404) => return Ok(false),
+        Err(e) => e,
+    };
+    if status_code(&error).is_none_or(|code| code >= 500) {
+        match deployments.get_opt(id).await {
+            Ok(None) => return Ok(true),
+            Ok(Some(d)) if d.metadata.deletion_timestamp.is_some() => return Ok(true),
+            _ => {}
         }
     }
+    Err(api_failure(
+        &format!("delete Deployment {id}"),
+        namespace,
+        &error,
+    ))
+}
+
+/// Wait, up to `timeout`, until the Deployment is gone (with what it owns, when deleted in the
+/// foreground).
+pub async fn await_deployment_gone(
+    client: &kube::Client,
+    namespace: &str,
+    id: &str,
+    timeout: Duration,
+) -> Result<()> {
+    let deadline = Instant::now() + timeout;
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), namespace);
     let gone = super::wait::poll_until(deadline, || async {
         deployments
             .get_opt(id)

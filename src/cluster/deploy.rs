@@ -61,6 +61,33 @@ pub async fn create(
                 suggest.flink(&format!("cleanup {name} -n {namespace}"))
             )));
         }
+        // No answer, or a server error: the API server may have created it all the same.
+        Err(e) if uncertain(&e) => match created_after_all(connection, namespace, cluster).await {
+            Found::Ours(created) => *created,
+            Found::Absent => {
+                return Err(api_failure(
+                    &format!("create Deployment {name}"),
+                    namespace,
+                    &e,
+                ));
+            }
+            Found::Other => {
+                return Err(ClusterError::Failed(format!(
+                    "creating Deployment {name} failed ({}) and a Flink cluster {name} already exists in namespace {namespace}: use it (`{}`) or remove it (`{}`)",
+                    super::errors::reason(&e),
+                    suggest.flink(&format!("get {name} -n {namespace}")),
+                    suggest.flink(&format!("cleanup {name} -n {namespace}"))
+                )));
+            }
+            Found::Unknown(why) => {
+                return Err(ClusterError::Failed(format!(
+                    "creating Deployment {name} failed ({}) and whether the API server created it all the same is unknown ({why}): check with `{}` and remove it with `{}`",
+                    super::errors::reason(&e),
+                    suggest.kubectl(&format!("get deployment {name} -n {namespace}")),
+                    suggest.flink(&format!("cleanup {name} -n {namespace} --yes"))
+                )));
+            }
+        },
         Err(e) => {
             return Err(api_failure(
                 &format!("create Deployment {name}"),
@@ -107,12 +134,96 @@ pub async fn create(
     )))
 }
 
+/// Whether a failed request may have been carried out all the same: no answer at all (the
+/// connection dropped after the request was sent), or a server error.
+fn uncertain(error: &kube::Error) -> bool {
+    status_code(error).is_none_or(|code| code >= 500)
+}
+
+/// What the API server holds after a Deployment create that got no clear answer.
+enum Found {
+    /// Our Deployment, without any of its objects yet: the create went through.
+    Ours(Box<Deployment>),
+    /// No such Deployment: nothing was created.
+    Absent,
+    /// A Deployment of that name that this create did not make (another cluster's, or one with
+    /// its objects already).
+    Other,
+    /// The look failed too.
+    Unknown(String),
+}
+
+/// After a create of `cluster`'s Deployment failed without a clear answer: whether the
+/// Deployment is there, rendered as ours and without any of its owned objects yet — then it is
+/// the one this create made, and creation carries on with it, so a reply lost on the way back
+/// leaves neither a Deployment without its objects nor a cluster a second run refuses.
+async fn created_after_all(
+    connection: &super::client::Connection,
+    namespace: &str,
+    cluster: &RenderedCluster,
+) -> Found {
+    let client = &connection.client;
+    let name = cluster
+        .deployment
+        .metadata
+        .name
+        .as_deref()
+        .unwrap_or_default();
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), namespace);
+    let found = match deployments.get_opt(name).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return Found::Absent,
+        Err(e) => return Found::Unknown(super::errors::reason(&e)),
+    };
+    if found.metadata.deletion_timestamp.is_some() || !same_cluster(&found, &cluster.deployment) {
+        return Found::Other;
+    }
+    let looks = cluster.accompanying.iter().map(|object| async move {
+        match object {
+            Accompanying::Service(_) => Api::<Service>::namespaced(client.clone(), namespace)
+                .get_opt(object.name())
+                .await
+                .map(|o| o.is_some()),
+            Accompanying::ConfigMap(_) => Api::<ConfigMap>::namespaced(client.clone(), namespace)
+                .get_opt(object.name())
+                .await
+                .map(|o| o.is_some()),
+        }
+    });
+    for look in futures::future::join_all(looks).await {
+        match look {
+            Ok(false) => {}
+            Ok(true) => return Found::Other,
+            Err(e) => return Found::Unknown(super::errors::reason(&e)),
+        }
+    }
+    Found::Ours(Box::new(found))
+}
+
+/// Whether a stored Deployment is the one rendered: the same labels and the same containers
+/// (name, image, arguments); what the API server defaults is not compared.
+fn same_cluster(stored: &Deployment, rendered: &Deployment) -> bool {
+    let containers = |d: &Deployment| -> Vec<(String, Option<String>, Option<Vec<String>>)> {
+        d.spec
+            .as_ref()
+            .and_then(|s| s.template.spec.as_ref())
+            .map(|p| {
+                p.containers
+                    .iter()
+                    .map(|c| (c.name.clone(), c.image.clone(), c.args.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    stored.metadata.labels == rendered.metadata.labels && containers(stored) == containers(rendered)
+}
+
 /// How long a Deployment create already sent may take to answer after Ctrl-C, so that what it
 /// created can be removed again.
 const INTERRUPTED_CREATE_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Delete the Deployment just created (and so all it owns); says what happened.
-async fn rollback(client: &kube::Client, namespace: &str, name: &str) -> String {
+pub(crate) async fn rollback(client: &kube::Client, namespace: &str, name: &str) -> String {
     match delete_deployment(client, namespace, name).await {
         Ok(()) => format!("removed the half-created cluster {name} again"),
         Err(e) => format!(

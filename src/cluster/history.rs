@@ -13,7 +13,7 @@ use crate::render::{Accompanying, RenderedCluster};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Service};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::api::{Api, ListParams, Patch, PatchParams};
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -77,12 +77,57 @@ pub async fn read(target: &ClusterTarget) -> Result<Vec<Entry>> {
     })
 }
 
-/// Append `entry` (server-side apply of the whole history).
+/// Append `entry` (server-side apply of the whole history). A write whose answer was lost
+/// but which the API server carried out counts as done: the history is read again to see.
 pub async fn append(target: &ClusterTarget, entry: Entry) -> Result<()> {
-    let mut entries = read(target).await?;
-    entries.push(entry);
-    let skip = entries.len().saturating_sub(KEPT);
-    let entries = &entries[skip..];
+    let written = async {
+        let mut entries = read(target).await?;
+        entries.push(entry.clone());
+        let skip = entries.len().saturating_sub(KEPT);
+        write(target, &entries[skip..]).await
+    };
+    match written.await {
+        Ok(()) => Ok(()),
+        Err(e) => match read(target).await {
+            Ok(entries) if entries.iter().any(|e| e.is(&entry)) => Ok(()),
+            _ => Err(e),
+        },
+    }
+}
+
+/// Take `entry` out of the history again (a suspend or resume that did not happen after all);
+/// the ConfigMap goes when nothing else is recorded in it.
+pub async fn remove(target: &ClusterTarget, entry: &Entry) -> Result<()> {
+    let entries: Vec<Entry> = read(target)
+        .await?
+        .into_iter()
+        .filter(|e| !e.is(entry))
+        .collect();
+    if !entries.is_empty() {
+        return write(target, &entries).await;
+    }
+    let name = config_map_name(&target.cluster_id);
+    let api: Api<ConfigMap> = Api::namespaced(target.connection.client.clone(), &target.namespace);
+    match api.delete(&name, &DeleteParams::default()).await {
+        Ok(_) => Ok(()),
+        Err(e) if super::errors::status_code(&e) == Some(404) => Ok(()),
+        Err(e) => Err(api_failure(
+            &format!("delete ConfigMap {name}"),
+            &target.namespace,
+            &e,
+        )),
+    }
+}
+
+impl Entry {
+    /// The same event: its time (to the nanosecond) and action.
+    fn is(&self, other: &Entry) -> bool {
+        self.time == other.time && self.action == other.action
+    }
+}
+
+/// Store `entries` as the whole history.
+async fn write(target: &ClusterTarget, entries: &[Entry]) -> Result<()> {
     let name = config_map_name(&target.cluster_id);
     let text = serde_json::to_string(entries)
         .map_err(|e| ClusterError::Failed(format!("cannot write the history: {e}")))?;

@@ -13,9 +13,11 @@ use crate::error::{Error, Result};
 use crate::flink::spec::DeploymentMode;
 use crate::output::table::Table;
 use crate::output::{Format, Output, Printable, printer};
-use crate::rest::{FlinkRest, SavepointFormat, StopRequest};
+use crate::rest::FlinkRest;
 use serde_json::Value;
 use std::time::Duration;
+
+mod suspend;
 
 /// `suspend`, completed.
 #[derive(Debug, Clone, PartialEq)]
@@ -152,7 +154,8 @@ impl Running {
 
 /// Stop every job that is not finished with a savepoint, one after the
 /// other; the savepoints taken. On a failure nothing more is stopped, and the
-/// error names the jobs already stopped and their savepoints.
+/// error names the jobs already stopped and their savepoints (see
+/// [`suspend::stop_jobs`]: a stop whose answer never came is asked about).
 pub(super) async fn stop_jobs_with_savepoints(
     target: &ClusterTarget,
     rest: &FlinkRest,
@@ -160,48 +163,8 @@ pub(super) async fn stop_jobs_with_savepoints(
     timeout: Duration,
     output: &Output,
 ) -> Result<Vec<Savepoint>> {
-    let jobs = rest.jobs_overview().await.map_err(|e| {
-        Error::Failed(format!(
-            "cannot reach the JobManager of Flink cluster {}: {}: nothing was changed",
-            target.cluster_id,
-            crate::output::one_line(&e.to_string())
-        ))
-    })?;
-    let mut savepoints = Vec::new();
-    for job in jobs.iter().filter(|j| !j.state.is_globally_terminal()) {
-        output.note(&format!(
-            "Stopping job {} ({}) with a savepoint.",
-            job.id, job.name
-        ));
-        let stopped = async {
-            // The bodies of the release the JobManager runs.
-            let dialect = rest.dialect().await?;
-            let request = StopRequest::new(
-                directory.map(str::to_string),
-                false,
-                SavepointFormat::Canonical,
-                &dialect,
-            )?;
-            let trigger = rest.stop_with_savepoint(&job.id, &request).await?;
-            rest.await_savepoint(&job.id, &trigger, timeout).await
-        };
-        let path = stopped.await.map_err(|e| {
-            let taken: Vec<String> = savepoints.iter().map(|s: &Savepoint| s.path.clone()).collect();
-            Error::Failed(format!(
-                "the savepoint of job {} failed: {}: the cluster keeps running{} (name a savepoint directory with --directory if none is configured)",
-                job.id,
-                crate::output::one_line(&e.to_string()),
-                if taken.is_empty() { String::new() } else { format!(", but the jobs already stopped stay stopped: restart them from their savepoints {}", taken.join(", ")) }
-            ))
-        })?;
-        output.note(&format!("Savepoint of job {}: {path}", job.id));
-        savepoints.push(Savepoint {
-            job_id: job.id.clone(),
-            job_name: job.name.clone(),
-            path,
-        });
-    }
-    Ok(savepoints)
+    let progress = std::cell::RefCell::new(suspend::Progress::default());
+    suspend::stop_jobs(target, rest, directory, timeout, output, &progress).await
 }
 
 /// Remove the cluster: its Deployment (waiting until it is gone, with what
@@ -244,43 +207,7 @@ impl Verb for SuspendOptions {
 
     fn run(self, output: &Output) -> Result<()> {
         output.warn_all(self.target.warnings());
-        block_on(async {
-            let target = self.target.connect().await?;
-            // What resume recreates, read before anything changes.
-            let Running {
-                mode,
-                image,
-                objects,
-            } = Running::read(&target).await?;
-            let rest = target.rest();
-            let savepoints = stop_jobs_with_savepoints(
-                &target,
-                &rest,
-                self.directory.as_deref(),
-                self.timeout,
-                output,
-            )
-            .await?;
-            let entry = Entry {
-                time: now(),
-                action: "suspend".into(),
-                mode: mode.word().into(),
-                image,
-                savepoints,
-                objects: Some(objects),
-            };
-            // Recorded before removing, so a failure below loses nothing.
-            history::append(&target, entry.clone()).await?;
-            remove_cluster(&target, self.timeout).await?;
-            Ok(output.show(
-                &Recorded {
-                    entry,
-                    cluster: target.cluster_id.clone(),
-                    namespace: target.namespace.clone(),
-                },
-                self.format,
-            )?)
-        })
+        block_on(suspend::run(&self, output))
     }
 }
 
@@ -336,7 +263,15 @@ impl Verb for ResumeOptions {
                 })??;
             crate::cluster::deploy::create(&target.connection, ns, &cluster).await?;
             let entry = resume_entry(suspended, savepoint.as_deref(), application);
-            history::append(&target, entry.clone()).await?;
+            // A cluster running without its resume recorded is half a resume: undone.
+            if let Err(e) = history::append(&target, entry.clone()).await {
+                let undo =
+                    crate::cluster::deploy::rollback(&target.connection.client, ns, id).await;
+                return Err(Error::Failed(format!(
+                    "cannot record the resume of Flink cluster {id}: {}; {undo}",
+                    crate::output::one_line(&e.to_string())
+                )));
+            }
             if !application {
                 for s in &suspended.savepoints {
                     output.note(&format!(

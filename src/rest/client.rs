@@ -30,6 +30,11 @@ const UPLOAD_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 /// Exception Flink reports when an operation names a job it does not know.
 const JOB_NOT_FOUND_EXCEPTION: &str = "FlinkJobNotFoundException";
 
+/// Whether a poll of an operation already triggered is asked again after `error`.
+fn retried(error: &RestError) -> bool {
+    error.is_transient() || matches!(error, RestError::ApiServerUnreachable(_))
+}
+
 /// A client for one JobManager's REST API over a [`Transport`].
 #[derive(Clone)]
 pub struct FlinkRest {
@@ -179,14 +184,15 @@ impl FlinkRest {
             let poll = self.savepoint_status(job_id, trigger_id, remaining.min(REQUEST_TIMEOUT));
             let status = match poll.await {
                 Ok(status) => status,
-                // A blip on the way (proxy 503, a dropped forward) is not the
-                // savepoint's fate: ask again until the deadline.
-                Err(e) if e.is_transient() && Instant::now() < deadline => {
+                // A blip on the way (proxy 503, a dropped forward, a connection to
+                // the API server lost — it answered the trigger a moment ago) is not
+                // the savepoint's fate: ask again until the deadline.
+                Err(e) if retried(&e) && Instant::now() < deadline => {
                     tokio::time::sleep_until((Instant::now() + backoff.next_delay()).min(deadline))
                         .await;
                     continue;
                 }
-                Err(e) if e.is_transient() => {
+                Err(e) if retried(&e) => {
                     return Err(RestError::TimedOut(format!(
                         "the savepoint of job {job_id} was not confirmed within {} (trigger {trigger_id}; last poll: {e}); it may still complete",
                         human_duration(timeout)

@@ -49,6 +49,8 @@ pub struct RestDialect {
     pub since: (u32, u32),
     /// `formatType` (CANONICAL/NATIVE) in the savepoint and stop bodies.
     pub savepoint_format_type: bool,
+    /// `triggerId` chosen by the client in the savepoint and stop bodies (FLINK-24275).
+    pub client_trigger_id: bool,
     /// How the run body names the claim mode.
     pub claim_mode: ClaimModeField,
     /// `/jobs/:id/exceptions` has `exceptionHistory`.
@@ -71,6 +73,7 @@ pub const DIALECTS: &[RestDialect] = &[
     RestDialect {
         since: (1, 12),
         savepoint_format_type: false,
+        client_trigger_id: false,
         claim_mode: ClaimModeField::Absent,
         exception_history: false,
         root_exception: true,
@@ -81,6 +84,7 @@ pub const DIALECTS: &[RestDialect] = &[
     RestDialect {
         since: (1, 13),
         savepoint_format_type: false,
+        client_trigger_id: false,
         claim_mode: ClaimModeField::Absent,
         exception_history: true,
         root_exception: true,
@@ -88,10 +92,11 @@ pub const DIALECTS: &[RestDialect] = &[
         applications: false,
     },
     // Savepoint formats (FLIP-203) and restore modes (FLIP-193); checkpointed
-    // (incremental) sizes.
+    // (incremental) sizes; trigger ids chosen by the client.
     RestDialect {
         since: (1, 15),
         savepoint_format_type: true,
+        client_trigger_id: true,
         claim_mode: ClaimModeField::RestoreMode,
         exception_history: true,
         root_exception: true,
@@ -102,6 +107,7 @@ pub const DIALECTS: &[RestDialect] = &[
     RestDialect {
         since: (1, 20),
         savepoint_format_type: true,
+        client_trigger_id: true,
         claim_mode: ClaimModeField::ClaimMode,
         exception_history: true,
         root_exception: true,
@@ -112,6 +118,7 @@ pub const DIALECTS: &[RestDialect] = &[
     RestDialect {
         since: (2, 0),
         savepoint_format_type: true,
+        client_trigger_id: true,
         claim_mode: ClaimModeField::ClaimMode,
         exception_history: true,
         root_exception: false,
@@ -123,6 +130,7 @@ pub const DIALECTS: &[RestDialect] = &[
     RestDialect {
         since: (2, 3),
         savepoint_format_type: true,
+        client_trigger_id: true,
         claim_mode: ClaimModeField::ClaimMode,
         exception_history: true,
         root_exception: false,

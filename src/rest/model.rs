@@ -269,6 +269,10 @@ pub struct StopRequest {
     /// None before Flink 1.15 (see [`Dialect`]).
     #[serde(rename = "formatType", skip_serializing_if = "Option::is_none")]
     pub format: Option<&'static str>,
+    /// The operation's id chosen by the client (Flink 1.15 on), so that how it went can be
+    /// asked after an answer that never came.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trigger_id: Option<String>,
 }
 
 impl StopRequest {
@@ -283,7 +287,18 @@ impl StopRequest {
             target_directory,
             drain,
             format: format_type(format, dialect)?,
+            trigger_id: None,
         })
+    }
+
+    /// The same with the operation's id chosen here (32 hex digits, as Flink's `TriggerId`),
+    /// when the release takes one (1.15 on, see [`Dialect`]).
+    pub fn with_new_trigger_id(mut self, dialect: &Dialect) -> Self {
+        let mut bytes = [0u8; 16];
+        if dialect.rest.client_trigger_id && getrandom::fill(&mut bytes).is_ok() {
+            self.trigger_id = Some(bytes.iter().map(|b| format!("{b:02x}")).collect());
+        }
+        self
     }
 }
 
