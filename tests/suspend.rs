@@ -9,25 +9,30 @@ use common::imitation::*;
 use common::*;
 use std::time::{Duration, Instant};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_suspended_session_keeps_its_savepoints_and_comes_back() {
-    let Some((jobmanager, jar, server)) = relayed_session("sr").await else {
-        return;
-    };
-    let home = Scratch::new("suspend");
+/// A session `id` relayed to a real JobManager, running the streaming job until it has
+/// checkpointed (so a savepoint can be taken); the job's id.
+async fn running_job(
+    id: &str,
+    home: &Scratch,
+) -> Option<(
+    flink_kit::jobmanager::StandaloneSession,
+    test_apiserver::ApiServer,
+    String,
+)> {
+    let (jobmanager, jar, server) = relayed_session(id).await?;
     assert_eq!(
-        start(&server, &home, "sr", &["--wait", "--timeout", "60s"])
+        start(&server, home, id, &["--wait", "--timeout", "60s"])
             .status
             .code(),
         Some(0)
     );
     let out = flink(
         &server,
-        &home,
+        home,
         &[
             "session",
             "run",
-            "sr",
+            id,
             &jar,
             "-c",
             flink_kit::jobjar::STREAMING_JOB_CLASS,
@@ -38,7 +43,7 @@ async fn a_suspended_session_keeps_its_savepoints_and_comes_back() {
     // A completed checkpoint means every task runs: a savepoint can be taken.
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
-        let out = flink(&server, &home, &["status", "sr", "-o", "json"]);
+        let out = flink(&server, home, &["status", id, "-o", "json"]);
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
         if report["jobs"][0]["checkpoints"]["completed"]
             .as_u64()
@@ -53,6 +58,15 @@ async fn a_suspended_session_keeps_its_savepoints_and_comes_back() {
         );
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
+    Some((jobmanager, server, job))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_suspended_session_keeps_its_savepoints_and_comes_back() {
+    let home = Scratch::new("suspend");
+    let Some((jobmanager, server, job)) = running_job("sr", &home).await else {
+        return;
+    };
 
     let dir = home.path().join("savepoints");
     let out = flink(
@@ -120,6 +134,61 @@ async fn a_suspended_session_keeps_its_savepoints_and_comes_back() {
     assert!(stderr(&out).contains("is running"), "{}", stderr(&out));
     let out = flink(&server, &home, &["history", "sr"]);
     assert_eq!(stdout(&out).lines().count(), 3, "{}", stdout(&out));
+    drop(jobmanager);
+}
+
+/// The stop-with-savepoint reaches Flink but its answer is lost on the way back: suspend asks
+/// the real JobManager about the operation by the trigger id it chose, and completes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_whose_answer_was_lost_is_asked_about_and_the_suspend_completes() {
+    let home = Scratch::new("suspend-lost");
+    let Some((jobmanager, server, job)) = running_job("sl", &home).await else {
+        return;
+    };
+    server.inject(test_apiserver::Fault::lose_reply(
+        "POST",
+        &format!("/api/v1/namespaces/default/services/sl-rest:rest/proxy/jobs/{job}/stop"),
+        1,
+    ));
+    let dir = home.path().join("savepoints");
+    let out = flink(
+        &server,
+        &home,
+        &[
+            "suspend",
+            "sl",
+            "--directory",
+            &format!("file://{}", dir.display()),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let lost = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/stop"))
+        .map(|r| r.status)
+        .collect::<Vec<_>>();
+    assert_eq!(lost, vec![0], "the stop was sent once and its answer lost");
+    let text = stdout(&out);
+    let path = text
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("savepoint of job {job} (")))
+        .and_then(|rest| rest.split("): ").nth(1))
+        .unwrap_or_else(|| panic!("no savepoint line for {job} in {text}"))
+        .to_string();
+    let on_disk = path.strip_prefix("file:").unwrap_or(&path);
+    assert!(
+        std::path::Path::new(on_disk).exists(),
+        "{path} is not on disk"
+    );
+    assert!(
+        leftovers(&server, "sl").is_empty(),
+        "{:?}",
+        leftovers(&server, "sl")
+    );
+    let out = flink(&server, &home, &["history", "sl", "-o", "json"]);
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(list["items"][0]["savepoints"][0]["path"], path.as_str());
     drop(jobmanager);
 }
 
