@@ -94,6 +94,18 @@ fn request_bodies_use_flinks_field_names() {
         serde_json::to_value(&stop).unwrap(),
         json!({"drain": true, "formatType": "CANONICAL"})
     );
+    // Flink's `TriggerId`: 32 hex digits, new each time.
+    let ours = stop.clone().with_new_trigger_id(&newest);
+    let id = ours.trigger_id.clone().unwrap();
+    assert!(
+        id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()),
+        "{id}"
+    );
+    assert_eq!(
+        serde_json::to_value(&ours).unwrap()["triggerId"],
+        id.as_str()
+    );
+    assert_ne!(stop.with_new_trigger_id(&newest).trigger_id, Some(id));
     let run = RunJarRequest {
         entry_class: Some("com.example.Job".into()),
         program_args_list: vec!["--input".into(), "s3://in".into()],
@@ -123,7 +135,10 @@ fn savepoint_bodies_carry_a_format_from_1_15_only() {
         serde_json::to_value(&savepoint).unwrap(),
         json!({"cancel-job": false})
     );
-    let stop = StopRequest::new(None, false, SavepointFormat::Canonical, &before).unwrap();
+    let stop = StopRequest::new(None, false, SavepointFormat::Canonical, &before)
+        .unwrap()
+        .with_new_trigger_id(&before);
+    // No trigger id of the client's before 1.15 either: Flink parses bodies strictly.
     assert_eq!(
         serde_json::to_value(&stop).unwrap(),
         json!({"drain": false})
