@@ -18,6 +18,7 @@ use serde_json::Value;
 use std::time::Duration;
 
 mod suspend;
+pub(super) use suspend::unfinished_jobs;
 
 /// `suspend`, completed.
 #[derive(Debug, Clone, PartialEq)]

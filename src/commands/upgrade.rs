@@ -541,18 +541,8 @@ impl<'a> Plan<'a> {
 
 /// Session with `--jar`: the one job the new jar replaces.
 async fn one_running_job(target: &ClusterTarget, rest: &FlinkRest) -> Result<()> {
-    let jobs = rest.jobs_overview().await.map_err(|e| {
-        Error::Failed(format!(
-            "cannot reach the JobManager of Flink cluster {}: {}: nothing was changed",
-            target.cluster_id,
-            one_line(&e.to_string())
-        ))
-    })?;
-    let running: Vec<&str> = jobs
-        .iter()
-        .filter(|j| !j.state.is_globally_terminal())
-        .map(|j| j.id.as_str())
-        .collect();
+    let jobs = super::history::unfinished_jobs(target, rest).await?;
+    let running: Vec<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
     if running.len() == 1 {
         return Ok(());
     }

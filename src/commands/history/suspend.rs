@@ -116,14 +116,7 @@ pub(super) async fn stop_jobs(
     output: &Output,
     progress: &RefCell<Progress>,
 ) -> Result<Vec<Savepoint>> {
-    let jobs = rest.jobs_overview().await.map_err(|e| {
-        Error::Failed(format!(
-            "cannot reach the JobManager of Flink cluster {}: {}: nothing was changed",
-            target.cluster_id,
-            one_line(&e.to_string())
-        ))
-    })?;
-    for job in jobs.iter().filter(|j| !j.state.is_globally_terminal()) {
+    for job in &unfinished_jobs(target, rest).await? {
         output.note(&format!(
             "Stopping job {} ({}) with a savepoint.",
             job.id, job.name
@@ -268,4 +261,23 @@ async fn remove(
             one_line(&e.to_string())
         ))
     })
+}
+
+/// The jobs of the cluster that have not finished, cancelled or failed
+/// (before anything changes: the error says nothing was).
+pub(crate) async fn unfinished_jobs(
+    target: &ClusterTarget,
+    rest: &FlinkRest,
+) -> Result<Vec<crate::rest::JobOverview>> {
+    let jobs = rest.jobs_overview().await.map_err(|e| {
+        Error::Failed(format!(
+            "cannot reach the JobManager of Flink cluster {}: {}: nothing was changed",
+            target.cluster_id,
+            one_line(&e.to_string())
+        ))
+    })?;
+    Ok(jobs
+        .into_iter()
+        .filter(|j| !j.state.is_globally_terminal())
+        .collect())
 }
