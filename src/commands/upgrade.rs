@@ -389,9 +389,15 @@ impl UpgradeOptions {
         match rolled_back.await {
             Ok(jobs) => {
                 report_jobs(&jobs, output);
-                Error::Failed(format!(
-                    "the upgrade of Flink cluster {id} failed ({reason}); it was rolled back: the previous spec runs again, {from}"
-                ))
+                match plan.mode {
+                    DeploymentMode::Application => Error::Failed(format!(
+                        "the upgrade of Flink cluster {id} failed ({reason}); it was rolled back: the previous spec runs again, {from}"
+                    )),
+                    DeploymentMode::Session => Error::Failed(format!(
+                        "the upgrade of Flink cluster {id} failed ({reason}); it was rolled back: the previous session spec runs again, without its jobs (Flink keeps no copy of their jars): resubmit each from its savepoint ({})",
+                        savepoint_list(savepoints)
+                    )),
+                }
             }
             Err(e) => Error::Failed(format!(
                 "the upgrade of Flink cluster {id} failed ({reason}), and so did the rollback ({}): the savepoints are kept ({}); recreate the previous spec with `{}`",
