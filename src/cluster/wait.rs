@@ -277,3 +277,61 @@ pub async fn until_job_running(
         ))
     })
 }
+
+/// Wait until the job (`job_id`, else the cluster's newest job) is RUNNING
+/// with every task RUNNING — tasks run only once their state is restored;
+/// its id. A job that ends first is an error with Flink's root cause.
+pub async fn until_all_tasks_run(
+    target: &ClusterTarget,
+    rest: &FlinkRest,
+    job_id: Option<&str>,
+    timeout: Duration,
+) -> Result<String> {
+    let id = &target.cluster_id;
+    let deadline = Instant::now() + timeout;
+    let mut last: Option<crate::rest::JobOverview> = None;
+    let running = poll(deadline, Duration::from_secs(1), async || {
+        let Ok(jobs) = rest.jobs_overview().await else {
+            return Ok::<_, ClusterError>(None);
+        };
+        let job = jobs
+            .into_iter()
+            .filter(|j| job_id.is_none_or(|wanted| j.id == wanted))
+            .max_by_key(|j| j.start_time);
+        let Some(job) = job else {
+            return Ok(None);
+        };
+        if job.state.is_globally_terminal() {
+            let cause = rest.last_exception(&job.id).await.ok().flatten();
+            return Err(ClusterError::Failed(format!(
+                "job {} ended as {}{}",
+                job.id,
+                job.state.0,
+                cause.map(|c| format!(": {c}")).unwrap_or_default()
+            )));
+        }
+        let all =
+            job.state.0 == "RUNNING" && job.tasks.total > 0 && job.tasks.running == job.tasks.total;
+        if all {
+            return Ok(Some(job.id));
+        }
+        last = Some(job);
+        Ok(None)
+    })
+    .await?;
+    let Some(job_id) = running else {
+        let state = last
+            .map(|j| {
+                format!(
+                    "job {} is {} with {} of {} tasks running",
+                    j.id, j.state.0, j.tasks.running, j.tasks.total
+                )
+            })
+            .unwrap_or_else(|| "no job was seen".to_string());
+        return Err(ClusterError::Failed(format!(
+            "cluster {id} did not run its job within {}s ({state})",
+            timeout.as_secs()
+        )));
+    };
+    Ok(job_id)
+}

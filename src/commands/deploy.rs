@@ -286,14 +286,7 @@ impl DeployOptions {
                 .suggest
                 .flink(&format!("cleanup {id} -n {ns} --yes")),
         );
-        let on_interrupt = output.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                on_interrupt.err_text("\n");
-                on_interrupt.warn(&interrupted);
-                std::process::exit(130);
-            }
-        });
+        super::exit_on_interrupt(output, interrupted);
         let rest_name = rest_service_name(&spec.cluster_id);
         let rest = created
             .services

@@ -132,6 +132,20 @@ pub fn run(cli: Cli, env: &Environment, output: &Output) -> Result<()> {
     }
 }
 
+/// From now on, Ctrl-C ends the command with exit 130 after saying what it
+/// leaves (`message`); for steps past the point where rolling back is
+/// possible. Call inside the runtime.
+pub fn exit_on_interrupt(output: &Output, message: String) {
+    let output = output.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            output.err_text("\n");
+            output.warn(&message);
+            std::process::exit(130);
+        }
+    });
+}
+
 /// Run async cluster work on a small runtime created only for commands that
 /// talk to a cluster (dry runs and `--help` never start one).
 pub fn block_on<F>(future: F) -> Result<()>

@@ -13,7 +13,7 @@ use crate::cli::upgrade::UpgradeArgs;
 use crate::cluster::client::ClusterTarget;
 use crate::cluster::history::{self, Entry, Objects, Savepoint};
 use crate::config::loader::parse_dynamic_option;
-use crate::config::options::{CONTAINER_IMAGE, POD_TEMPLATE_JOBMANAGER, POD_TEMPLATE_TASKMANAGER};
+use crate::config::options::{POD_TEMPLATE_JOBMANAGER, POD_TEMPLATE_TASKMANAGER};
 use crate::environment::Environment;
 use crate::error::{Error, Result};
 use crate::flink::local_files::{self, ClientEnvironment, LocalFiles};
@@ -27,7 +27,7 @@ use crate::output::{Format, Output, one_line, printer};
 use crate::render::configmaps::{flink_config_map_name, pod_template_config_map_name};
 use crate::render::pod::TASKMANAGER_TEMPLATE_FILE;
 use crate::render::{self, RenderedCluster};
-use crate::rest::{FlinkRest, JobOverview, RunJarRequest};
+use crate::rest::{FlinkRest, RunJarRequest};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -122,7 +122,7 @@ impl Verb for UpgradeOptions {
             }
 
             let savepoints = self.take_state(&target, &rest, mode, output).await?;
-            let new_image = plan.image_after(&self.changes, old_image.clone());
+            let new_image = self.changes.image_ref().or(old_image);
             let entry = Entry {
                 time: now(),
                 action: "upgrade".into(),
@@ -197,14 +197,7 @@ impl UpgradeOptions {
                     .version
             }
         };
-        let new_image = self.changes.image.clone().or_else(|| {
-            self.changes
-                .dynamic
-                .iter()
-                .rev()
-                .find(|(k, _)| k == CONTAINER_IMAGE.key)
-                .map(|(_, v)| v.clone())
-        });
+        let new_image = self.changes.image_ref();
         let tagged = new_image
             .as_deref()
             .and_then(release_choice::release_in_image);
@@ -532,17 +525,6 @@ impl<'a> Plan<'a> {
         let spec = spec::resolve(&request, conf, self.local.clone())?;
         render::render(&spec).map_err(Error::Failed)
     }
-
-    /// The image the upgraded cluster runs.
-    fn image_after(&self, changes: &Changes, old: Option<String>) -> Option<String> {
-        changes
-            .dynamic_options()
-            .into_iter()
-            .rev()
-            .find(|(k, _)| k == CONTAINER_IMAGE.key)
-            .map(|(_, v)| v)
-            .or(old)
-    }
 }
 
 /// Session with `--jar`: the one job the new jar replaces.
@@ -607,61 +589,15 @@ async fn latest_checkpoints(target: &ClusterTarget, rest: &FlinkRest) -> Result<
     Ok(taken)
 }
 
-/// Wait until the job (`job_id`, else the cluster's one job) is RUNNING
-/// with every task RUNNING — tasks run only once their state is restored —
-/// and say what it restored from.
+/// Wait until the job runs with every task (`cluster::wait`), and say what
+/// it restored from.
 async fn until_all_tasks_run(
     target: &ClusterTarget,
     rest: &FlinkRest,
     job_id: Option<&str>,
     timeout: Duration,
 ) -> Result<Restored> {
-    let id = &target.cluster_id;
-    let deadline = Instant::now() + timeout;
-    let mut last: Option<JobOverview> = None;
-    let running = crate::cluster::wait::poll(deadline, Duration::from_secs(1), async || {
-        let Ok(jobs) = rest.jobs_overview().await else {
-            return Ok::<_, Error>(None);
-        };
-        let job = jobs
-            .into_iter()
-            .filter(|j| job_id.is_none_or(|wanted| j.id == wanted))
-            .max_by_key(|j| j.start_time);
-        let Some(job) = job else {
-            return Ok(None);
-        };
-        if job.state.is_globally_terminal() {
-            let cause = rest.last_exception(&job.id).await.ok().flatten();
-            return Err(Error::Failed(format!(
-                "job {} ended as {}{}",
-                job.id,
-                job.state.0,
-                cause.map(|c| format!(": {c}")).unwrap_or_default()
-            )));
-        }
-        let all =
-            job.state.0 == "RUNNING" && job.tasks.total > 0 && job.tasks.running == job.tasks.total;
-        if all {
-            return Ok(Some(job.id));
-        }
-        last = Some(job);
-        Ok(None)
-    })
-    .await?;
-    let Some(job_id) = running else {
-        let state = last
-            .map(|j| {
-                format!(
-                    "job {} is {} with {} of {} tasks running",
-                    j.id, j.state.0, j.tasks.running, j.tasks.total
-                )
-            })
-            .unwrap_or_else(|| "no job was seen".to_string());
-        return Err(Error::Failed(format!(
-            "cluster {id} did not run its job within {}s ({state})",
-            timeout.as_secs()
-        )));
-    };
+    let job_id = crate::cluster::wait::until_all_tasks_run(target, rest, job_id, timeout).await?;
     let from = rest.restored_from(&job_id).await.ok().flatten();
     Ok(Restored { job_id, from })
 }
@@ -719,14 +655,7 @@ fn on_interrupt_keep(target: &ClusterTarget, savepoints: &[Savepoint], output: &
             .suggest
             .flink(&format!("cleanup {id} -n {ns} --yes")),
     );
-    let output = output.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            output.err_text("\n");
-            output.warn(&message);
-            std::process::exit(130);
-        }
-    });
+    super::exit_on_interrupt(output, message);
 }
 
 fn savepoint_list(savepoints: &[Savepoint]) -> String {

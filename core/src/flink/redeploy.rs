@@ -35,6 +35,15 @@ impl Changes {
         }
         dynamic
     }
+
+    /// The image the changes set, if any: `--image`, else the last `-D` of the image option.
+    pub fn image_ref(&self) -> Option<String> {
+        self.dynamic_options()
+            .into_iter()
+            .rev()
+            .find(|(k, _)| k == options::CONTAINER_IMAGE.key)
+            .map(|(_, v)| v)
+    }
 }
 
 /// Keys that say where the previous start restored from: an upgrade
@@ -216,5 +225,15 @@ mod tests {
                 ),
             ]
         );
+        assert_eq!(
+            changes.image_ref().as_deref(),
+            Some("apache/flink:2.3.0-java17")
+        );
+        let only_d = Changes {
+            dynamic: vec![("kubernetes.container.image.ref".into(), "my/app:2".into())],
+            ..Changes::default()
+        };
+        assert_eq!(only_d.image_ref().as_deref(), Some("my/app:2"));
+        assert_eq!(Changes::default().image_ref(), None);
     }
 }
