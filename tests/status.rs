@@ -128,3 +128,56 @@ async fn a_jobmanager_that_cannot_start_is_shown_with_its_events() {
     let out = flink(&server, &home, &["status", "bad", "-o", "name"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// HA as the cluster's own release reads it: a 1.16 JobManager ignores
+/// `high-availability.type` (1.17's name), so such a cluster runs without HA.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ha_is_shown_as_the_clusters_release_reads_it() {
+    let server = server().await;
+    let home = Scratch::new("status-ha-release");
+    let storage = "-Dhigh-availability.storageDir=file:///tmp/ha";
+    for (id, release, option, on) in [
+        (
+            "old-new-key",
+            "1.16",
+            "-Dhigh-availability.type=kubernetes",
+            false,
+        ),
+        (
+            "old-old-key",
+            "1.16",
+            "-Dhigh-availability=kubernetes",
+            true,
+        ),
+        (
+            "new-new-key",
+            "2.3",
+            "-Dhigh-availability.type=kubernetes",
+            true,
+        ),
+    ] {
+        let conf =
+            flink_kit::golden::release_dir(if release == "1.16" { "1.16.3" } else { "2.3.0" })
+                .join("conf")
+                .display()
+                .to_string();
+        let out = flink(
+            &server,
+            &home,
+            &[
+                "session",
+                "start",
+                id,
+                "--flink-conf-dir",
+                &conf,
+                "--flink-version",
+                release,
+                option,
+                storage,
+            ],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let report = status_json(&server, &home, id);
+        assert_eq!(report["highAvailability"], on, "{id}: {report}");
+    }
+}
