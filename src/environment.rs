@@ -23,6 +23,9 @@ pub struct Environment {
     pub no_color: bool,
     /// `$COLUMNS` set: help wraps to it even on a pipe.
     pub columns_set: bool,
+    /// The directory of this executable (where `completion install` puts
+    /// kubectl's completion helper beside it).
+    pub executable_dir: Option<PathBuf>,
 }
 
 /// kubectl's kubeconfig search: `$KUBECONFIG`, `~/.kube/config`, and the
@@ -102,6 +105,9 @@ impl Environment {
             },
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             columns_set: std::env::var_os("COLUMNS").is_some(),
+            executable_dir: std::env::current_exe()
+                .ok()
+                .and_then(|exe| exe.parent().map(PathBuf::from)),
         }
     }
 }

@@ -19,7 +19,7 @@ fn main() {
     }
     let cli = Cli::parse_argv(std::env::args_os().collect(), &env);
     output::style::init(cli.global.color.into(), env.no_color, env.terminal.stderr);
-    let out = output::Output::process(env.terminal.stderr);
+    let out = output::Output::process(env.terminal.stderr, env.terminal.stdout);
     kubectl_flink::trace::init(cli.global.verbosity(), &out);
     let code = match commands::run(cli, &env, &out) {
         Ok(()) => 0,

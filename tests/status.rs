@@ -181,3 +181,66 @@ async fn ha_is_shown_as_the_clusters_release_reads_it() {
         assert_eq!(report["highAvailability"], on, "{id}: {report}");
     }
 }
+
+/// `status --watch` redraws the screen only when stdout is a terminal; piped,
+/// it separates the readings with `---` (even with stderr a terminal), and
+/// Ctrl-C ends it with exit 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_redraws_only_a_terminal_and_ends_on_ctrl_c() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let server = server().await;
+    let home = Scratch::new("status-watch");
+    let out = start(&server, &home, "w", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let kubeconfig = server.kubeconfig_path().display().to_string();
+    for stdout_terminal in [false, true] {
+        let (master, slave) = open_pty();
+        let mut cmd = command(home.path());
+        cmd.args(["--kubeconfig", &kubeconfig, "status", "w", "--watch"]);
+        let mut piped = None;
+        if stdout_terminal {
+            cmd.stdout(slave).stderr(Stdio::null());
+        } else {
+            let (reader, writer) = std::io::pipe().expect("pipe");
+            cmd.stdout(writer).stderr(slave);
+            piped = Some(reader);
+        }
+        let mut child = cmd.spawn().expect("spawn");
+        drop(cmd); // the parent's copies of the child's ends
+        let mut stream: Box<dyn Read + Send> = match piped {
+            Some(reader) => Box::new(reader),
+            None => Box::new(master.try_clone().expect("pty")),
+        };
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = seen.clone();
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 4096];
+            while let Ok(n) = stream.read(&mut buffer) {
+                if n == 0 {
+                    break;
+                }
+                let text = String::from_utf8_lossy(&buffer[..n]).to_string();
+                sink.lock().expect("lock").push_str(&text);
+            }
+        });
+        let readings = |text: &str| text.matches("Flink session cluster w").count();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while readings(&seen.lock().expect("lock")) < 2 {
+            assert!(
+                Instant::now() < deadline,
+                "no second reading: {}",
+                seen.lock().expect("lock")
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        // SAFETY: a signal to the child this test spawned.
+        unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+        let status = child.wait().expect("wait");
+        assert_eq!(status.code(), Some(0), "Ctrl-C ends a watch cleanly");
+        let text = seen.lock().expect("lock").clone();
+        assert_eq!(text.contains("\x1b[2J"), stdout_terminal, "{text:?}");
+        assert_eq!(text.contains("\n---\n"), !stdout_terminal, "{text:?}");
+        drop(master);
+    }
+}

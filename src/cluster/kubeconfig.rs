@@ -267,6 +267,15 @@ impl KubeconfigChoice {
 
     /// The files read without `--kubeconfig`, in kubectl's order: those
     /// `$KUBECONFIG` lists, else `~/.kube/config`.
+    /// Nothing names a cluster: no `--kubeconfig`, no `KUBECONFIG`, no
+    /// `~/.kube/config`, no `--server` (what [`Self::read`] reads, unread).
+    pub fn names_no_cluster(&self) -> bool {
+        self.path.is_none()
+            && self.overrides.server.is_none()
+            && self.search.listed().is_empty()
+            && !self.candidates().iter().any(|p| p.is_file())
+    }
+
     fn candidates(&self) -> Vec<PathBuf> {
         let listed = self.search.listed();
         if listed.is_empty() {

@@ -24,7 +24,7 @@ pub enum CompletionOptions {
 impl Verb for CompletionOptions {
     type Args = CompletionArgs;
 
-    fn complete(global: &GlobalArgs, args: CompletionArgs, _: &Environment) -> Result<Self> {
+    fn complete(global: &GlobalArgs, args: CompletionArgs, env: &Environment) -> Result<Self> {
         if global.output.is_some() {
             return Err(Error::Usage(
                 "-o does not apply to completion: it prints a shell script".into(),
@@ -39,14 +39,11 @@ impl Verb for CompletionOptions {
             CompletionCommand::Install { dir } => {
                 let dir = match dir {
                     Some(dir) => dir,
-                    None => std::env::current_exe()
-                        .ok()
-                        .and_then(|exe| exe.parent().map(PathBuf::from))
-                        .ok_or_else(|| {
-                            Error::Usage(
-                                "cannot tell where kubectl-flink is installed: pass --dir".into(),
-                            )
-                        })?,
+                    None => env.executable_dir.clone().ok_or_else(|| {
+                        Error::Usage(
+                            "cannot tell where kubectl-flink is installed: pass --dir".into(),
+                        )
+                    })?,
                 };
                 CompletionOptions::Install(dir)
             }

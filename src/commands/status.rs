@@ -234,7 +234,7 @@ impl Verb for StatusOptions {
             let target = self.target.connect().await?;
             loop {
                 let report = read(&target).await?;
-                if self.watch && output.err_terminal() && self.format.is_none() {
+                if self.watch && output.out_terminal() && self.format.is_none() {
                     output.print("\x1b[2J\x1b[H")?;
                 }
                 output.show(&report, self.format)?;
@@ -245,7 +245,7 @@ impl Verb for StatusOptions {
                     _ = tokio::time::sleep(WATCH_EVERY) => {}
                     _ = tokio::signal::ctrl_c() => return Ok(()),
                 }
-                if !output.err_terminal() || self.format.is_some() {
+                if !output.out_terminal() || self.format.is_some() {
                     output.print("---\n")?;
                 }
             }

@@ -184,14 +184,29 @@ impl UpgradeOptions {
         old_image: Option<&str>,
         output: &Output,
     ) -> Result<Releases> {
-        let previous = match rest.overview().await {
-            Ok(overview) => overview.flink_version.parse().map_err(|e| {
-                Error::Failed(format!(
-                    "cluster {} runs Flink {}, which kubectl-flink cannot render ({e}): nothing was changed",
-                    self.target.cluster_id, overview.flink_version
-                ))
-            })?,
-            Err(_) => {
+        // The release the JobManager reports (`/config`, which the REST
+        // dialect reads and keeps for the savepoints that follow).
+        let reported = match rest.dialect().await {
+            Ok(dialect) => dialect.release,
+            Err(crate::rest::RestError::Unsupported(why)) => {
+                return Err(Error::Failed(format!(
+                    "cluster {}: {why}: nothing was changed",
+                    self.target.cluster_id
+                )));
+            }
+            Err(_) => None,
+        };
+        let previous = match reported {
+            Some(release) => {
+                release.traits().map_err(|e| {
+                    Error::Failed(format!(
+                        "cluster {} runs Flink {release}, which kubectl-flink cannot render ({e}): nothing was changed",
+                        self.target.cluster_id
+                    ))
+                })?;
+                release
+            }
+            None => {
                 release_choice::choose(None, old_image, None)
                     .map_err(Error::Usage)?
                     .version

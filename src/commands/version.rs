@@ -105,9 +105,7 @@ impl Verb for VersionOptions {
             ..Versions::default()
         };
         let no_cluster_configured = self.cluster_id.is_none()
-            && self.scope.kubeconfig.path.is_none()
-            && self.scope.kubeconfig.overrides.server.is_none()
-            && matches!(self.scope.kubeconfig.read(), Ok(None))
+            && self.scope.kubeconfig.names_no_cluster()
             && !self.scope.kubeconfig.search.in_cluster;
         if self.client_only || no_cluster_configured {
             return Ok(output.show(&versions, self.format)?);

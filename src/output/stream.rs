@@ -15,6 +15,7 @@ pub struct Output {
     out: Sink,
     err: Sink,
     err_terminal: bool,
+    out_terminal: bool,
 }
 
 /// Writing the result failed (other than a closed pipe).
@@ -24,13 +25,17 @@ pub struct WriteError(#[from] std::io::Error);
 
 impl Output {
     /// The process's stdout and stderr; `err_terminal` says whether stderr
-    /// is a terminal (progress is then rewritten in place).
-    pub fn process(err_terminal: bool) -> Output {
-        Output::new(
-            Box::new(std::io::stdout()),
-            Box::new(std::io::stderr()),
-            err_terminal,
-        )
+    /// is a terminal (progress is then rewritten in place), `out_terminal`
+    /// whether stdout is (a watch then redraws the screen).
+    pub fn process(err_terminal: bool, out_terminal: bool) -> Output {
+        Output {
+            out_terminal,
+            ..Output::new(
+                Box::new(std::io::stdout()),
+                Box::new(std::io::stderr()),
+                err_terminal,
+            )
+        }
     }
 
     /// Any two writers.
@@ -43,6 +48,7 @@ impl Output {
             out: Arc::new(Mutex::new(out)),
             err: Arc::new(Mutex::new(err)),
             err_terminal,
+            out_terminal: false,
         }
     }
 
@@ -55,6 +61,11 @@ impl Output {
     /// Whether stderr is a terminal.
     pub fn err_terminal(&self) -> bool {
         self.err_terminal
+    }
+
+    /// Whether stdout is a terminal.
+    pub fn out_terminal(&self) -> bool {
+        self.out_terminal
     }
 
     /// A result on stdout; a closed pipe (`| head`) ends output quietly, as

@@ -123,3 +123,40 @@ pub fn shipped_config(items: &[serde_json::Value], cluster_id: &str) -> serde_js
         .expect("config.yaml");
     flink_kit::golden::flatten_flink_config(text)
 }
+
+/// A new pty: (master, slave).
+pub fn open_pty() -> (std::fs::File, std::fs::File) {
+    // SAFETY: plain libc calls on a descriptor this function owns; the name
+    // buffer outlives the call that fills it.
+    let (master, name) = unsafe {
+        let master = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY);
+        assert!(
+            master >= 0,
+            "posix_openpt: {}",
+            std::io::Error::last_os_error()
+        );
+        assert_eq!(libc::grantpt(master), 0, "grantpt");
+        assert_eq!(libc::unlockpt(master), 0, "unlockpt");
+        let mut name = [0 as libc::c_char; 256];
+        assert_eq!(
+            libc::ptsname_r(master, name.as_mut_ptr(), name.len()),
+            0,
+            "ptsname_r"
+        );
+        let name = std::ffi::CStr::from_ptr(name.as_ptr())
+            .to_string_lossy()
+            .to_string();
+        (
+            <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(master),
+            name,
+        )
+    };
+    use std::os::unix::fs::OpenOptionsExt;
+    let slave = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(libc::O_NOCTTY)
+        .open(&name)
+        .expect("open the pty's slave side");
+    (master, slave)
+}

@@ -5,8 +5,8 @@
 //! and `Never` keep a piped stdin from it.
 
 use super::{Cluster, command, kubeconfig, stderr};
+use crate::common::open_pty;
 use std::io::{Read, Write};
-use std::os::fd::FromRawFd;
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -16,40 +16,6 @@ enum Stdin<'a> {
     Pipe(&'a str),
     /// A pty whose user types this text.
     Terminal(&'a str),
-}
-
-/// A new pty: (master, slave).
-fn open_pty() -> (std::fs::File, std::fs::File) {
-    // SAFETY: plain libc calls on a descriptor this function owns; the name
-    // buffer outlives the call that fills it.
-    let (master, name) = unsafe {
-        let master = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY);
-        assert!(
-            master >= 0,
-            "posix_openpt: {}",
-            std::io::Error::last_os_error()
-        );
-        assert_eq!(libc::grantpt(master), 0, "grantpt");
-        assert_eq!(libc::unlockpt(master), 0, "unlockpt");
-        let mut name = [0 as libc::c_char; 256];
-        assert_eq!(
-            libc::ptsname_r(master, name.as_mut_ptr(), name.len()),
-            0,
-            "ptsname_r"
-        );
-        let name = std::ffi::CStr::from_ptr(name.as_ptr())
-            .to_string_lossy()
-            .to_string();
-        (std::fs::File::from_raw_fd(master), name)
-    };
-    use std::os::unix::fs::OpenOptionsExt;
-    let slave = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .custom_flags(libc::O_NOCTTY)
-        .open(&name)
-        .expect("open the pty's slave side");
-    (master, slave)
 }
 
 /// Run the binary with `args` and `stdin`, killed after 60 s.
