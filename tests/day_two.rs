@@ -7,11 +7,11 @@
 
 mod common;
 
-use common::real::Cluster;
+use common::real::{Cluster, ok_with_pods};
 use common::*;
 use kube_kit::{FlinkPods, FlinkPodsOptions, PodProcess};
 use serde_json::Value;
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 fn live(p: &PodProcess, component: &str) -> bool {
@@ -37,17 +37,6 @@ fn until_status(k: &Cluster, what: &str, pods: &FlinkPods, pred: impl Fn(&Value)
     }
 }
 
-fn ok(out: &Output, what: &str, pods: &FlinkPods) {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{what}: {}\n{}\n{}",
-        stdout(out),
-        stderr(out),
-        pods.log_tails(30)
-    );
-}
-
 #[test]
 fn status_logs_and_report_of_a_real_session_whose_taskmanager_dies() {
     let Some(k) = Cluster::new("day-two") else {
@@ -60,7 +49,7 @@ fn status_logs_and_report_of_a_real_session_whose_taskmanager_dies() {
     let pods = FlinkPods::run_with(k.cp, &k.namespace, &flink_home, FlinkPodsOptions::default())
         .expect("FlinkPods");
     let conf = golden_conf();
-    ok(&k.flink(&["rbac-setup"]), "rbac-setup", &pods);
+    ok_with_pods(&k.flink(&["rbac-setup"]), "rbac-setup", &pods);
     let out = k.flink(&[
         "session",
         "start",
@@ -78,7 +67,7 @@ fn status_logs_and_report_of_a_real_session_whose_taskmanager_dies() {
         "-Dkubernetes.taskmanager.cpu=0.2",
         "-Dheartbeat.timeout=15000",
     ]);
-    ok(&out, "session start", &pods);
+    ok_with_pods(&out, "session start", &pods);
     let jobmanager = k.until_jobmanager_ready("d2");
 
     // `logs -f` from before the job: the TaskManager comes during the follow.
@@ -104,7 +93,7 @@ fn status_logs_and_report_of_a_real_session_whose_taskmanager_dies() {
         "-c",
         flink_kit::jobjar::STREAMING_JOB_CLASS,
     ]);
-    ok(&out, "session run", &pods);
+    ok_with_pods(&out, "session run", &pods);
     let job = stdout(&out).trim().to_string();
     let report = until_status(&k, "the job running and checkpointed", &pods, |r| {
         r["jobs"][0]["state"] == "RUNNING"
@@ -156,7 +145,7 @@ fn status_logs_and_report_of_a_real_session_whose_taskmanager_dies() {
         "the root cause is the TaskManager's end: {cause}"
     );
     let text = k.flink(&["status", "d2"]);
-    ok(&text, "status", &pods);
+    ok_with_pods(&text, "status", &pods);
     assert!(
         stdout(&text).contains("The TaskExecutor is shutting down"),
         "{}",
@@ -166,7 +155,7 @@ fn status_logs_and_report_of_a_real_session_whose_taskmanager_dies() {
     // `report`: the pods' logs and Flink's exceptions, in one bundle.
     let file = k.home.path().join("d2.tar.gz");
     let out = k.flink(&["report", "d2", "--file", &file.display().to_string()]);
-    ok(&out, "report", &pods);
+    ok_with_pods(&out, "report", &pods);
     let listing = std::process::Command::new("tar")
         .args(["tzf", &file.display().to_string()])
         .output()
@@ -199,7 +188,7 @@ fn status_logs_and_report_of_a_real_session_whose_taskmanager_dies() {
     assert!(err.contains(&format!("[{taskmanager}] following")), "{err}");
     assert!(err.contains(&format!("[{taskmanager}] ended")), "{err}");
 
-    ok(
+    ok_with_pods(
         &k.flink(&["session", "stop", "d2", "--timeout", "2m"]),
         "session stop",
         &pods,

@@ -7,25 +7,12 @@
 
 mod common;
 
-use common::real::Cluster;
+use common::real::{Cluster, flink_pods_with_job_jar, ok_with_pods};
 use common::*;
-use kube_kit::{FlinkPods, FlinkPodsOptions, PodProcess};
+use kube_kit::{FlinkPods, PodProcess};
 use serde_json::Value;
 use std::path::Path;
-use std::process::Output;
 use std::time::{Duration, Instant};
-
-fn ok(out: &Output, what: &str, pods: &FlinkPods) {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{what} failed:\nstdout: {}\nstderr: {}\njournal: {:#?}\n{}",
-        stdout(out),
-        stderr(out),
-        pods.journal(),
-        pods.log_tails(40)
-    );
-}
 
 /// Waits (bounded) until `pred` holds for the pods the harness runs.
 fn until_pods(
@@ -138,22 +125,7 @@ fn getting_started_session_then_application_with_flinks_own_pods() {
         return;
     };
     let started = Instant::now();
-    let jar = flink_kit::jobjar::streaming_job_jar(&flink_home).expect("the job jar");
-    let jar_name = jar
-        .file_name()
-        .and_then(|n| n.to_str())
-        .expect("a jar file name")
-        .to_string();
-    let pods = FlinkPods::run_with(
-        k.cp,
-        &k.namespace,
-        &flink_home,
-        FlinkPodsOptions {
-            usrlib: vec![jar.clone()],
-            ..Default::default()
-        },
-    )
-    .expect("FlinkPods");
+    let (pods, jar, jar_name) = flink_pods_with_job_jar(&k, &flink_home);
     let savepoints = k.home.path().join("savepoints");
     let savepoint_dir = format!("file://{}", savepoints.display());
     let conf = golden_conf();
@@ -169,7 +141,7 @@ fn getting_started_session_then_application_with_flinks_own_pods() {
 
     // 1. rbac-setup: the service account the JobManager runs as.
     let out = k.flink(&["rbac-setup"]);
-    ok(&out, "rbac-setup", &pods);
+    ok_with_pods(&out, "rbac-setup", &pods);
 
     // 2. A session cluster: the JobManager process starts and the REST API answers through
     //    the real API server's port-forward.
@@ -187,7 +159,7 @@ fn getting_started_session_then_application_with_flinks_own_pods() {
     ];
     args.extend_from_slice(&small);
     let out = k.flink(&args);
-    ok(&out, "session start --wait", &pods);
+    ok_with_pods(&out, "session start --wait", &pods);
     let t_session = started.elapsed();
     let now = until_pods(
         &pods,
@@ -226,7 +198,7 @@ fn getting_started_session_then_application_with_flinks_own_pods() {
         "-c",
         flink_kit::jobjar::STREAMING_JOB_CLASS,
     ]);
-    ok(&out, "session run", &pods);
+    ok_with_pods(&out, "session run", &pods);
     let job = stdout(&out).trim().to_string();
     assert_eq!(job.len(), 32, "a job id: {job}");
     until_task_running(&pods, &jobmanager, &job);
@@ -247,7 +219,7 @@ fn getting_started_session_then_application_with_flinks_own_pods() {
 
     // 4. session list, savepoint, stop.
     let out = k.flink(&["session", "list", "s1"]);
-    ok(&out, "session list", &pods);
+    ok_with_pods(&out, "session list", &pods);
     assert!(
         stdout(&out)
             .lines()
@@ -256,7 +228,7 @@ fn getting_started_session_then_application_with_flinks_own_pods() {
         stdout(&out)
     );
     let out = k.flink(&["session", "savepoint", "s1", &job]);
-    ok(&out, "session savepoint", &pods);
+    ok_with_pods(&out, "session savepoint", &pods);
     let location = stdout(&out).trim().to_string();
     let path = location.trim_start_matches("file:");
     assert!(
@@ -264,7 +236,7 @@ fn getting_started_session_then_application_with_flinks_own_pods() {
         "a savepoint on disk at {location}"
     );
     let out = k.flink(&["session", "stop", "s1", "--timeout", "2m"]);
-    ok(&out, "session stop", &pods);
+    ok_with_pods(&out, "session stop", &pods);
     assert_eq!(
         k.until_gone_within("s1", Duration::from_secs(90)),
         Vec::<String>::new(),
@@ -301,7 +273,7 @@ fn getting_started_session_then_application_with_flinks_own_pods() {
     args.extend_from_slice(&small);
     args.push(&image_jar);
     let out = k.flink(&args);
-    ok(&out, "app run --wait", &pods);
+    ok_with_pods(&out, "app run --wait", &pods);
     let now = until_pods(
         &pods,
         "the application JobManager runs",
@@ -314,7 +286,7 @@ fn getting_started_session_then_application_with_flinks_own_pods() {
         .expect("the JobManager")
         .clone();
     let out = k.flink(&["app", "list", "a1", "-o", "json"]);
-    ok(&out, "app list", &pods);
+    ok_with_pods(&out, "app list", &pods);
     let listed: Value = serde_json::from_slice(&out.stdout).expect("app list -o json");
     let app_job = listed["items"][0]["jid"]
         .as_str()
@@ -324,7 +296,7 @@ fn getting_started_session_then_application_with_flinks_own_pods() {
     assert_taskmanager_pod_made_by_the_jobmanager(&k, "a1");
     let t_app_running = started.elapsed();
     let out = k.flink(&["app", "savepoint", "a1", &app_job, "--stop"]);
-    ok(&out, "app savepoint --stop", &pods);
+    ok_with_pods(&out, "app savepoint --stop", &pods);
     let location = stdout(&out).trim().to_string();
     assert!(
         Path::new(location.trim_start_matches("file:"))

@@ -2,7 +2,7 @@
 //! with the binary run as the admin and `kubectl` to look at what it made.
 
 use super::*;
-use kube_kit::{ControlPlane, require_control_plane};
+use kube_kit::{ControlPlane, FlinkPods, FlinkPodsOptions, require_control_plane};
 use serde_json::Value;
 use std::process::Output;
 use std::time::{Duration, Instant};
@@ -154,4 +154,43 @@ impl Cluster {
         let out = child.wait_with_output().expect("kubectl apply");
         assert!(out.status.success(), "kubectl apply: {}", stderr(&out));
     }
+}
+
+/// Assert `out` succeeded; else fail with its output, the pods' journal and
+/// the tails of their logs (what a failing live test needs to be read).
+pub fn ok_with_pods(out: &Output, what: &str, pods: &FlinkPods) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{what} failed:\nstdout: {}\nstderr: {}\njournal: {:#?}\n{}",
+        stdout(out),
+        stderr(out),
+        pods.journal(),
+        pods.log_tails(40)
+    );
+}
+
+/// Flink's pods for `k`'s namespace with the streaming job's jar in their
+/// image (`/opt/flink/usrlib/<name>`): the pods, the jar, and its name.
+pub fn flink_pods_with_job_jar(
+    k: &Cluster,
+    flink_home: &std::path::Path,
+) -> (FlinkPods, PathBuf, String) {
+    let jar = flink_kit::jobjar::streaming_job_jar(flink_home).expect("the job jar");
+    let jar_name = jar
+        .file_name()
+        .and_then(|n| n.to_str())
+        .expect("a jar file name")
+        .to_string();
+    let pods = FlinkPods::run_with(
+        k.cp,
+        &k.namespace,
+        flink_home,
+        FlinkPodsOptions {
+            usrlib: vec![jar.clone()],
+            ..Default::default()
+        },
+    )
+    .expect("FlinkPods");
+    (pods, jar, jar_name)
 }
