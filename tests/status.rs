@@ -1,11 +1,13 @@
 //! `status`: one cluster in detail, on the imitation API server relaying to
 //! a real Flink JobManager — the pods, the release, a running job with its
 //! completed checkpoints — and a cluster whose JobManager cannot start,
-//! shown with its pod's state and Warning events.
+//! shown with its pod's state and Warning events. On the real control
+//! plane: HA as each cluster's release reads it, and `--watch`.
 
 mod common;
 
 use common::imitation::*;
+use common::real::Cluster;
 use common::*;
 use std::time::{Duration, Instant};
 use test_apiserver::PodFailure;
@@ -131,10 +133,11 @@ async fn a_jobmanager_that_cannot_start_is_shown_with_its_events() {
 
 /// HA as the cluster's own release reads it: a 1.16 JobManager ignores
 /// `high-availability.type` (1.17's name), so such a cluster runs without HA.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ha_is_shown_as_the_clusters_release_reads_it() {
-    let server = server().await;
-    let home = Scratch::new("status-ha-release");
+#[test]
+fn ha_is_shown_as_the_clusters_release_reads_it() {
+    let Some(k) = Cluster::new("status-ha-release") else {
+        return;
+    };
     let storage = "-Dhigh-availability.storageDir=file:///tmp/ha";
     for (id, release, option, on) in [
         (
@@ -161,23 +164,21 @@ async fn ha_is_shown_as_the_clusters_release_reads_it() {
                 .join("conf")
                 .display()
                 .to_string();
-        let out = flink(
-            &server,
-            &home,
-            &[
-                "session",
-                "start",
-                id,
-                "--flink-conf-dir",
-                &conf,
-                "--flink-version",
-                release,
-                option,
-                storage,
-            ],
-        );
+        let out = k.flink(&[
+            "session",
+            "start",
+            id,
+            "--flink-conf-dir",
+            &conf,
+            "--flink-version",
+            release,
+            option,
+            storage,
+        ]);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-        let report = status_json(&server, &home, id);
+        let out = k.flink(&["status", id, "-o", "json"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
         assert_eq!(report["highAvailability"], on, "{id}: {report}");
     }
 }
@@ -185,18 +186,19 @@ async fn ha_is_shown_as_the_clusters_release_reads_it() {
 /// `status --watch` redraws the screen only when stdout is a terminal; piped,
 /// it separates the readings with `---` (even with stderr a terminal), and
 /// Ctrl-C ends it with exit 0.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn watch_redraws_only_a_terminal_and_ends_on_ctrl_c() {
+#[test]
+fn watch_redraws_only_a_terminal_and_ends_on_ctrl_c() {
     use std::io::Read;
     use std::process::Stdio;
-    let server = server().await;
-    let home = Scratch::new("status-watch");
-    let out = start(&server, &home, "w", &[]);
+    let Some(k) = Cluster::new("status-watch") else {
+        return;
+    };
+    let out = k.start("w", &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let kubeconfig = server.kubeconfig_path().display().to_string();
+    let kubeconfig = k.kubeconfig.clone();
     for stdout_terminal in [false, true] {
         let (master, slave) = open_pty();
-        let mut cmd = command(home.path());
+        let mut cmd = command(k.home.path());
         cmd.args(["--kubeconfig", &kubeconfig, "status", "w", "--watch"]);
         let mut piped = None;
         if stdout_terminal {
@@ -232,7 +234,7 @@ async fn watch_redraws_only_a_terminal_and_ends_on_ctrl_c() {
                 "no second reading: {}",
                 seen.lock().expect("lock")
             );
-            tokio::time::sleep(Duration::from_millis(200)).await;
+            std::thread::sleep(Duration::from_millis(200));
         }
         // SAFETY: a signal to the child this test spawned.
         unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
