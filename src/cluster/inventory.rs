@@ -40,6 +40,14 @@ pub struct ClusterSummary {
     pub age_seconds: Option<i64>,
 }
 
+/// What Flink names its container in the pods it makes: one name since 1.13
+/// (pod templates need it), before that one per component.
+pub const FLINK_CONTAINER_NAMES: &[&str] = &[
+    crate::render::pod::MAIN_CONTAINER_NAME,
+    "flink-job-manager",
+    "flink-task-manager",
+];
+
 /// The JobManager's Flink container in the Deployment's pod template.
 pub fn main_container(deployment: &Deployment) -> Option<&k8s_openapi::api::core::v1::Container> {
     deployment
@@ -50,15 +58,33 @@ pub fn main_container(deployment: &Deployment) -> Option<&k8s_openapi::api::core
         .as_ref()?
         .containers
         .iter()
-        .find(|c| c.name == crate::render::pod::MAIN_CONTAINER_NAME)
+        .find(|c| FLINK_CONTAINER_NAMES.contains(&c.name.as_str()))
+}
+
+/// The name of a pod's Flink container (whose log is Flink's), as the
+/// pod's release named it; a pod that shows none: today's name.
+pub fn flink_container_name(pod: &k8s_openapi::api::core::v1::Pod) -> String {
+    pod.spec
+        .iter()
+        .flat_map(|spec| &spec.containers)
+        .map(|c| c.name.as_str())
+        .find(|name| FLINK_CONTAINER_NAMES.contains(name))
+        .unwrap_or(crate::render::pod::MAIN_CONTAINER_NAME)
+        .to_string()
 }
 
 /// The cluster's mode as Flink wrote it into the JobManager's entrypoint
-/// arguments (`kubernetes-jobmanager.sh kubernetes-application|session`).
+/// arguments (`kubernetes-jobmanager.sh kubernetes-application|session`; in
+/// 1.12 the whole `java` command line with the entrypoint's class).
 pub fn cluster_mode(deployment: &Deployment) -> DeploymentMode {
     let application = main_container(deployment)
         .and_then(|c| c.args.as_ref())
-        .is_some_and(|args| args.iter().any(|a| a.contains("kubernetes-application")));
+        .is_some_and(|args| {
+            args.iter().any(|a| {
+                a.contains("kubernetes-application")
+                    || a.contains("KubernetesApplicationClusterEntrypoint")
+            })
+        });
     if application {
         DeploymentMode::Application
     } else {
@@ -324,4 +350,49 @@ async fn probe_rest(summaries: &mut [ClusterSummary], rest_client: &kube::Client
 
 fn label(labels: &Option<BTreeMap<String, String>>, key: &str) -> Option<String> {
     labels.as_ref().and_then(|l| l.get(key)).cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::core::v1::Pod;
+    use serde_json::json;
+
+    fn pod(containers: &[&str]) -> Pod {
+        let containers: Vec<_> = containers
+            .iter()
+            .map(|name| json!({"name": name, "image": "apache/flink:1.12.5-scala_2.11"}))
+            .collect();
+        serde_json::from_value(json!({"spec": {"containers": containers}})).unwrap()
+    }
+
+    #[test]
+    fn the_flink_container_is_found_by_each_releases_name() {
+        assert_eq!(
+            flink_container_name(&pod(&["sidecar", "flink-main-container"])),
+            "flink-main-container"
+        );
+        assert_eq!(
+            flink_container_name(&pod(&["flink-task-manager"])),
+            "flink-task-manager"
+        );
+        assert_eq!(
+            flink_container_name(&pod(&["sidecar"])),
+            "flink-main-container"
+        );
+    }
+
+    #[test]
+    fn a_1_12_application_cluster_is_told_by_its_entrypoint_class() {
+        let deployment: Deployment = serde_json::from_value(json!({"spec": {
+            "selector": {},
+            "template": {"spec": {"containers": [{
+                "name": "flink-job-manager",
+                "args": ["native-k8s", "$JAVA_HOME/bin/java -classpath $FLINK_CLASSPATH org.apache.flink.kubernetes.entrypoint.KubernetesApplicationClusterEntrypoint"],
+            }]}},
+        }}))
+        .unwrap();
+        assert!(main_container(&deployment).is_some());
+        assert_eq!(cluster_mode(&deployment), DeploymentMode::Application);
+    }
 }

@@ -6,7 +6,6 @@
 use super::client::ClusterTarget;
 use super::errors::{ClusterError, ClusterResult as Result, api_failure};
 use crate::render::labels;
-use crate::render::pod::MAIN_CONTAINER_NAME;
 use futures::{AsyncBufReadExt, StreamExt};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams, LogParams};
@@ -45,9 +44,9 @@ pub enum LogEvent {
 const NEW_PODS_EVERY: Duration = Duration::from_secs(2);
 
 impl LogOptions {
-    fn params(&self, follow: bool) -> LogParams {
+    fn params(&self, container: &str, follow: bool) -> LogParams {
         LogParams {
-            container: Some(MAIN_CONTAINER_NAME.to_string()),
+            container: Some(container.to_string()),
             follow,
             previous: self.previous,
             since_seconds: self.since.map(|s| s.as_secs().max(1) as i64),
@@ -72,13 +71,19 @@ impl LogOptions {
     }
 }
 
+/// A pod whose log is read, and its Flink container.
+struct PodLog {
+    name: String,
+    container: String,
+}
+
 /// The cluster's pods that `options` asks for, JobManager first.
-async fn pods(api: &Api<Pod>, target: &ClusterTarget, options: &LogOptions) -> Result<Vec<String>> {
+async fn pods(api: &Api<Pod>, target: &ClusterTarget, options: &LogOptions) -> Result<Vec<PodLog>> {
     let list = api
         .list(&ListParams::default().labels(&labels::selector::cluster(&target.cluster_id)))
         .await
         .map_err(|e| api_failure("list pods", &target.namespace, &e))?;
-    let mut chosen: Vec<(bool, String)> = list
+    let mut chosen: Vec<(bool, String, String)> = list
         .items
         .iter()
         .filter(|p| options.wants(p))
@@ -89,11 +94,15 @@ async fn pods(api: &Api<Pod>, target: &ClusterTarget, options: &LogOptions) -> R
                 .as_ref()
                 .and_then(|l| l.get(labels::COMPONENT))
                 .is_some_and(|c| c == labels::TASKMANAGER);
-            Some((taskmanager, p.metadata.name.clone()?))
+            let container = super::inventory::flink_container_name(p);
+            Some((taskmanager, p.metadata.name.clone()?, container))
         })
         .collect();
     chosen.sort();
-    Ok(chosen.into_iter().map(|(_, name)| name).collect())
+    Ok(chosen
+        .into_iter()
+        .map(|(_, name, container)| PodLog { name, container })
+        .collect())
 }
 
 /// Each pod's log in turn (JobManager first).
@@ -103,15 +112,18 @@ pub async fn read(
     mut on_event: impl FnMut(LogEvent),
 ) -> Result<usize> {
     let api: Api<Pod> = Api::namespaced(target.connection.client.clone(), &target.namespace);
-    let names = pods(&api, target, options).await?;
-    for name in &names {
-        let text = api.logs(name, &options.params(false)).await.map_err(|e| {
-            api_failure(
-                &format!("read the log of pod {name}"),
-                &target.namespace,
-                &e,
-            )
-        })?;
+    let listed = pods(&api, target, options).await?;
+    for PodLog { name, container } in &listed {
+        let text = api
+            .logs(name, &options.params(container, false))
+            .await
+            .map_err(|e| {
+                api_failure(
+                    &format!("read the log of pod {name}"),
+                    &target.namespace,
+                    &e,
+                )
+            })?;
         for line in text.lines() {
             on_event(LogEvent::Line {
                 pod: name.clone(),
@@ -119,7 +131,7 @@ pub async fn read(
             });
         }
     }
-    Ok(names.len())
+    Ok(listed.len())
 }
 
 /// Every pod's log as it is written, new pods included, until `stop`
@@ -145,15 +157,15 @@ pub async fn follow(
             _ = &mut stop => return Ok(()),
             _ = ticker.tick() => {
                 let listed = pods(&api, target, options).await?;
-                for name in &listed {
+                for PodLog { name, container } in &listed {
                     if !followed.insert(name.clone()) {
                         continue;
                     }
                     // A pod that appears while following is shown from its start.
                     let params = if first_round {
-                        options.params(true)
+                        options.params(container, true)
                     } else {
-                        LogParams { tail_lines: None, since_seconds: None, ..options.params(true) }
+                        LogParams { tail_lines: None, since_seconds: None, ..options.params(container, true) }
                     };
                     open.insert(name.clone(), spawn_stream(&api, name.clone(), params, sender.clone()));
                 }
@@ -164,7 +176,7 @@ pub async fn follow(
                         target.cluster_id, target.namespace
                     )));
                 }
-                let gone: Vec<String> = open.keys().filter(|p| !listed.contains(p)).cloned().collect();
+                let gone: Vec<String> = open.keys().filter(|p| !listed.iter().any(|l| &&l.name == p)).cloned().collect();
                 for pod in gone {
                     if let Some(stream) = open.remove(&pod) {
                         stream.abort();
@@ -184,7 +196,7 @@ pub async fn follow(
                     }
                 }
                 on_event(event);
-                if open.is_empty() && pods(&api, target, options).await?.iter().all(|p| followed.contains(p)) {
+                if open.is_empty() && pods(&api, target, options).await?.iter().all(|p| followed.contains(&p.name)) {
                     return Ok(());
                 }
             }

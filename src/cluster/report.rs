@@ -6,7 +6,6 @@ use super::client::ClusterTarget;
 use super::errors::{ClusterResult as Result, api_failure};
 use crate::redact;
 use crate::render::labels;
-use crate::render::pod::MAIN_CONTAINER_NAME;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Event, Pod, Service};
 use kube::api::{Api, ListParams, LogParams};
@@ -106,14 +105,19 @@ pub async fn collect(target: &ClusterTarget) -> Result<Vec<Entry>> {
 async fn pod_logs(pods: &Api<Pod>, pod_items: &[Pod]) -> Vec<Entry> {
     let logs = pod_items
         .iter()
-        .filter_map(|p| p.metadata.name.clone())
-        .map(|name| {
+        .filter_map(|p| {
+            Some((
+                p.metadata.name.clone()?,
+                super::inventory::flink_container_name(p),
+            ))
+        })
+        .map(|(name, container)| {
             let pods = pods.clone();
             async move {
                 let mut found = Vec::new();
                 for previous in [false, true] {
                     let params = LogParams {
-                        container: Some(MAIN_CONTAINER_NAME.to_string()),
+                        container: Some(container.clone()),
                         previous,
                         ..LogParams::default()
                     };
