@@ -40,13 +40,15 @@ fn config_files(items: &[serde_json::Value]) -> Vec<String> {
 #[test]
 fn an_unknown_release_names_the_supported_ones() {
     let home = Scratch::new("rel-unknown");
-    let out = dry_run(&home, &golden_conf(), &["--flink-version", "1.14"]);
+    let out = dry_run(&home, &golden_conf(), &["--flink-version", "1.11"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(
-        err.contains("Flink 1.14 is not supported")
-            && err.contains("1.15, 1.16, 1.17, 1.18, 1.19, 1.20, 2.0, 2.1, 2.2, 2.3"),
+        err.contains("Flink 1.11 is not supported")
+            && err.contains(
+                "1.12, 1.13, 1.14, 1.15, 1.16, 1.17, 1.18, 1.19, 1.20, 2.0, 2.1, 2.2, 2.3"
+            ),
         "{err}"
     );
     let out = dry_run(&home, &golden_conf(), &["--flink-version", "x.y"]);
@@ -58,13 +60,16 @@ fn each_release_gets_its_default_image_and_config_file() {
     let home = Scratch::new("rel-defaults");
     let conf = golden_conf();
     for (flag, image_ref, file) in [
+        ("1.12", "apache/flink:1.12.5-scala_2.11", "flink-conf.yaml"),
+        ("1.13", "apache/flink:1.13.6-scala_2.12", "flink-conf.yaml"),
+        ("1.14", "apache/flink:1.14.6-scala_2.11", "flink-conf.yaml"),
         ("1.18", "apache/flink:1.18.1-scala_2.12", "flink-conf.yaml"),
         ("1.20", "apache/flink:1.20.5-scala_2.12", "config.yaml"),
         ("2.0.1", "apache/flink:2.0.1-scala_2.12", "config.yaml"),
         ("2.3", "apache/flink:2.3.0-scala_2.12", "config.yaml"),
     ] {
-        // 1.18 reads only flink-conf.yaml: give it the legacy file.
-        let conf_dir = if flag == "1.18" {
+        // 1.18 and older read only flink-conf.yaml: give them the legacy file.
+        let conf_dir = if file == "flink-conf.yaml" {
             home.write(
                 "legacy/flink-conf.yaml",
                 "jobmanager.memory.process.size: 1600m\n",
@@ -390,4 +395,202 @@ fn flink_1_15_has_no_entrypoint_args() {
         "kubernetes-jobmanager.sh kubernetes-session"
     );
     assert_eq!(image(&items), "apache/flink:1.15.4-scala_2.12");
+}
+
+/// Before 1.15 there is no `kubernetes.hostnetwork.enabled` nor the limit
+/// factors: warned about, and the pod has neither a host network nor a DNS
+/// policy, and limits equal to its requests, as 1.14's client writes it; the
+/// rest Service is a LoadBalancer unless set otherwise.
+#[test]
+fn flink_1_14_has_no_host_network_or_limit_factors() {
+    let home = Scratch::new("rel-1-14");
+    let conf = format!(
+        "{}/tests/golden/flink-1.14.6/conf",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let args = [
+        "--flink-version",
+        "1.14",
+        "-Dkubernetes.hostnetwork.enabled=true",
+        "-Dkubernetes.jobmanager.memory.limit-factor=2",
+    ];
+    let out = dry_run(&home, &conf, &args);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    for key in [
+        "kubernetes.hostnetwork.enabled",
+        "kubernetes.jobmanager.memory.limit-factor",
+    ] {
+        assert!(
+            err.contains(&format!(
+                "{key} exists since Flink 1.15; Flink 1.14 ignores it"
+            )),
+            "{err}"
+        );
+    }
+    let items = json_items(&out);
+    let pod = &item(&items, "Deployment", "c1")["spec"]["template"]["spec"];
+    assert!(pod.get("hostNetwork").is_none(), "{pod}");
+    assert!(pod.get("dnsPolicy").is_none(), "{pod}");
+    let resources = &pod["containers"][0]["resources"];
+    assert_eq!(resources["limits"], resources["requests"], "{resources}");
+    assert_eq!(
+        item(&items, "Service", "c1-rest")["spec"]["type"],
+        "LoadBalancer"
+    );
+}
+
+/// What 1.13 and older refuse, we refuse: a headless rest Service (1.14 added
+/// it), and a claim mode for the application's savepoint (1.15 added it).
+#[test]
+fn flink_1_13_refuses_a_headless_rest_service_and_a_claim_mode() {
+    let home = Scratch::new("rel-1-13");
+    let conf = format!(
+        "{}/tests/golden/flink-1.13.6/conf",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = dry_run(
+        &home,
+        &conf,
+        &[
+            "--flink-version",
+            "1.13",
+            "-Dkubernetes.rest-service.exposed.type=Headless_ClusterIP",
+        ],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("Headless_ClusterIP exists since Flink 1.14; Flink 1.13 has ClusterIP, NodePort and LoadBalancer"),
+        "{err}"
+    );
+    let out = run(
+        home.path(),
+        &[
+            "app",
+            "run",
+            "--cluster-id",
+            "a1",
+            "--dry-run=client",
+            "--flink-conf-dir",
+            &conf,
+            "--flink-version",
+            "1.14",
+            "--claim-mode",
+            "CLAIM",
+            "-s",
+            "s3://bucket/savepoint-1",
+            "local:///opt/flink/usrlib/job.jar",
+        ],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--claim-mode needs Flink 1.15 or later: Flink 1.14 has no claim mode"),
+        "{err}"
+    );
+}
+
+/// 1.12 starts the JobManager with the whole `java` command line, its memory
+/// and log file in it, selects the pods by the user's labels too, and has no
+/// pod templates (warned about, ignored).
+#[test]
+fn flink_1_12_writes_the_java_command_line() {
+    let home = Scratch::new("rel-1-12");
+    let conf = format!(
+        "{}/tests/golden/flink-1.12.5/conf",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    home.write(
+        "jm.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  labels:\n    from: template\n",
+    );
+    let template = home.path().join("jm.yaml").display().to_string();
+    let args = [
+        "--flink-version",
+        "1.12",
+        "-Djobmanager.memory.process.size=2048m",
+        "-Dkubernetes.flink.log.dir=/logs",
+        "-Dkubernetes.jobmanager.labels=team:data",
+        &format!("-Dkubernetes.pod-template-file.jobmanager={template}"),
+    ];
+    let out = dry_run(&home, &conf, &args);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(
+            "kubernetes.pod-template-file.jobmanager exists since Flink 1.13; Flink 1.12 ignores it"
+        ),
+        "{err}"
+    );
+    let items = json_items(&out);
+    let deployment = item(&items, "Deployment", "c1");
+    let container = &deployment["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(container["name"], "flink-job-manager");
+    assert_eq!(container["args"][0], "native-k8s");
+    let command = container["args"][1].as_str().unwrap_or_default();
+    assert!(
+        command.starts_with("$JAVA_HOME/bin/java -classpath $FLINK_CLASSPATH -Xmx1530082096 -Xms1530082096 -XX:MaxMetaspaceSize=268435456 -Dlog.file=/logs/jobmanager.log "),
+        "{command}"
+    );
+    assert!(
+        command.contains(
+            " org.apache.flink.kubernetes.entrypoint.KubernetesSessionClusterEntrypoint -D "
+        ),
+        "{command}"
+    );
+    assert!(
+        container["env"].to_string().find("FLINK_LOG_DIR").is_none(),
+        "{container}"
+    );
+    assert_eq!(
+        deployment["spec"]["selector"]["matchLabels"]["team"], "data",
+        "{deployment}"
+    );
+    assert!(
+        deployment["spec"]["template"]["metadata"]["labels"]
+            .get("from")
+            .is_none(),
+        "{deployment}"
+    );
+}
+
+/// 1.13–1.16 read the pod templates from `kubernetes.pod-template-file` (a
+/// current key there, no deprecation) and know no `….default` (1.17 added it):
+/// a template given only through it is warned about and not used.
+#[test]
+fn flink_1_16_reads_the_pod_template_from_its_own_key() {
+    let home = Scratch::new("rel-1-16-templates");
+    let conf = format!(
+        "{}/tests/golden/flink-1.16.3/conf",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    home.write(
+        "jm.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  labels:\n    from: template\n",
+    );
+    let template = home.path().join("jm.yaml").display().to_string();
+    let from_template = |out: &std::process::Output| {
+        let items = json_items(out);
+        item(&items, "Deployment", "c1")["spec"]["template"]["metadata"]["labels"]["from"]
+            == "template"
+    };
+    let old = format!("-Dkubernetes.pod-template-file={template}");
+    let out = dry_run(&home, &conf, &["--flink-version", "1.16", &old]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("deprecated"), "{err}");
+    assert!(from_template(&out));
+    let new = format!("-Dkubernetes.pod-template-file.default={template}");
+    let out = dry_run(&home, &conf, &["--flink-version", "1.16", &new]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("kubernetes.pod-template-file.default exists since Flink 1.17; Flink 1.16 ignores it (it reads kubernetes.pod-template-file)"),
+        "{err}"
+    );
+    assert!(!from_template(&out));
+    let out = dry_run(&home, &conf, &["--flink-version", "1.17", &new]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(from_template(&out));
 }

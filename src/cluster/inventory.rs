@@ -395,4 +395,29 @@ mod tests {
         assert!(main_container(&deployment).is_some());
         assert_eq!(cluster_mode(&deployment), DeploymentMode::Application);
     }
+
+    /// The mode and image off the Deployments each release's own client
+    /// created (`tests/golden`).
+    #[test]
+    fn the_mode_and_image_are_read_off_every_releases_recorded_deployment() {
+        for release in ["1.12.5", "1.13.6", "1.15.4", "2.3.0"] {
+            for (case, mode) in [
+                ("session-default", DeploymentMode::Session),
+                ("application-default", DeploymentMode::Application),
+            ] {
+                let path = format!(
+                    "{}/tests/golden/flink-{release}/{case}/Deployment-{case}.yaml",
+                    env!("CARGO_MANIFEST_DIR")
+                );
+                let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+                let deployment: Deployment =
+                    serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+                assert_eq!(cluster_mode(&deployment), mode, "{release} {case}");
+                assert!(
+                    main_container(&deployment).is_some_and(|c| c.image.is_some()),
+                    "{release} {case}"
+                );
+            }
+        }
+    }
 }

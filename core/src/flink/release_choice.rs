@@ -209,20 +209,40 @@ mod tests {
 
     #[test]
     fn an_unsupported_release_names_the_supported_ones() {
-        let err = choose(Some("1.14"), None, None).unwrap_err();
+        let err = choose(Some("1.11"), None, None).unwrap_err();
         assert!(
-            err.contains("1.15, 1.16, 1.17, 1.18, 1.19, 1.20, 2.0, 2.1, 2.2, 2.3"),
+            err.contains(
+                "1.12, 1.13, 1.14, 1.15, 1.16, 1.17, 1.18, 1.19, 1.20, 2.0, 2.1, 2.2, 2.3"
+            ),
             "{err}"
         );
-        let err = choose(None, Some("apache/flink:1.14.6"), None).unwrap_err();
+        let err = choose(None, Some("apache/flink:1.11.6"), None).unwrap_err();
         assert!(
-            err.contains("image apache/flink:1.14.6") && err.contains("1.18"),
+            err.contains("image apache/flink:1.11.6") && err.contains("1.12"),
             "{err}"
         );
         assert_eq!(err.lines().count(), 1);
         // With the release given, an old image is only a warning.
-        let choice = choose(Some("1.18"), Some("apache/flink:1.14.6"), None).unwrap();
+        let choice = choose(Some("1.18"), Some("apache/flink:1.11.6"), None).unwrap();
         assert!(choice.warning.is_some());
+    }
+
+    #[test]
+    fn images_and_distributions_of_1_12_to_1_14_choose_their_release() {
+        for (image, release) in [
+            ("apache/flink:1.14.6-scala_2.11", "1.14.6"),
+            ("apache/flink:1.13.6-scala_2.12-java11", "1.13.6"),
+            ("apache/flink:1.12.5", "1.12.5"),
+            ("apache/flink:1.12", "1.12.5"),
+        ] {
+            let choice = choose(None, Some(image), None).unwrap();
+            assert_eq!(choice.version.to_string(), release, "{image}");
+            assert_eq!(choice.warning, None, "{image}");
+        }
+        let jar = Path::new("/opt/flink/lib/flink-dist_2.11-1.12.5.jar");
+        let by_dist = choose(None, None, Some(jar)).unwrap();
+        assert_eq!(by_dist.version.to_string(), "1.12.5");
+        assert_eq!(by_dist.rule, ReleaseRule::Distribution(jar.to_path_buf()));
     }
 
     #[test]

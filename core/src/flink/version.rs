@@ -59,9 +59,11 @@ impl FlinkVersion {
         (self.major, self.minor)
     }
 
-    /// The image Flink's client uses when none is configured.
+    /// The image Flink's client uses when none is configured: the release and
+    /// the Scala version its client was built with.
     pub fn default_image(self) -> String {
-        format!("apache/flink:{self}-scala_2.12")
+        let scala = self.traits().map_or("2.12", |r| r.scala_version);
+        format!("apache/flink:{self}-scala_{scala}")
     }
 }
 
@@ -157,6 +159,31 @@ pub struct ReleaseTraits {
     /// then written `kubernetes-jobmanager.sh <target> <args>` (1.16+), else
     /// `kubernetes-jobmanager.sh <target>`.
     pub entrypoint_args: bool,
+    /// Whether the JobManager is started with the whole `java` command line
+    /// (`native-k8s`, then `$JAVA_HOME/bin/java … <entrypoint class> -D …`)
+    /// rather than `bash -c kubernetes-jobmanager.sh …` (1.12), its log file
+    /// then named in the command line instead of `FLINK_LOG_DIR`.
+    pub java_command_line: bool,
+    /// The Scala version of the image the client defaults to
+    /// (`apache/flink:<release>-scala_<this>`): that of the client's own build.
+    pub scala_version: &'static str,
+    /// The default of `kubernetes.rest-service.exposed.type` (`LoadBalancer`
+    /// before 1.15).
+    pub default_exposed_type: &'static str,
+    /// Whether `Headless_ClusterIP` is an exposed type (1.14+); before, the
+    /// client refuses it.
+    pub headless_rest_service: bool,
+    /// Whether the Deployment itself carries the JobManager annotations (1.14+;
+    /// before, only its pod does).
+    pub deployment_annotations: bool,
+    /// Whether the Deployment's and the Services' selectors hold the user's
+    /// JobManager labels too (1.12), not only Flink's three.
+    pub selectors_with_user_labels: bool,
+    /// The name of the JobManager's Flink container (`flink-job-manager` in
+    /// 1.12, which has no pod templates).
+    pub main_container_name: &'static str,
+    /// Whether the pod gets `serviceAccount` beside `serviceAccountName` (1.13+).
+    pub writes_service_account: bool,
 }
 
 impl ReleaseTraits {
@@ -242,12 +269,63 @@ const fn release(
         state_recovery,
         writes_empty_program_lists: minor_line.0 == 1,
         writes_empty_maps: minor_line.0 == 1 && minor_line.1 <= 17,
-        entrypoint_args: minor_line.0 > 1 || minor_line.1 >= 16,
+        entrypoint_args: !before(minor_line, (1, 16)),
+        java_command_line: before(minor_line, (1, 13)),
+        scala_version: "2.12",
+        default_exposed_type: if before(minor_line, (1, 15)) {
+            "LoadBalancer"
+        } else {
+            "ClusterIP"
+        },
+        headless_rest_service: !before(minor_line, (1, 14)),
+        deployment_annotations: !before(minor_line, (1, 14)),
+        selectors_with_user_labels: before(minor_line, (1, 13)),
+        main_container_name: if before(minor_line, (1, 13)) {
+            "flink-job-manager"
+        } else {
+            "flink-main-container"
+        },
+        writes_service_account: !before(minor_line, (1, 13)),
+    }
+}
+
+/// Whether `line` is older than `than`.
+const fn before(line: (u32, u32), than: (u32, u32)) -> bool {
+    line.0 < than.0 || (line.0 == than.0 && line.1 < than.1)
+}
+
+/// A row whose client was built with Scala 2.11 (the PyPI packages of 1.12
+/// and 1.14; 1.13's is built with 2.12).
+const fn scala_2_11(row: ReleaseTraits) -> ReleaseTraits {
+    ReleaseTraits {
+        scala_version: "2.11",
+        ..row
     }
 }
 
 /// The releases kubectl-flink renders, oldest first.
 pub const RELEASES: &[ReleaseTraits] = &[
+    scala_2_11(release(
+        (1, 12),
+        5,
+        ConfigFiles::FlinkConfOnly,
+        false,
+        SAVEPOINT_KEYS,
+    )),
+    release(
+        (1, 13),
+        6,
+        ConfigFiles::FlinkConfOnly,
+        false,
+        SAVEPOINT_KEYS,
+    ),
+    scala_2_11(release(
+        (1, 14),
+        6,
+        ConfigFiles::FlinkConfOnly,
+        false,
+        SAVEPOINT_KEYS,
+    )),
     release(
         (1, 15),
         4,
@@ -320,7 +398,28 @@ pub const RELEASES: &[ReleaseTraits] = &[
 /// (checked in the `metadata-and-scheduling` goldens); any of them a user
 /// sets is warned about. Read off each release's `flink-dist` jar.
 pub const OPTIONS_SINCE: &[(&str, (u32, u32), Option<&str>)] = &[
+    ("kubernetes.pod-template-file", (1, 13), None),
+    ("kubernetes.pod-template-file.jobmanager", (1, 13), None),
+    ("kubernetes.pod-template-file.taskmanager", (1, 13), None),
+    ("kubernetes.jobmanager.replicas", (1, 14), None),
+    (
+        "kubernetes.rest-service.exposed.node-port-address-type",
+        (1, 14),
+        None,
+    ),
+    ("kubernetes.hostnetwork.enabled", (1, 15), None),
+    ("kubernetes.jobmanager.cpu.limit-factor", (1, 15), None),
+    ("kubernetes.jobmanager.memory.limit-factor", (1, 15), None),
+    ("kubernetes.taskmanager.cpu.limit-factor", (1, 15), None),
+    ("kubernetes.taskmanager.memory.limit-factor", (1, 15), None),
+    ("execution.savepoint-restore-mode", (1, 15), None),
+    ("execution.shutdown-on-application-finish", (1, 15), None),
     ("kubernetes.jobmanager.entrypoint.args", (1, 16), None),
+    (
+        "kubernetes.pod-template-file.default",
+        (1, 17),
+        Some("kubernetes.pod-template-file"),
+    ),
     (
         "kubernetes.container.image.ref",
         (1, 17),
@@ -375,6 +474,10 @@ pub const RENAMED_IN_1_17: &[(&str, &str)] = &[
         "kubernetes.jobmanager.cpu.amount",
         "kubernetes.jobmanager.cpu",
     ),
+    (
+        "kubernetes.pod-template-file.default",
+        "kubernetes.pod-template-file",
+    ),
 ];
 
 impl ReleaseTraits {
@@ -413,10 +516,16 @@ mod tests {
     fn parses_and_rejects_versions() {
         assert_eq!("2.3".parse::<FlinkVersion>(), Ok(FlinkVersion::DEFAULT));
         assert_eq!("2.3.0".parse::<FlinkVersion>(), Ok(FlinkVersion::DEFAULT));
-        let err = "1.14".parse::<FlinkVersion>().unwrap_err();
+        let err = "1.11".parse::<FlinkVersion>().unwrap_err();
         assert!(
-            err.contains("1.15, 1.16, 1.17, 1.18, 1.19, 1.20, 2.0, 2.1, 2.2, 2.3"),
+            err.contains(
+                "1.12, 1.13, 1.14, 1.15, 1.16, 1.17, 1.18, 1.19, 1.20, 2.0, 2.1, 2.2, 2.3"
+            ),
             "{err}"
+        );
+        assert_eq!(
+            "1.12".parse::<FlinkVersion>().map(|v| v.to_string()),
+            Ok("1.12.5".to_string())
         );
         assert_eq!(
             "1.20".parse::<FlinkVersion>().map(|v| v.to_string()),
@@ -436,5 +545,9 @@ mod tests {
             FlinkVersion::DEFAULT.default_image(),
             "apache/flink:2.3.0-scala_2.12"
         );
+        let image = |text: &str| text.parse::<FlinkVersion>().map(|v| v.default_image());
+        assert_eq!(image("1.14"), Ok("apache/flink:1.14.6-scala_2.11".into()));
+        assert_eq!(image("1.13"), Ok("apache/flink:1.13.6-scala_2.12".into()));
+        assert_eq!(image("1.12"), Ok("apache/flink:1.12.5-scala_2.11".into()));
     }
 }

@@ -30,6 +30,17 @@ pub fn jobmanager_selector(cluster_id: &str) -> BTreeMap<String, String> {
     labels
 }
 
+/// What the Deployment and the Services select the JobManager pods by: the
+/// three labels above, and in releases that select by all of the pod's
+/// labels (1.12) the user's JobManager labels under them.
+pub fn jobmanager_pod_selector(spec: &crate::flink::spec::ClusterSpec) -> BTreeMap<String, String> {
+    if spec.release.selectors_with_user_labels {
+        merged_under(&spec.labels, jobmanager_selector(&spec.cluster_id))
+    } else {
+        jobmanager_selector(&spec.cluster_id)
+    }
+}
+
 /// Label selectors as the API server (and `kubectl -l`) take them.
 pub mod selector {
     use super::*;

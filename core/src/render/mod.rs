@@ -102,7 +102,8 @@ pub fn render(spec: &ClusterSpec) -> Result<RenderedCluster, String> {
             annotations: labels::non_empty_for(
                 spec.annotations.iter().cloned().collect(),
                 spec.release.writes_empty_maps,
-            ),
+            )
+            .filter(|_| spec.release.deployment_annotations),
             owner_references: (!spec.owner_references.is_empty())
                 .then(|| spec.owner_references.clone()),
             ..ObjectMeta::default()
@@ -110,7 +111,7 @@ pub fn render(spec: &ClusterSpec) -> Result<RenderedCluster, String> {
         spec: Some(DeploymentSpec {
             replicas: Some(spec.replicas),
             selector: LabelSelector {
-                match_labels: Some(labels::jobmanager_selector(&spec.cluster_id)),
+                match_labels: Some(labels::jobmanager_pod_selector(spec)),
                 ..LabelSelector::default()
             },
             template: PodTemplateSpec {

@@ -4,6 +4,7 @@
 //! come out in the same order as Flink's (`KubernetesJobManagerFactory`).
 
 use super::labels;
+use crate::config::options::HOST_NETWORK;
 use crate::flink::spec::{ClusterSpec, HadoopConf};
 use k8s_openapi::api::core::v1::{
     ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource,
@@ -161,18 +162,24 @@ fn init_jobmanager_pod_spec(spec: &ClusterSpec, pod: &mut FlinkPod) {
         Some(template) if !spec.service_account_explicit => template,
         _ => spec.service_account.clone(),
     };
-    pod.spec.service_account = Some(account.clone());
+    if spec.release.writes_service_account {
+        pod.spec.service_account = Some(account.clone());
+    }
     pod.spec.service_account_name = Some(account);
-    pod.spec.host_network = Some(spec.host_network);
-    pod.spec.dns_policy = Some(if spec.host_network {
-        "ClusterFirstWithHostNet".to_string()
-    } else {
-        pod.spec
-            .dns_policy
-            .clone()
-            .filter(|p| !p.trim().is_empty())
-            .unwrap_or_else(|| "ClusterFirst".to_string())
-    });
+    // A release without `kubernetes.hostnetwork.enabled` (before 1.15) sets
+    // neither the host network nor the DNS policy.
+    if spec.release.lacks_option(HOST_NETWORK.key).is_none() {
+        pod.spec.host_network = Some(spec.host_network);
+        pod.spec.dns_policy = Some(if spec.host_network {
+            "ClusterFirstWithHostNet".to_string()
+        } else {
+            pod.spec
+                .dns_policy
+                .clone()
+                .filter(|p| !p.trim().is_empty())
+                .unwrap_or_else(|| "ClusterFirst".to_string())
+        });
+    }
     if !spec.image_pull_secrets.is_empty() {
         push(
             &mut pod.spec.image_pull_secrets,
@@ -193,7 +200,7 @@ fn init_jobmanager_pod_spec(spec: &ClusterSpec, pod: &mut FlinkPod) {
 /// The main container's part of `InitJobManagerDecorator`: name, image,
 /// resources, ports and environment.
 fn init_jobmanager_container(spec: &ClusterSpec, main: &mut Container) {
-    main.name = MAIN_CONTAINER_NAME.to_string();
+    main.name = spec.release.main_container_name.to_string();
     main.image = match main.image.take() {
         Some(template) if !spec.image_explicit => Some(template),
         _ => Some(spec.image.clone()),
@@ -321,9 +328,14 @@ fn persistent_volume_claims(spec: &ClusterSpec, pod: &mut FlinkPod) {
     }
 }
 
-/// The container command and arguments (`CmdJobManagerDecorator`).
+/// The container command and arguments (`CmdJobManagerDecorator`): the
+/// release's start script, or (1.12) the whole `java` command line.
 fn command(spec: &ClusterSpec, pod: &mut FlinkPod) {
     pod.main.command = Some(vec![spec.entry_path.clone()]);
+    if let Some(java) = &spec.java_command_line {
+        pod.main.args = Some(vec!["native-k8s".to_string(), java.clone()]);
+        return;
+    }
     pod.main.args = Some(vec![
         "bash".to_string(),
         "-c".to_string(),

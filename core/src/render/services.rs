@@ -45,7 +45,7 @@ pub fn internal_service(spec: &ClusterSpec) -> Option<Service> {
         },
         spec: Some(ServiceSpec {
             cluster_ip: Some("None".to_string()),
-            selector: Some(labels::jobmanager_selector(&spec.cluster_id)),
+            selector: Some(labels::jobmanager_pod_selector(spec)),
             ports: Some(vec![
                 port("jobmanager-rpc", spec.rpc_port),
                 port("blobserver", spec.blob_port),
@@ -80,7 +80,7 @@ pub fn rest_service(spec: &ClusterSpec) -> Service {
         spec: Some(ServiceSpec {
             type_: Some(service_type.to_string()),
             cluster_ip,
-            selector: Some(labels::jobmanager_selector(&spec.cluster_id)),
+            selector: Some(labels::jobmanager_pod_selector(spec)),
             ports: Some(vec![ServicePort {
                 name: Some(labels::REST_PORT_NAME.to_string()),
                 port: spec.rest_port,

@@ -27,7 +27,7 @@ const fn session(name: &'static str, args: &'static [&'static str]) -> Case {
         mode: Mode::Session,
         args,
         conf: None,
-        since: (1, 15),
+        since: (1, 12),
     }
 }
 
@@ -37,7 +37,7 @@ const fn application(name: &'static str, args: &'static [&'static str]) -> Case 
         mode: Mode::Application,
         args,
         conf: None,
-        since: (1, 15),
+        since: (1, 12),
     }
 }
 
@@ -49,7 +49,7 @@ pub const CASES: &[Case] = &[
         mode: Mode::Session,
         args: &[],
         conf: Some("tests/golden/templates/both-config-files"),
-        since: (1, 15),
+        since: (1, 12),
     },
     Case {
         name: "config-yaml-only",
@@ -134,6 +134,19 @@ pub const CASES: &[Case] = &[
             "-Dcontainerized.master.env.ZZ=3",
         ],
     ),
+    // JVM options, the direct memory limit and the command line's template: part of the
+    // JobManager's `java` command line where the client writes one (1.12), else only
+    // shipped. (Not `env.java.opts` beside `….jobmanager`: from 1.19 the client cannot nest
+    // the two in `config.yaml` and fails.)
+    session(
+        "jvm-options",
+        &[
+            "-Denv.java.opts.jobmanager=-Dy=2  -Dz=3",
+            "-Djobmanager.memory.enable-jvm-direct-memory-limit=true",
+            "-Djobmanager.memory.process.size=1234m",
+            "-Dkubernetes.container-start-command-template=%java% %jvmmem% %classpath% %jvmopts% %logging% %class% %args% %redirects%",
+        ],
+    ),
     session(
         "host-network-load-balancer",
         &[
@@ -141,15 +154,20 @@ pub const CASES: &[Case] = &[
             "-Dkubernetes.rest-service.exposed.type=LoadBalancer",
         ],
     ),
-    session(
-        "headless-rest-service-with-ha",
-        &[
-            "-Dkubernetes.rest-service.exposed.type=Headless_ClusterIP",
-            "-Dhigh-availability.type=kubernetes",
-            "-Dhigh-availability.storageDir=file:///flink-ha",
-            "-Dkubernetes.service-account=flink",
-        ],
-    ),
+    // 1.13 and older know no `Headless_ClusterIP`: their client refuses it ("Could not parse
+    // value for enum class …ServiceExposedType"), and so do we.
+    Case {
+        since: (1, 14),
+        ..session(
+            "headless-rest-service-with-ha",
+            &[
+                "-Dkubernetes.rest-service.exposed.type=Headless_ClusterIP",
+                "-Dhigh-availability.type=kubernetes",
+                "-Dhigh-availability.storageDir=file:///flink-ha",
+                "-Dkubernetes.service-account=flink",
+            ],
+        )
+    },
     session(
         "pod-templates",
         &[

@@ -16,7 +16,8 @@ pub const FLINK_VERSION: &str = "2.3.0";
 /// Every release kubectl-flink renders, as the PyPI release its goldens were recorded with
 /// (the newest patch of each minor line), oldest first.
 pub const RELEASES: &[&str] = &[
-    "1.15.4", "1.16.3", "1.17.2", "1.18.1", "1.19.3", "1.20.5", "2.0.2", "2.1.3", "2.2.1", "2.3.0",
+    "1.12.5", "1.13.6", "1.14.6", "1.15.4", "1.16.3", "1.17.2", "1.18.1", "1.19.3", "1.20.5",
+    "2.0.2", "2.1.3", "2.2.1", "2.3.0",
 ];
 
 /// How long a fresh PyPI install may take before it is abandoned (it takes well under a minute).

@@ -7,6 +7,7 @@ use super::{ClusterRequest, ExposedType, HadoopConf, SpecError, invalid};
 use crate::config::Configuration;
 use crate::config::options::*;
 use crate::flink::local_files::LocalFiles;
+use crate::flink::version::ReleaseTraits;
 
 /// Under HA: the HA cluster id, a storage dir (required) and the HA port;
 /// otherwise the JobManager's address through its Service. Whether HA is on.
@@ -89,15 +90,29 @@ pub(super) fn container_image(
     Ok(image)
 }
 
-pub(super) fn exposed_type(conf: &Configuration) -> Result<ExposedType, SpecError> {
-    Ok(
-        match conf.enumeration(&REST_SERVICE_EXPOSED_TYPE)?.as_str() {
-            "NodePort" => ExposedType::NodePort,
-            "LoadBalancer" => ExposedType::LoadBalancer,
-            "Headless_ClusterIP" => ExposedType::HeadlessClusterIP,
-            _ => ExposedType::ClusterIP,
-        },
-    )
+/// `kubernetes.rest-service.exposed.type`, with the release's default; an
+/// exposed type the release does not have is refused, as its client does.
+pub(super) fn exposed_type(
+    conf: &Configuration,
+    release: &ReleaseTraits,
+) -> Result<ExposedType, SpecError> {
+    let value = if conf.is_set(&REST_SERVICE_EXPOSED_TYPE) {
+        conf.enumeration(&REST_SERVICE_EXPOSED_TYPE)?
+    } else {
+        release.default_exposed_type.to_string()
+    };
+    if value == "Headless_ClusterIP" && !release.headless_rest_service {
+        return Err(invalid(format!(
+            "kubernetes.rest-service.exposed.type Headless_ClusterIP exists since Flink 1.14; Flink {} has ClusterIP, NodePort and LoadBalancer: use one of them, or choose --flink-version 1.14 or later",
+            release.line()
+        )));
+    }
+    Ok(match value.as_str() {
+        "NodePort" => ExposedType::NodePort,
+        "LoadBalancer" => ExposedType::LoadBalancer,
+        "Headless_ClusterIP" => ExposedType::HeadlessClusterIP,
+        _ => ExposedType::ClusterIP,
+    })
 }
 
 /// Where the Hadoop configuration comes from, if it is mounted.

@@ -6,13 +6,14 @@
 
 use super::java::double_to_string;
 use super::local_files::LocalFiles;
-use super::memory::jobmanager_process_memory;
+use super::memory::jobmanager_memory;
 use super::program::Program;
 use super::version::{FlinkVersion, ReleaseTraits};
 
 mod checks;
 mod jobmanager;
 mod program;
+mod start_command;
 mod values;
 
 use crate::config::loader::ConfDir;
@@ -129,6 +130,9 @@ pub struct ClusterSpec {
     pub image_pull_secrets: Vec<String>,
     pub entry_path: String,
     pub entrypoint_args: String,
+    /// The whole `java` command line that starts the JobManager, for the
+    /// releases that write it instead of `kubernetes-jobmanager.sh` (1.12).
+    pub java_command_line: Option<String>,
     pub conf_mount_path: String,
     pub log_dir: Option<String>,
     pub host_network: bool,
@@ -208,7 +212,9 @@ fn read_old_names_only(
 ) -> Vec<(String, serde_json::Value)> {
     let mut taken = Vec::new();
     for (new, old) in release.old_key_names() {
-        warnings.retain(|w| !w.starts_with(&format!("{old} is deprecated: use {new} ")));
+        // Current there, whichever newer key it is deprecated for (the old
+        // `kubernetes.pod-template-file` for three).
+        warnings.retain(|w| !w.starts_with(&format!("{old} is deprecated: use ")));
         if let Some(value) = conf.remove(new) {
             taken.push((new.to_string(), value));
         }
@@ -240,6 +246,16 @@ pub fn resolve(
         conf.keys()
             .filter_map(|key| release.lacks_option_warning(key)),
     );
+    // A template set through a key the release lacks (any before 1.13,
+    // `….default` before 1.17) is not read by its client.
+    let template_read = |option: &FlinkOption| match conf.key_set_for(option) {
+        Some(key) => release.lacks_option(key).is_none(),
+        None => release.lacks_option(option.key).is_none(),
+    };
+    let templates_read = (
+        template_read(&POD_TEMPLATE_JOBMANAGER),
+        template_read(&POD_TEMPLATE_TASKMANAGER),
+    );
     let ignored_new_names = read_old_names_only(&mut conf, release, &mut warnings);
 
     let flag = request.cluster_id.as_deref();
@@ -261,10 +277,22 @@ pub fn resolve(
     conf.set_string(NAMESPACE.key, namespace.clone());
 
     conf.validate()?;
-    let memory = jobmanager_process_memory(&conf)?;
+    let memory_parts = jobmanager_memory(&conf).map_err(|e| ConfigError {
+        key: e.key.to_string(),
+        message: e.to_string(),
+    })?;
+    let memory = memory_parts.total_process();
     warnings.extend(super::memory::memory_warnings(&conf));
 
     if let Some(program) = &request.program {
+        if program.claim_mode.is_some()
+            && let Some((major, minor)) = release.lacks_option(release.state_recovery.claim_mode)
+        {
+            return Err(invalid(format!(
+                "--claim-mode needs Flink {major}.{minor} or later: Flink {} has no claim mode (it restores in its only, legacy mode); drop --claim-mode, or choose --flink-version {major}.{minor} or later",
+                release.line()
+            )));
+        }
         write_program(&mut conf, program, release);
     }
     conf.set_string(EXECUTION_TARGET.key, request.mode.target());
@@ -276,16 +304,45 @@ pub fn resolve(
 
     let high_availability = configure_high_availability(&mut conf, &cluster_id, &namespace)?;
     let ha_key = release.key_name(HA_TYPE.key);
-    let replicas = jobmanager_replicas(&conf, high_availability, ha_key)?;
+    // An option the release lacks is at its default: its client ignores it.
+    let has = |option: &FlinkOption| release.lacks_option(option.key).is_none();
+    let replicas = if has(&JOBMANAGER_REPLICAS) {
+        jobmanager_replicas(&conf, high_availability, ha_key)?
+    } else {
+        1
+    };
     let cpu = jobmanager_cpu(&conf)?;
-    let cpu_factor = limit_factor(&conf, &JOBMANAGER_CPU_LIMIT_FACTOR)?;
-    let memory_factor = limit_factor(&conf, &JOBMANAGER_MEMORY_LIMIT_FACTOR)?;
+    let factor = |option: &FlinkOption| {
+        if has(option) {
+            limit_factor(&conf, option)
+        } else {
+            Ok(1.0)
+        }
+    };
+    let cpu_factor = factor(&JOBMANAGER_CPU_LIMIT_FACTOR)?;
+    let memory_factor = factor(&JOBMANAGER_MEMORY_LIMIT_FACTOR)?;
     let memory_mib = memory.mebibytes();
     let image_explicit = conf.is_set(&CONTAINER_IMAGE);
     let image = container_image(&conf, request)?;
-    let exposed_type = exposed_type(&conf)?;
+    let exposed_type = exposed_type(&conf, release)?;
     let hadoop = hadoop_conf(&conf, &local)?;
     reject_unsupported(&conf)?;
+
+    let jobmanager_pod_template = local.jobmanager_pod_template.filter(|_| templates_read.0);
+    let taskmanager_pod_template = local.taskmanager_pod_template.filter(|_| templates_read.1);
+    if release.java_command_line {
+        // The release reads it (`conf.warnings` calls it unknown).
+        let unknown = format!("unknown option {} ", start_command::TEMPLATE_KEY);
+        warnings.retain(|w| !w.starts_with(&unknown) && *w != unknown.trim_end());
+    }
+    let java_command_line = release.java_command_line.then(|| {
+        start_command::jobmanager(
+            &conf,
+            request.mode,
+            &memory_parts,
+            &request.conf_dir.log_files,
+        )
+    });
 
     // Shipped as given: the release's JobManager ignores them as its client did.
     for (key, value) in ignored_new_names {
@@ -306,9 +363,13 @@ pub fn resolve(
         image_pull_secrets: conf.list(&IMAGE_PULL_SECRETS)?,
         entry_path: conf.string(&ENTRY_PATH).unwrap_or_default(),
         entrypoint_args: conf.string(&JOBMANAGER_ENTRYPOINT_ARGS).unwrap_or_default(),
+        java_command_line,
         conf_mount_path: conf.string(&FLINK_CONF_DIR).unwrap_or_default(),
-        log_dir: conf.explicit_string(&FLINK_LOG_DIR),
-        host_network: conf.bool(&HOST_NETWORK)?,
+        // Named in the java command line instead where the release writes one.
+        log_dir: conf
+            .explicit_string(&FLINK_LOG_DIR)
+            .filter(|_| !release.java_command_line),
+        host_network: has(&HOST_NETWORK) && conf.bool(&HOST_NETWORK)?,
         service_account: conf.string(&JOBMANAGER_SERVICE_ACCOUNT).unwrap_or_default(),
         replicas,
         cpu_request: double_to_string(cpu),
@@ -355,8 +416,8 @@ pub fn resolve(
         )?,
         high_availability,
         user_artifacts_dir: conf.string(&USER_ARTIFACTS_BASE_DIR).unwrap_or_default(),
-        jobmanager_pod_template: local.jobmanager_pod_template,
-        taskmanager_pod_template: local.taskmanager_pod_template,
+        jobmanager_pod_template,
+        taskmanager_pod_template,
         hadoop,
         log_files: request.conf_dir.log_files.clone(),
         cluster_id,

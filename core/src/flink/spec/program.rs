@@ -21,13 +21,16 @@ pub(super) fn write_program(conf: &mut Configuration, program: &Program, release
     }
     conf.set("execution.attached", json!(!program.detached));
     conf.set("execution.shutdown-on-attached-exit", json!(false));
-    conf.set_string(
-        keys.claim_mode,
-        program
-            .claim_mode
-            .clone()
-            .unwrap_or_else(|| "NO_CLAIM".into()),
-    );
+    // Before 1.15 there is no claim mode (`resolve` refuses one given).
+    if release.lacks_option(keys.claim_mode).is_none() {
+        conf.set_string(
+            keys.claim_mode,
+            program
+                .claim_mode
+                .clone()
+                .unwrap_or_else(|| "NO_CLAIM".into()),
+        );
+    }
     conf.set(
         keys.ignore_unclaimed_state,
         json!(program.allow_non_restored_state),
