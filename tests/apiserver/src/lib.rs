@@ -53,5 +53,6 @@ mod watch;
 
 pub use faults::{Fault, FaultAction, RecordedRequest, max_concurrency, path_matches};
 pub use options::{PodFailure, ServerOptions};
+pub use proxy::POD_HEADER;
 pub use server::ApiServer;
 pub use status::ApiError;

@@ -46,14 +46,19 @@ fn unavailable(message: String) -> ApiError {
     ApiError::new(503, "ServiceUnavailable", message)
 }
 
-/// Finds the real address for a proxied request.
+/// The header naming the pod a proxied request was relayed to: a backend standing in for
+/// several pods in turn (a JobManager redeployed, say) tells them apart by it, as a real one is
+/// told apart by its pod IP.
+pub const POD_HEADER: &str = "x-test-apiserver-pod";
+
+/// Finds the real address for a proxied request, and the pod it stands for.
 fn target(
     ctx: &RequestCtx<'_>,
     rt: &ResourceType,
     ns: &str,
     name: &str,
     port: Option<&str>,
-) -> Result<SocketAddr, ApiError> {
+) -> Result<(SocketAddr, String), ApiError> {
     let st = ctx.shared.lock();
     let pods_rt = resources::find("", "pods").expect("known");
     let (candidates, target_port): (Vec<Value>, Value) = if rt.plural == "services" {
@@ -108,7 +113,8 @@ fn target(
             .rev()
             .find(|b| b.namespace == ns && b.container_port == cport && b.selector.matches(pod))
         {
-            return Ok(b.target);
+            let pod = pod["metadata"]["name"].as_str().unwrap_or_default();
+            return Ok((b.target, pod.to_string()));
         }
     }
     Err(unavailable(format!(
@@ -125,7 +131,7 @@ pub async fn forward(
     port: Option<&str>,
     tail: &str,
 ) -> Result<Response<Body>, ApiError> {
-    let addr = target(ctx, rt, ns, name, port)?;
+    let (addr, pod) = target(ctx, rt, ns, name, port)?;
     let mut uri = format!("/{tail}");
     if let Some(q) = ctx.q_raw() {
         uri.push('?');
@@ -143,7 +149,8 @@ pub async fn forward(
     let mut builder = Request::builder()
         .method(ctx.method.clone())
         .uri(&uri)
-        .header("host", addr.to_string());
+        .header("host", addr.to_string())
+        .header(POD_HEADER, pod);
     for (k, v) in ctx.headers {
         if !matches!(
             k.as_str(),
