@@ -182,7 +182,12 @@ pub(super) async fn remove_cluster(target: &ClusterTarget, timeout: Duration) ->
     .await?;
     let leftovers =
         crate::cluster::cleanup::find(client, &target.namespace, &target.cluster_id).await?;
-    crate::cluster::cleanup::remove_objects(client, &target.namespace, &leftovers.unowned).await?;
+    let unowned: Vec<_> = leftovers
+        .unowned
+        .into_iter()
+        .chain(leftovers.high_availability)
+        .collect();
+    crate::cluster::cleanup::remove_objects(client, &target.namespace, &unowned).await?;
     Ok(())
 }
 
