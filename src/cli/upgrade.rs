@@ -10,7 +10,12 @@ Stops the job with a savepoint (or takes its latest checkpoint), records the sav
 previous spec in ConfigMap kubectl-flink-history-<id>, redeploys the cluster with the changes
 (-D, --image, --jar, -p) on top of the configuration it runs with, and waits until the job runs
 with all its tasks. If it does not within --timeout, the previous spec is redeployed from the
-same savepoint. The savepoint's path is always printed and kept.
+same savepoint. The savepoint's path is always printed and kept. If the cluster cannot be removed
+or the rollback fails, the error names the cleanup and `resume --from` that bring it back.
+
+Ctrl-C while the jobs are stopped: the savepoint being taken finishes, the savepoints are recorded
+and nothing is removed. Once the cluster is being removed, Ctrl-C takes effect when the new
+cluster's objects are all created (exit 130, the savepoint named; the wait is skipped).
 
 A session cluster is redeployed the same way; its running job is resubmitted from its savepoint
 when --jar is given (Flink keeps no copy of a session job's jar), else the savepoints are printed

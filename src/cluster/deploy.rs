@@ -17,11 +17,30 @@ pub struct CreatedCluster {
     pub services: Vec<Service>,
 }
 
-/// Create every object of `cluster` in `namespace`.
+/// Create every object of `cluster` in `namespace`; Ctrl-C removes what was created.
 pub async fn create(
     connection: &super::client::Connection,
     namespace: &str,
     cluster: &RenderedCluster,
+) -> Result<CreatedCluster> {
+    create_listening(connection, namespace, cluster, true).await
+}
+
+/// [`create`] for a caller that answers Ctrl-C itself once the whole cluster is created
+/// (`upgrade`, whose previous cluster is gone by then: it must not be left with neither).
+pub async fn create_ignoring_interrupts(
+    connection: &super::client::Connection,
+    namespace: &str,
+    cluster: &RenderedCluster,
+) -> Result<CreatedCluster> {
+    create_listening(connection, namespace, cluster, false).await
+}
+
+async fn create_listening(
+    connection: &super::client::Connection,
+    namespace: &str,
+    cluster: &RenderedCluster,
+    interruptible: bool,
 ) -> Result<CreatedCluster> {
     let client = &connection.client;
     let suggest = &connection.suggest;
@@ -29,8 +48,12 @@ pub async fn create(
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), namespace);
     // One Ctrl-C listener for the whole creation: from the first request on, Ctrl-C must not
     // leave a Deployment without its objects (nor be lost between two steps).
-    let interrupted = tokio::signal::ctrl_c();
-    tokio::pin!(interrupted);
+    let mut interrupted: std::pin::Pin<Box<dyn std::future::Future<Output = std::io::Result<()>>>> =
+        if interruptible {
+            Box::pin(tokio::signal::ctrl_c())
+        } else {
+            Box::pin(std::future::pending())
+        };
     let params = PostParams::default();
     let creating = deployments.create(&params, &cluster.deployment);
     tokio::pin!(creating);

@@ -18,7 +18,7 @@ use serde_json::Value;
 use std::time::Duration;
 
 mod suspend;
-pub(super) use suspend::unfinished_jobs;
+pub(super) use suspend::{Progress, unfinished_jobs};
 
 /// `suspend`, completed.
 #[derive(Debug, Clone, PartialEq)]
@@ -154,8 +154,9 @@ impl Running {
 }
 
 /// Stop every job that is not finished with a savepoint, one after the
-/// other; the savepoints taken. On a failure nothing more is stopped, and the
-/// error names the jobs already stopped and their savepoints (see
+/// other, keeping `progress` up to date (and stopping no further job once it
+/// is halted); the savepoints taken. On a failure nothing more is stopped, and
+/// the error names the jobs already stopped and their savepoints (see
 /// [`suspend::stop_jobs`]: a stop whose answer never came is asked about).
 pub(super) async fn stop_jobs_with_savepoints(
     target: &ClusterTarget,
@@ -163,9 +164,9 @@ pub(super) async fn stop_jobs_with_savepoints(
     directory: Option<&str>,
     timeout: Duration,
     output: &Output,
+    progress: &std::cell::RefCell<Progress>,
 ) -> Result<Vec<Savepoint>> {
-    let progress = std::cell::RefCell::new(suspend::Progress::default());
-    suspend::stop_jobs(target, rest, directory, timeout, output, &progress).await
+    suspend::stop_jobs(target, rest, directory, timeout, output, progress).await
 }
 
 /// Remove the cluster: its Deployment (waiting until it is gone, with what

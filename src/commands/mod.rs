@@ -139,11 +139,16 @@ pub fn exit_on_interrupt(output: &Output, message: String) {
     let output = output.clone();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            output.err_text("\n");
-            output.warn(&message);
-            std::process::exit(130);
+            exit_interrupted(&output, &message);
         }
     });
+}
+
+/// End the command after Ctrl-C, with exit 130, saying what it leaves.
+pub fn exit_interrupted(output: &Output, message: &str) -> ! {
+    output.err_text("\n");
+    output.warn(message);
+    std::process::exit(130);
 }
 
 /// Run async cluster work on a small runtime created only for commands that

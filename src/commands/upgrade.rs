@@ -4,8 +4,16 @@
 //! wait until the job runs; if it does not, redeploy the previous spec from
 //! the same savepoint. The new spec is rendered from the configuration the
 //! cluster runs with (its ConfigMap), through the same path as `app run`.
+//!
+//! Whatever fails, or whenever Ctrl-C comes, the cluster is left upgraded,
+//! unchanged (a savepoint taken named and recorded), rolled back, or gone
+//! with its savepoint and previous spec recorded and the error naming the
+//! `cleanup` and `resume --from` that bring it back — never with both
+//! specs' objects, a Deployment without its objects, or the old cluster's
+//! HA data beside the new one (the fault matrix, `tests/faults.rs`, checks
+//! every request). Ctrl-C: see [`Interrupt`].
 
-use super::history::{Recorded, Running, now, remove_cluster, stop_jobs_with_savepoints};
+use super::history::{Progress, Recorded, Running, now, remove_cluster, stop_jobs_with_savepoints};
 use super::target::{self, TargetOptions};
 use super::{Verb, block_on};
 use crate::cli::GlobalArgs;
@@ -28,7 +36,11 @@ use crate::render::configmaps::{flink_config_map_name, pod_template_config_map_n
 use crate::render::pod::TASKMANAGER_TEMPLATE_FILE;
 use crate::render::{self, RenderedCluster};
 use crate::rest::{FlinkRest, RunJarRequest};
+use futures::FutureExt;
+use std::cell::RefCell;
+use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 /// `upgrade`, completed.
@@ -121,7 +133,12 @@ impl Verb for UpgradeOptions {
                 one_running_job(&target, &rest).await?;
             }
 
-            let savepoints = self.take_state(&target, &rest, mode, output).await?;
+            // From here on Ctrl-C is listened for and answered where it leaves a clear way
+            // back (see [`Interrupt`]).
+            let mut interrupt = Interrupt::listen();
+            let savepoints = self
+                .take_state(&target, &rest, mode, &mut interrupt, output)
+                .await?;
             let new_image = self.changes.image_ref().or(old_image);
             let entry = Entry {
                 time: now(),
@@ -132,32 +149,51 @@ impl Verb for UpgradeOptions {
                 objects: Some(objects),
             };
             // Recorded before removing: the savepoints and the previous spec are never lost.
-            history::append(&target, entry.clone()).await?;
-            on_interrupt_keep(&target, &savepoints, output);
-            remove_cluster(&target, self.timeout).await?;
-            let restore = savepoints.first().map(|s| s.path.as_str());
-            let upgraded = async {
-                let cluster = plan.next(&self.changes, plan.restore(&savepoints))?;
-                self.deploy(&plan, &cluster, &savepoints, session_jar.as_ref(), output)
-                    .await
+            history::append(&target, entry.clone())
+                .await
+                .map_err(|e| not_recorded(&target, &e.to_string(), &savepoints))?;
+            if interrupt.fired() {
+                return Err(interrupted_before_removal(
+                    &target,
+                    mode,
+                    &savepoints,
+                    !self.from_latest_checkpoint,
+                ));
             }
-            .await;
-            match upgraded {
-                Ok(jobs) => {
-                    report_jobs(&jobs, output);
-                    Ok(output.show(
-                        &Recorded {
-                            entry,
-                            cluster: target.cluster_id.clone(),
-                            namespace: target.namespace.clone(),
-                        },
-                        self.format,
-                    )?)
+            let steps = Steps {
+                options: &self,
+                plan: &plan,
+                savepoints: &savepoints,
+                output,
+            };
+            let next = plan.next(&self.changes, plan.restore(&savepoints));
+            let failure = match steps.replace(next, &mut interrupt, "new").await {
+                Replaced::Created => {
+                    if interrupt.fired() {
+                        super::exit_interrupted(output, &steps.interrupted_starting("upgraded"));
+                    }
+                    match steps
+                        .run_jobs(session_jar.as_ref(), &mut interrupt, "upgraded")
+                        .await
+                    {
+                        Ok(jobs) => {
+                            report_jobs(&jobs, output);
+                            return Ok(output.show(
+                                &Recorded {
+                                    entry,
+                                    cluster: target.cluster_id.clone(),
+                                    namespace: target.namespace.clone(),
+                                },
+                                self.format,
+                            )?);
+                        }
+                        Err(failure) => failure,
+                    }
                 }
-                Err(failure) => Err(self
-                    .roll_back(&plan, &savepoints, restore, failure, output)
-                    .await),
-            }
+                Replaced::NotCreated(failure) => failure,
+                Replaced::NotRemoved(e) => return Err(steps.not_removed(&e)),
+            };
+            Err(steps.roll_back(failure, &mut interrupt).await)
         })
     }
 }
@@ -229,26 +265,50 @@ impl UpgradeOptions {
     }
 
     /// The state to carry over: each job's savepoint, or with
-    /// `--from-latest-checkpoint` its latest checkpoint.
+    /// `--from-latest-checkpoint` its latest checkpoint. Ctrl-C while the
+    /// jobs are stopped lets the savepoint being taken finish and stops no
+    /// further job; with no savepoint taken, nothing was changed.
     async fn take_state(
         &self,
         target: &ClusterTarget,
         rest: &FlinkRest,
         mode: DeploymentMode,
+        interrupt: &mut Interrupt,
         output: &Output,
     ) -> Result<Vec<Savepoint>> {
         let savepoints = if self.from_latest_checkpoint {
             latest_checkpoints(target, rest).await?
         } else {
-            stop_jobs_with_savepoints(
+            let progress = RefCell::new(Progress::default());
+            let stopping = stop_jobs_with_savepoints(
                 target,
                 rest,
                 self.directory.as_deref(),
                 self.timeout,
                 output,
-            )
-            .await?
+                &progress,
+            );
+            tokio::pin!(stopping);
+            tokio::select! {
+                taken = &mut stopping => taken?,
+                _ = interrupt.wait() => {
+                    progress.borrow_mut().halt();
+                    if let Some((job, _)) = progress.borrow().stopping() {
+                        output.warn(&format!(
+                            "Ctrl-C: the upgrade of Flink cluster {} stops once the savepoint of job {job} is taken; nothing is removed",
+                            target.cluster_id
+                        ));
+                    }
+                    stopping.await?
+                }
+            }
         };
+        if interrupt.fired() && savepoints.is_empty() {
+            return Err(Error::Failed(format!(
+                "interrupted: nothing was changed; Flink cluster {} keeps running",
+                target.cluster_id
+            )));
+        }
         if mode == DeploymentMode::Application && savepoints.is_empty() {
             return Err(Error::Failed(format!(
                 "no job of application cluster {} is running, so there is no state to carry over: nothing was changed (start it again with `app run`)",
@@ -282,38 +342,6 @@ impl UpgradeOptions {
             .unwrap_or("job.jar")
             .to_string();
         Ok(Some(SessionJar { file_name, bytes }))
-    }
-
-    /// Create `cluster` and wait until its jobs run with every task; the
-    /// jobs and what they restored.
-    async fn deploy(
-        &self,
-        plan: &Plan<'_>,
-        cluster: &RenderedCluster,
-        savepoints: &[Savepoint],
-        session_jar: Option<&SessionJar>,
-        output: &Output,
-    ) -> Result<Vec<Restored>> {
-        let target = plan.target;
-        crate::cluster::deploy::create(&target.connection, &target.namespace, cluster).await?;
-        let rest = target.rest();
-        let deadline = Instant::now() + self.timeout;
-        super::wait::until_ready(target, DeploymentMode::Session, &rest, self.timeout, output)
-            .await?;
-        let left = deadline.saturating_duration_since(Instant::now());
-        let mut jobs = Vec::new();
-        if plan.mode == DeploymentMode::Session {
-            let (Some(jar), [savepoint]) = (session_jar, savepoints) else {
-                suggest_resubmitting(target, savepoints, output);
-                return Ok(jobs);
-            };
-            let job_id = self.resubmit(&rest, jar, savepoint, output).await?;
-            let left = deadline.saturating_duration_since(Instant::now());
-            jobs.push(until_all_tasks_run(target, &rest, Some(&job_id), left).await?);
-        } else {
-            jobs.push(until_all_tasks_run(target, &rest, None, left).await?);
-        }
-        Ok(jobs)
     }
 
     /// Session: run the new jar from the job's savepoint.
@@ -354,69 +382,6 @@ impl UpgradeOptions {
             )));
         }
         submitted.map_err(failed)
-    }
-
-    /// The upgrade failed after the cluster was removed: remove what it
-    /// created and redeploy the previous spec from the same savepoint. The
-    /// error to report either way.
-    async fn roll_back(
-        &self,
-        plan: &Plan<'_>,
-        savepoints: &[Savepoint],
-        restore: Option<&str>,
-        failure: Error,
-        output: &Output,
-    ) -> Error {
-        let target = plan.target;
-        let (id, ns) = (&target.cluster_id, &target.namespace);
-        let reason = one_line(&failure.to_string());
-        let from = restore.map_or_else(
-            || "without a savepoint".to_string(),
-            |p| format!("from savepoint {p}"),
-        );
-        output.warn(&format!(
-            "the upgraded cluster {id} did not run its job: {reason}; rolling back to the previous spec {from}"
-        ));
-        let rolled_back = async {
-            remove_cluster(target, self.timeout).await?;
-            let cluster = plan.previous(plan.restore(savepoints))?;
-            let jobs = self
-                .deploy(plan, &cluster, savepoints, None, output)
-                .await?;
-            let entry = Entry {
-                time: now(),
-                action: "rollback".into(),
-                mode: plan.mode.word().into(),
-                image: None,
-                savepoints: savepoints.to_vec(),
-                objects: None,
-            };
-            history::append(target, entry).await?;
-            Ok::<_, Error>(jobs)
-        };
-        match rolled_back.await {
-            Ok(jobs) => {
-                report_jobs(&jobs, output);
-                match plan.mode {
-                    DeploymentMode::Application => Error::Failed(format!(
-                        "the upgrade of Flink cluster {id} failed ({reason}); it was rolled back: the previous spec runs again, {from}"
-                    )),
-                    DeploymentMode::Session => Error::Failed(format!(
-                        "the upgrade of Flink cluster {id} failed ({reason}); it was rolled back: the previous session spec runs again, without its jobs (Flink keeps no copy of their jars): resubmit each from its savepoint ({})",
-                        savepoint_list(savepoints)
-                    )),
-                }
-            }
-            Err(e) => Error::Failed(format!(
-                "the upgrade of Flink cluster {id} failed ({reason}), and so did the rollback ({}): the savepoints are kept ({}); recreate the previous spec with `{}`",
-                one_line(&e.to_string()),
-                savepoint_list(savepoints),
-                target.connection.suggest.flink(&format!(
-                    "resume {id} -n {ns}{}",
-                    restore.map(|p| format!(" --from {p}")).unwrap_or_default()
-                ))
-            )),
-        }
     }
 }
 
@@ -646,31 +611,355 @@ fn suggest_resubmitting(target: &ClusterTarget, savepoints: &[Savepoint], output
     }
 }
 
-/// Ctrl-C once the cluster is being replaced: say where the state is and how
-/// to bring the previous spec back.
-fn on_interrupt_keep(target: &ClusterTarget, savepoints: &[Savepoint], output: &Output) {
+/// Ctrl-C, listened for from the first job stopped on, and answered where it
+/// leaves a clear way back: while the jobs are stopped, the savepoint being
+/// taken finishes, no further job is stopped, the savepoints are recorded and
+/// the command ends without removing anything; once the cluster is being
+/// removed, the command ends only when the next cluster's objects are all
+/// created (never with neither cluster); while the new cluster starts, at once.
+struct Interrupt {
+    signal: Pin<Box<dyn Future<Output = std::io::Result<()>>>>,
+    fired: bool,
+}
+
+impl Interrupt {
+    fn listen() -> Interrupt {
+        let mut interrupt = Interrupt {
+            signal: Box::pin(tokio::signal::ctrl_c()),
+            fired: false,
+        };
+        // Polling once installs the handler: Ctrl-C no longer ends the process by itself.
+        interrupt.fired();
+        interrupt
+    }
+
+    /// Whether Ctrl-C was pressed (so far).
+    fn fired(&mut self) -> bool {
+        if !self.fired
+            && let Some(result) = self.signal.as_mut().now_or_never()
+        {
+            self.fired = result.is_ok();
+            self.signal = Box::pin(std::future::pending());
+        }
+        self.fired
+    }
+
+    /// Until Ctrl-C is pressed (at once if it was).
+    async fn wait(&mut self) {
+        if self.fired {
+            return;
+        }
+        if self.signal.as_mut().await.is_ok() {
+            self.fired = true;
+            return;
+        }
+        // No handler could be installed: Ctrl-C ends the process by itself.
+        self.signal = Box::pin(std::future::pending());
+        std::future::pending::<()>().await;
+    }
+}
+
+/// How replacing a cluster (removing it, creating the next) came out.
+enum Replaced {
+    Created,
+    /// The cluster was not removed (wholly), so nothing was created.
+    NotRemoved(Error),
+    /// The cluster was removed, but the next one could not be created (what
+    /// was of it is removed again).
+    NotCreated(Error),
+}
+
+/// The steps of an upgrade once its savepoints are recorded.
+struct Steps<'a> {
+    options: &'a UpgradeOptions,
+    plan: &'a Plan<'a>,
+    savepoints: &'a [Savepoint],
+    output: &'a Output,
+}
+
+impl Steps<'_> {
+    /// Remove the cluster, then create `next` (`which`: new or previous);
+    /// Ctrl-C meanwhile is answered only once both are done.
+    async fn replace(
+        &self,
+        next: Result<RenderedCluster>,
+        interrupt: &mut Interrupt,
+        which: &str,
+    ) -> Replaced {
+        let target = self.plan.target;
+        let work = async {
+            let cluster = match next {
+                Ok(cluster) => cluster,
+                Err(e) => return Replaced::NotRemoved(e),
+            };
+            if let Err(e) = remove_cluster(target, self.options.timeout).await {
+                return Replaced::NotRemoved(e);
+            }
+            match crate::cluster::deploy::create_ignoring_interrupts(
+                &target.connection,
+                &target.namespace,
+                &cluster,
+            )
+            .await
+            {
+                Ok(_) => Replaced::Created,
+                Err(e) => Replaced::NotCreated(e.into()),
+            }
+        };
+        tokio::pin!(work);
+        tokio::select! {
+            replaced = &mut work => replaced,
+            _ = interrupt.wait() => {
+                self.output.warn(&format!(
+                    "Ctrl-C: the upgrade of Flink cluster {} ends once the {which} cluster's objects are created (ending now would leave neither cluster)",
+                    target.cluster_id
+                ));
+                work.await
+            }
+        }
+    }
+
+    /// Wait until the cluster just created runs its jobs (a session's new
+    /// jar resubmitted first); Ctrl-C ends the command, the cluster starting
+    /// (`what`: upgraded or rolled back).
+    async fn run_jobs(
+        &self,
+        session_jar: Option<&SessionJar>,
+        interrupt: &mut Interrupt,
+        what: &str,
+    ) -> Result<Vec<Restored>> {
+        let waiting = self.wait_for_jobs(session_jar);
+        tokio::pin!(waiting);
+        tokio::select! {
+            jobs = &mut waiting => jobs,
+            _ = interrupt.wait() => super::exit_interrupted(self.output, &self.interrupted_starting(what)),
+        }
+    }
+
+    /// The jobs of the cluster just created, and what they restored, once
+    /// they run with every task.
+    async fn wait_for_jobs(&self, session_jar: Option<&SessionJar>) -> Result<Vec<Restored>> {
+        let (target, output, timeout) = (self.plan.target, self.output, self.options.timeout);
+        let rest = target.rest();
+        let deadline = Instant::now() + timeout;
+        super::wait::until_ready(target, DeploymentMode::Session, &rest, timeout, output).await?;
+        let mut jobs = Vec::new();
+        let job_id = if self.plan.mode == DeploymentMode::Session {
+            let (Some(jar), [savepoint]) = (session_jar, self.savepoints) else {
+                suggest_resubmitting(target, self.savepoints, output);
+                return Ok(jobs);
+            };
+            Some(self.options.resubmit(&rest, jar, savepoint, output).await?)
+        } else {
+            None
+        };
+        let left = deadline.saturating_duration_since(Instant::now());
+        jobs.push(until_all_tasks_run(target, &rest, job_id.as_deref(), left).await?);
+        Ok(jobs)
+    }
+
+    /// The upgrade failed after the cluster was removed: remove what it
+    /// created and redeploy the previous spec from the same savepoint. The
+    /// error to report either way.
+    async fn roll_back(&self, failure: Error, interrupt: &mut Interrupt) -> Error {
+        let (plan, savepoints) = (self.plan, self.savepoints);
+        let target = plan.target;
+        let id = &target.cluster_id;
+        let reason = one_line(&failure.to_string());
+        let from = self.from().map_or_else(
+            || "without a savepoint".to_string(),
+            |p| format!("from savepoint {p}"),
+        );
+        self.output.warn(&format!(
+            "the upgraded cluster {id} did not run its job: {reason}; rolling back to the previous spec {from}"
+        ));
+        let previous = plan.previous(plan.restore(savepoints));
+        match self.replace(previous, interrupt, "previous").await {
+            Replaced::Created => {}
+            Replaced::NotRemoved(e) | Replaced::NotCreated(e) => {
+                return Error::Failed(format!(
+                    "the upgrade of Flink cluster {id} failed ({reason}), and so did the rollback ({}): {}",
+                    one_line(&e.to_string()),
+                    self.way_back()
+                ));
+            }
+        }
+        // Recorded once the previous spec is created again.
+        let entry = Entry {
+            time: now(),
+            action: "rollback".into(),
+            mode: plan.mode.word().into(),
+            image: None,
+            savepoints: savepoints.to_vec(),
+            objects: None,
+        };
+        let unrecorded = match history::append(target, entry).await {
+            Ok(()) => String::new(),
+            Err(e) => format!(
+                " (recording the rollback in its history failed: {})",
+                one_line(&e.to_string())
+            ),
+        };
+        if interrupt.fired() {
+            super::exit_interrupted(self.output, &self.interrupted_starting("rolled back"));
+        }
+        match self.run_jobs(None, interrupt, "rolled back").await {
+            Ok(jobs) => {
+                report_jobs(&jobs, self.output);
+                match plan.mode {
+                    DeploymentMode::Application => Error::Failed(format!(
+                        "the upgrade of Flink cluster {id} failed ({reason}); it was rolled back: the previous spec runs again, {from}{unrecorded}"
+                    )),
+                    DeploymentMode::Session => Error::Failed(format!(
+                        "the upgrade of Flink cluster {id} failed ({reason}); it was rolled back: the previous session spec runs again, without its jobs (Flink keeps no copy of their jars): resubmit each from its savepoint ({}){unrecorded}",
+                        savepoint_list(savepoints)
+                    )),
+                }
+            }
+            Err(e) => Error::Failed(format!(
+                "the upgrade of Flink cluster {id} failed ({reason}); it was rolled back to the previous spec {from}, which did not run its job either ({}){unrecorded}: see `{}`; the savepoints are kept ({})",
+                one_line(&e.to_string()),
+                self.status_command(),
+                savepoint_list(savepoints)
+            )),
+        }
+    }
+
+    /// The cluster could not be removed: how to finish by hand.
+    fn not_removed(&self, error: &Error) -> Error {
+        Error::Failed(format!(
+            "the upgrade of Flink cluster {} stopped while removing the cluster ({}): {}",
+            self.plan.target.cluster_id,
+            one_line(&error.to_string()),
+            self.way_back()
+        ))
+    }
+
+    /// Ctrl-C once a cluster was created: it is starting.
+    fn interrupted_starting(&self, what: &str) -> String {
+        let target = self.plan.target;
+        let restoring = match (self.plan.mode, self.from()) {
+            (DeploymentMode::Application, Some(p)) => format!(", restoring from savepoint {p}"),
+            _ => String::new(),
+        };
+        format!(
+            "interrupted: Flink cluster {} is {what}: its objects are created and it is starting{restoring} (not waited for): see `{}`; the savepoints are kept ({}); should its job not run, remove it with `{}` and bring the previous spec back with `{}`",
+            target.cluster_id,
+            self.status_command(),
+            savepoint_list(self.savepoints),
+            self.cleanup_command(),
+            self.resume_command()
+        )
+    }
+
+    /// The savepoints, and the commands that bring the previous spec back.
+    fn way_back(&self) -> String {
+        format!(
+            "the savepoints and the previous spec are kept in its history ({}); remove what is left with `{}`, then bring the previous spec back with `{}`",
+            savepoint_list(self.savepoints),
+            self.cleanup_command(),
+            self.resume_command()
+        )
+    }
+
+    /// The first savepoint: what an application restores from.
+    fn from(&self) -> Option<&str> {
+        self.savepoints.first().map(|s| s.path.as_str())
+    }
+
+    fn status_command(&self) -> String {
+        let target = self.plan.target;
+        let (id, ns) = (&target.cluster_id, &target.namespace);
+        target
+            .connection
+            .suggest
+            .flink(&format!("status {id} -n {ns}"))
+    }
+
+    fn cleanup_command(&self) -> String {
+        let target = self.plan.target;
+        let (id, ns) = (&target.cluster_id, &target.namespace);
+        target
+            .connection
+            .suggest
+            .flink(&format!("cleanup {id} -n {ns} --yes"))
+    }
+
+    fn resume_command(&self) -> String {
+        resume_command(self.plan.target, self.savepoints)
+    }
+}
+
+/// `resume` from the first savepoint.
+fn resume_command(target: &ClusterTarget, savepoints: &[Savepoint]) -> String {
     let (id, ns) = (&target.cluster_id, &target.namespace);
     let from = savepoints
         .first()
         .map(|s| format!(" --from {}", s.path))
         .unwrap_or_default();
-    let message = format!(
-        "interrupted: the upgrade of Flink cluster {id} stopped midway; the savepoints are kept ({}): see `{}`, and bring the previous spec back with `{}` once the cluster is gone (`{}`)",
-        savepoint_list(savepoints),
-        target
-            .connection
-            .suggest
-            .flink(&format!("status {id} -n {ns}")),
-        target
-            .connection
-            .suggest
-            .flink(&format!("resume {id} -n {ns}{from}")),
-        target
-            .connection
-            .suggest
-            .flink(&format!("cleanup {id} -n {ns} --yes")),
-    );
-    super::exit_on_interrupt(output, message);
+    target
+        .connection
+        .suggest
+        .flink(&format!("resume {id} -n {ns}{from}"))
+}
+
+/// The history could not be written: nothing was removed; what the jobs
+/// stopped left.
+fn not_recorded(target: &ClusterTarget, error: &str, savepoints: &[Savepoint]) -> Error {
+    let stopped = if savepoints.is_empty() {
+        String::new()
+    } else {
+        format!(
+            ", but the jobs already stopped stay stopped: restart them from their savepoints ({})",
+            savepoint_list(savepoints)
+        )
+    };
+    Error::Failed(format!(
+        "cannot record the upgrade of Flink cluster {}: {}: nothing was removed{stopped}",
+        target.cluster_id,
+        one_line(error)
+    ))
+}
+
+/// Ctrl-C before anything was removed, the savepoints recorded: how to
+/// start the jobs again, when they were `stopped` (else they keep running).
+fn interrupted_before_removal(
+    target: &ClusterTarget,
+    mode: DeploymentMode,
+    savepoints: &[Savepoint],
+    stopped: bool,
+) -> Error {
+    let (id, ns) = (&target.cluster_id, &target.namespace);
+    if !stopped {
+        return Error::Failed(format!(
+            "interrupted: the upgrade of Flink cluster {id} stopped before removing anything; its jobs keep running (their latest checkpoints are recorded in its history: {})",
+            savepoint_list(savepoints)
+        ));
+    }
+    let again = match mode {
+        DeploymentMode::Application => format!(
+            "an application cluster ends with its job: once it is gone, bring it back with `{}`",
+            resume_command(target, savepoints)
+        ),
+        DeploymentMode::Session => savepoints
+            .iter()
+            .map(|s| {
+                format!(
+                    "run job {} again with `{}`",
+                    s.job_id,
+                    target
+                        .connection
+                        .suggest
+                        .flink(&format!("session run {id} -n {ns} <jar> -s {}", s.path))
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    Error::Failed(format!(
+        "interrupted: the upgrade of Flink cluster {id} stopped before removing anything; its jobs were stopped with savepoints, recorded in its history ({}): {again}",
+        savepoint_list(savepoints)
+    ))
 }
 
 fn savepoint_list(savepoints: &[Savepoint]) -> String {

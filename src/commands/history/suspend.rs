@@ -16,16 +16,28 @@ use std::pin::Pin;
 /// Ctrl-C, listened for from the first job stopped on.
 type Interrupt = Pin<Box<dyn std::future::Future<Output = std::io::Result<()>>>>;
 
-/// Where the jobs stand, for the message of a suspend that ends half-way.
+/// Where the jobs stand, for the message of a suspend (or upgrade) that ends half-way.
 #[derive(Default)]
-pub(super) struct Progress {
+pub(crate) struct Progress {
     /// The job being stopped now: (id, name).
     stopping: Option<(String, String)>,
     /// The savepoints taken so far.
     taken: Vec<Savepoint>,
+    /// No further job is to be stopped (Ctrl-C): the one being stopped finishes.
+    halted: bool,
 }
 
 impl Progress {
+    /// Stop no job after the one being stopped now.
+    pub(crate) fn halt(&mut self) {
+        self.halted = true;
+    }
+
+    /// The job being stopped now: (id, name).
+    pub(crate) fn stopping(&self) -> Option<&(String, String)> {
+        self.stopping.as_ref()
+    }
+
     /// `, but …` naming the jobs a savepoint already stopped (they stay stopped).
     fn stopped_jobs(&self) -> String {
         if self.taken.is_empty() {
@@ -80,8 +92,8 @@ pub(super) async fn run(options: &SuspendOptions, output: &Output) -> Result<()>
     // Recorded before removing, so a failure below loses nothing; Ctrl-C waits until the
     // Deployment's deletion is asked for (two requests).
     let taken = Progress {
-        stopping: None,
         taken: entry.savepoints.clone(),
+        ..Progress::default()
     };
     history::append(&target, entry.clone())
         .await
@@ -117,6 +129,9 @@ pub(super) async fn stop_jobs(
     progress: &RefCell<Progress>,
 ) -> Result<Vec<Savepoint>> {
     for job in &unfinished_jobs(target, rest).await? {
+        if progress.borrow().halted {
+            break;
+        }
         output.note(&format!(
             "Stopping job {} ({}) with a savepoint.",
             job.id, job.name
