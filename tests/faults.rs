@@ -6,10 +6,14 @@
 //! while the test delivers Ctrl-C (SIGINT), or (writes only) carried out with its reply lost —
 //! and the stored objects afterwards must be the whole result or nothing (for deletion and the
 //! idempotent `rbac-setup`, and after a lost reply: a state a second, fault-free run
-//! completes), with a one-line error and a non-zero exit. `suspend` talks to a JobManager
-//! through the services proxy ([`flink::FakeFlink`] behind it), so its Flink calls are
-//! requests of the matrix too, and a savepoint taken must be in the history or in what the
-//! command printed. The matrix is printed (`cargo test --test faults -- --nocapture`); any
+//! completes), with a one-line error and a non-zero exit. `suspend` and `upgrade` talk to a
+//! JobManager through the services proxy ([`flink::FakeFlink`] behind it, which also plays the
+//! JobManager of a cluster `upgrade` creates again), so their Flink calls are requests of the
+//! matrix too, and a savepoint taken must be in the history or in what the command printed.
+//! `upgrade` must end upgraded, unchanged, rolled back to the previous spec (recorded once with
+//! a new JobManager that fails the job) or gone with the `cleanup` and `resume --from` its error
+//! names bringing the previous spec back — and after Ctrl-C never with neither cluster (see
+//! [`Kind::Upgrade`]). The matrix is printed (`cargo test --test faults -- --nocapture`); any
 //! half-made state, lost savepoint, hang, panic or unclear error fails the test.
 
 mod common;
@@ -37,6 +41,11 @@ enum Kind {
     Delete,
     /// Idempotent apply: complete, or a state a second run completes.
     Apply,
+    /// Replaces a cluster's spec (`upgrade`): upgraded; or unchanged (the previous cluster as
+    /// it was, a savepoint taken named); or rolled back (the previous spec from the savepoint,
+    /// which the error names); or resumable (the cluster gone, the savepoint recorded and the
+    /// error naming the `resume --from` that brings it back, which a second run completes).
+    Upgrade,
 }
 
 struct Verb {
@@ -62,7 +71,13 @@ enum Setup {
     SessionWithJob,
     /// That cluster suspended (its job stopped with a savepoint, recorded, the cluster gone).
     Suspended,
+    /// An application cluster with HA (and the HA ConfigMaps its JobManager would have made)
+    /// whose JobManager ([`flink::FakeFlink`]) runs its job, and runs it again when redeployed.
+    Application,
 }
+
+/// The image `upgrade` changes to (the golden configuration's is Flink's own).
+const NEW_IMAGE: &str = "registry.example.com/flink:2.3.0-fm2";
 
 const HA: [&str; 2] = [
     "-Dhigh-availability.type=kubernetes",
@@ -135,6 +150,20 @@ fn verbs() -> Vec<Verb> {
             id: "fm",
             setup: Setup::Suspended,
             args: &["resume", "fm"],
+        },
+        Verb {
+            name: "upgrade",
+            kind: Kind::Upgrade,
+            id: "fm",
+            setup: Setup::Application,
+            args: &["upgrade", "fm", "--image", NEW_IMAGE, "--timeout", "4s"],
+        },
+        Verb {
+            name: "upgrade session",
+            kind: Kind::Upgrade,
+            id: "fm",
+            setup: Setup::SessionWithJob,
+            args: &["upgrade", "fm", "--image", NEW_IMAGE, "--timeout", "4s"],
         },
         Verb {
             name: "rbac-setup",
@@ -242,17 +271,38 @@ fn argv(server: &ApiServer, args: &[&str]) -> Vec<String> {
     out
 }
 
-/// What a verb runs against; the JobManager, when there is one, lives as long as it.
-fn setup(server: &ApiServer, home: &Scratch, verb: &Verb) -> Option<flink::FakeFlink> {
+/// What a verb runs against; the JobManager, when there is one, lives as long as it (a
+/// redeployed one fails its first job when `broken`: an upgrade to roll back).
+fn setup(
+    server: &ApiServer,
+    home: &Scratch,
+    verb: &Verb,
+    broken: bool,
+) -> Option<flink::FakeFlink> {
     let mut args: Vec<&str> = vec!["session", "start", verb.id, "--flink-conf-dir", "{conf}"];
     match verb.setup {
         Setup::Nothing => return None,
         Setup::Session | Setup::SessionWithJob | Setup::Suspended => {}
         Setup::SessionWithHa | Setup::Orphans => args.extend(HA),
+        Setup::Application => {
+            args = vec![
+                "app",
+                "run",
+                "--cluster-id",
+                verb.id,
+                "--flink-conf-dir",
+                "{conf}",
+            ];
+            args.extend(HA);
+            args.push("local:///opt/flink/usrlib/job.jar");
+        }
     }
     let out = run(home.path(), &argv_refs(&argv(server, &args)));
     assert_eq!(out.status.code(), Some(0), "setup: {}", stderr(&out));
-    if matches!(verb.setup, Setup::SessionWithHa | Setup::Orphans) {
+    if matches!(
+        verb.setup,
+        Setup::SessionWithHa | Setup::Orphans | Setup::Application
+    ) {
         for name in [
             format!("{}-cluster-config-map", verb.id),
             format!("{}-00000000000000000000000000000001-config-map", verb.id),
@@ -278,10 +328,14 @@ fn setup(server: &ApiServer, home: &Scratch, verb: &Verb) -> Option<flink::FakeF
         assert_eq!(out.status.code(), Some(0), "setup: {}", stderr(&out));
         settle(server, &[]);
     }
-    if !matches!(verb.setup, Setup::SessionWithJob | Setup::Suspended) {
-        return None;
-    }
-    let jobmanager = flink::FakeFlink::start();
+    let redeployed = match (verb.setup, broken) {
+        (Setup::SessionWithJob | Setup::Suspended, false) => flink::Redeployed::Session,
+        (Setup::SessionWithJob, true) => flink::Redeployed::SessionFailingOnce,
+        (Setup::Application, false) => flink::Redeployed::Application,
+        (Setup::Application, true) => flink::Redeployed::ApplicationFailingOnce,
+        _ => return None,
+    };
+    let jobmanager = flink::FakeFlink::with(redeployed);
     server.attach_backend(
         "default",
         &format!("app={},component=jobmanager", verb.id),
@@ -380,22 +434,33 @@ struct Recording {
     complete: BTreeSet<String>,
     /// The lines it writes to stderr (progress notes), as [`normalised`].
     notes: BTreeSet<String>,
+    /// `upgrade`: the stored objects after a fault-free run whose new cluster fails its job,
+    /// so that the previous spec is redeployed from the savepoint (empty for other verbs).
+    rolled_back: BTreeSet<String>,
 }
 
-/// A stderr line with the cell's own paths (kubeconfig, home) as placeholders.
+/// A stderr line with the cell's own paths (kubeconfig, home) and the names of pods (random
+/// per run, as in a wait's progress `(pod NAME: Running)`) as placeholders.
 fn normalised(line: &str, server: &ApiServer, home: &Scratch) -> String {
-    line.replace(
-        &server.kubeconfig_path().display().to_string(),
-        "{kubeconfig}",
-    )
-    .replace(&home.path().display().to_string(), "{home}")
+    let mut line = line
+        .replace(
+            &server.kubeconfig_path().display().to_string(),
+            "{kubeconfig}",
+        )
+        .replace(&home.path().display().to_string(), "{home}");
+    if let Some(at) = line.find("(pod ")
+        && let Some(end) = line[at..].find(':')
+    {
+        line.replace_range(at + 5..at + end, "*");
+    }
+    line
 }
 
 /// The requests a verb makes, as distinct targets, in order.
 fn enumerate(verb: &Verb) -> Recording {
     let server = start_server();
     let home = Scratch::new("faults-enumerate");
-    let _jobmanager = setup(&server, &home, verb);
+    let _jobmanager = setup(&server, &home, verb, false);
     let before = snapshot(&server);
     let pods: Vec<String> = server
         .list("v1", "pods", Some("default"))
@@ -426,16 +491,53 @@ fn enumerate(verb: &Verb) -> Recording {
         }
     }
     let complete = settle(&server, &[]);
-    let notes = out
+    let mut notes: BTreeSet<String> = out
         .stderr
         .lines()
         .map(|l| normalised(l, &server, &home))
         .collect();
+    let rolled_back = if verb.kind == Kind::Upgrade {
+        let server = start_server();
+        let home = Scratch::new("faults-enumerate");
+        let _jobmanager = setup(&server, &home, verb, true);
+        let out = run_verb(&home, &argv(&server, verb.args), "rollback");
+        assert_eq!(
+            out.code,
+            Some(1),
+            "{} whose new cluster fails: {}",
+            verb.name,
+            out.stderr
+        );
+        assert!(
+            out.stderr.contains("rolled back") && out.stderr.contains(flink::SAVEPOINT),
+            "{} whose new cluster fails rolls back, naming the savepoint: {}",
+            verb.name,
+            out.stderr
+        );
+        // A rollback's progress notes are those of the cells that roll back too.
+        notes.extend(
+            out.stderr
+                .lines()
+                .filter(|l| !l.starts_with("error:"))
+                .map(|l| normalised(l, &server, &home)),
+        );
+        settle(&server, &[])
+    } else {
+        BTreeSet::new()
+    };
+    if std::env::var_os("FAULT_MATRIX_DEBUG").is_some() {
+        eprintln!(
+            "{}: before {before:?}\ncomplete {complete:?}\nrolled back {rolled_back:?}\nrequests {:?}",
+            verb.name,
+            targets.iter().map(Target::label).collect::<Vec<_>>()
+        );
+    }
     Recording {
         targets,
         before,
         complete,
         notes,
+        rolled_back,
     }
 }
 
@@ -447,8 +549,13 @@ enum Outcome {
     Nothing,
     /// Non-zero exit, the whole result anyway (the error says what is left to do).
     CompleteWithError,
-    /// Non-zero exit, part done; a second run completed it (deletion, idempotent apply).
+    /// Non-zero exit, part done; a second run completed it (deletion, idempotent apply; for
+    /// `upgrade`: the cluster gone, and the `resume --from` its error names brought the
+    /// previous spec back).
     Resumed,
+    /// `upgrade`: non-zero exit, the previous spec redeployed from the savepoint the error
+    /// names.
+    RolledBack,
     /// The fault never hit (the verb made fewer such requests this time).
     NotReached,
     /// Anything else: the reason.
@@ -462,6 +569,7 @@ impl Outcome {
             Outcome::Nothing => "nothing".into(),
             Outcome::CompleteWithError => "complete+err".into(),
             Outcome::Resumed => "rerun completes".into(),
+            Outcome::RolledBack => "rolled back".into(),
             Outcome::NotReached => "(not reached)".into(),
             Outcome::Bad(why) => format!("BAD: {why}"),
         }
@@ -533,7 +641,7 @@ fn run_cell(
     let (before, complete) = (&recording.before, &recording.complete);
     let server = start_server();
     let home = Scratch::new("faults-cell");
-    let jobmanager = setup(&server, &home, verb);
+    let jobmanager = setup(&server, &home, verb, false);
     server.clear_requests();
     inject(&server, target, fault);
     let args = argv(&server, verb.args);
@@ -571,7 +679,7 @@ fn run_cell(
     {
         return (Outcome::Bad(problem), line);
     }
-    let after = settle(&server, &[complete, before]);
+    let after = settle(&server, &[complete, before, &recording.rolled_back]);
     // Nothing lost: a savepoint the job was stopped with is recorded, or the output names it
     // (or the job, when the stop was asked for but its answer never came).
     if let Some(jobmanager) = &jobmanager
@@ -591,6 +699,10 @@ fn run_cell(
                 line,
             );
         }
+    }
+    if verb.kind == Kind::Upgrade {
+        let outcome = upgrade_outcome(verb, fault, &out, &after, recording, hit, &server, &home);
+        return (outcome, line);
     }
     let outcome = match (out.code, &after) {
         (Some(0), a) if a == complete => {
@@ -626,6 +738,142 @@ fn run_cell(
     };
     let _ = std::fs::write(home.path().join("stdout"), &out.stdout);
     (outcome, line)
+}
+
+/// The stored objects without the history.
+fn objects(state: &BTreeSet<String>) -> BTreeSet<String> {
+    state
+        .iter()
+        .filter(|l| {
+            !l.starts_with("history ") && !l.starts_with("configmaps/kubectl-flink-history-")
+        })
+        .cloned()
+        .collect()
+}
+
+/// How an `upgrade` cell came out (see [`Kind::Upgrade`]); anything else is half-made.
+#[allow(clippy::too_many_arguments)]
+fn upgrade_outcome(
+    verb: &Verb,
+    fault: FaultKind,
+    out: &RunOutput,
+    after: &BTreeSet<String>,
+    recording: &Recording,
+    hit: bool,
+    server: &ApiServer,
+    home: &Scratch,
+) -> Outcome {
+    let (before, complete, rolled_back) = (
+        &recording.before,
+        &recording.complete,
+        &recording.rolled_back,
+    );
+    let printed = format!("{}{}", out.stdout, out.stderr);
+    let names_savepoint = printed.contains(flink::SAVEPOINT);
+    // The old cluster's HA ConfigMaps go with it: a cluster created again (upgraded or rolled
+    // back) restores from the savepoint, not from the old cluster's HA data.
+    let recreated = objects(after) != objects(before)
+        && objects(after).iter().any(|l| l.starts_with("deployments/"));
+    let old_ha: Vec<&String> = before
+        .iter()
+        .filter(|l| l.ends_with("-config-map") && after.contains(*l))
+        .collect();
+    if recreated && !old_ha.is_empty() {
+        return Outcome::Bad(format!(
+            "the old cluster's HA ConfigMaps {old_ha:?} beside the cluster created again"
+        ));
+    }
+    if out.code == Some(0) {
+        return match after == complete {
+            true if hit => Outcome::Complete,
+            true => Outcome::NotReached,
+            false => Outcome::Bad(format!("exit 0 but {}", diff(after, complete))),
+        };
+    }
+    if after == complete {
+        // The new spec complete: Ctrl-C once its removal had begun is answered when the new
+        // cluster is created, with exit 130 naming the savepoint and that it is starting.
+        if fault == FaultKind::Sigint
+            && (out.code != Some(130) || !names_savepoint || !out.stderr.contains("starting"))
+        {
+            return Outcome::Bad(format!(
+                "Ctrl-C: exit {:?} without saying the upgraded cluster is starting from the savepoint: {}",
+                out.code,
+                out.stderr.trim()
+            ));
+        }
+        return Outcome::CompleteWithError;
+    }
+    if after == rolled_back {
+        return if names_savepoint {
+            Outcome::RolledBack
+        } else {
+            Outcome::Bad(format!(
+                "rolled back without naming the savepoint: {}",
+                out.stderr.trim()
+            ))
+        };
+    }
+    if objects(after) == objects(before) {
+        // Unchanged; a savepoint already taken is named (checked for every cell).
+        return Outcome::Nothing;
+    }
+    // Resumable: no Deployment (what is left of the cluster, at most, is for the `cleanup` the
+    // error names), the savepoint recorded, and the error naming the `resume --from` that
+    // brings the previous spec back; running those must do so.
+    let gone = !objects(after).iter().any(|l| l.starts_with("deployments/"));
+    let resume = format!("resume {} -n default --from {}", verb.id, flink::SAVEPOINT);
+    let cleanup = format!("cleanup {} -n default --yes", verb.id);
+    if gone && fault == FaultKind::Sigint {
+        return Outcome::Bad(format!(
+            "Ctrl-C left neither cluster: {}",
+            diff(after, before)
+        ));
+    }
+    if gone {
+        let leftovers = objects(after).iter().any(|l| l.contains(verb.id));
+        if !state::history_text(server, verb.id).contains(flink::SAVEPOINT)
+            || !printed.contains(&resume)
+            || (leftovers && !printed.contains(&cleanup))
+        {
+            return Outcome::Bad(format!(
+                "the cluster is gone, but the savepoint is not recorded or the error does not name `{resume}` (and `{cleanup}` for what is left): {}",
+                out.stderr.trim()
+            ));
+        }
+        if printed.contains(&cleanup) {
+            let cleaned = run_verb(
+                home,
+                &argv(server, &["cleanup", verb.id, "--yes"]),
+                "cleanup",
+            );
+            if cleaned.code != Some(0) {
+                return Outcome::Bad(format!(
+                    "gone; `{cleanup}` failed: {}",
+                    cleaned.stderr.trim()
+                ));
+            }
+        }
+        let args = argv(server, &["resume", verb.id, "--from", flink::SAVEPOINT]);
+        let again = run_verb(home, &args, "again");
+        let resumed = settle(server, &[]);
+        return if again.code == Some(0) && objects(&resumed) == objects(rolled_back) {
+            Outcome::Resumed
+        } else {
+            Outcome::Bad(format!(
+                "gone; `{resume}` (exit {:?}: {}) left {} (against the rolled-back spec)",
+                again.code,
+                again.stderr.trim(),
+                diff(&objects(&resumed), &objects(rolled_back))
+            ))
+        };
+    }
+    Outcome::Bad(format!(
+        "half-made: against the previous spec {}; against the new one {}; against the rolled-back one {}",
+        diff(after, before),
+        diff(after, complete),
+        diff(after, rolled_back)
+    ))
 }
 
 fn diff(a: &BTreeSet<String>, b: &BTreeSet<String>) -> String {
@@ -730,7 +978,7 @@ fn every_request_of_every_mutating_verb_fails_whole_or_not_at_all() {
     }
     let count = |o: fn(&Outcome) -> bool| rows.iter().filter(|(_, r)| o(&r.outcome)).count();
     println!(
-        "\n{} cells ({} verbs) in {:.1}s: {} complete, {} nothing, {} complete+err, {} rerun completes, {} not reached, {} bad",
+        "\n{} cells ({} verbs) in {:.1}s: {} complete, {} nothing, {} complete+err, {} rerun completes, {} rolled back, {} not reached, {} bad",
         rows.len(),
         verbs.len(),
         started.elapsed().as_secs_f64(),
@@ -738,9 +986,33 @@ fn every_request_of_every_mutating_verb_fails_whole_or_not_at_all() {
         count(|o| *o == Outcome::Nothing),
         count(|o| *o == Outcome::CompleteWithError),
         count(|o| *o == Outcome::Resumed),
+        count(|o| *o == Outcome::RolledBack),
         count(|o| *o == Outcome::NotReached),
         bad.len()
     );
+    for verb in verbs.iter() {
+        let mine: Vec<&Row> = rows
+            .iter()
+            .map(|(_, r)| r)
+            .filter(|r| r.verb == verb.name)
+            .collect();
+        let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
+        for r in &mine {
+            let short = match &r.outcome {
+                Outcome::Bad(_) => "bad".to_string(),
+                o => o.short(),
+            };
+            *outcomes.entry(short).or_default() += 1;
+        }
+        let requests: BTreeSet<&String> = mine.iter().map(|r| &r.target).collect();
+        println!(
+            "{}: {} cells, {} requests: {:?}",
+            verb.name,
+            mine.len(),
+            requests.len(),
+            outcomes
+        );
+    }
     assert!(
         bad.is_empty(),
         "half-made or unclear outcomes:\n{}",

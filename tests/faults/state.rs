@@ -6,7 +6,10 @@ use std::time::{Duration, Instant};
 use test_apiserver::ApiServer;
 
 /// Everything stored in namespace `default` that a verb may touch; pods and ReplicaSets by
-/// their `app` label (their names are random).
+/// their `app` label (their names are random). A Deployment carries its image, and a cluster's
+/// `flink-config-<id>` ConfigMap a digest of its configuration and the savepoint it restores
+/// from, so that a cluster's spec before and after `upgrade` (and a mixture of the two) tell
+/// apart.
 pub fn snapshot(server: &ApiServer) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for (version, plural) in [
@@ -19,7 +22,7 @@ pub fn snapshot(server: &ApiServer) -> BTreeSet<String> {
     ] {
         for o in server.list(version, plural, Some("default")) {
             let name = o["metadata"]["name"].as_str().unwrap_or("?");
-            out.insert(format!("{plural}/{name}"));
+            out.insert(format!("{plural}/{name}{}", spec_of(plural, name, &o)));
         }
     }
     for (version, plural) in [("apps/v1", "replicasets"), ("v1", "pods")] {
@@ -36,6 +39,52 @@ pub fn snapshot(server: &ApiServer) -> BTreeSet<String> {
         }
     }
     out
+}
+
+/// What tells a cluster's spec apart, for the objects that carry it.
+fn spec_of(plural: &str, name: &str, object: &serde_json::Value) -> String {
+    match plural {
+        "deployments" => {
+            let image = object["spec"]["template"]["spec"]["containers"][0]["image"]
+                .as_str()
+                .unwrap_or("?");
+            format!(" image={image}")
+        }
+        "configmaps" if name.starts_with("flink-config-") => {
+            let text = object["data"]["config.yaml"].as_str().unwrap_or_default();
+            let flat = flink_kit::golden::flatten_flink_config(text);
+            let mut options: std::collections::BTreeMap<String, String> = flat
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str().map_or_else(|| v.to_string(), str::to_string),
+                    )
+                })
+                .collect();
+            // Either name of the restore path (the renderer writes one, resume's edit the other).
+            let restores: Vec<String> =
+                ["execution.state-recovery.path", "execution.savepoint.path"]
+                    .iter()
+                    .filter_map(|k| options.remove(*k))
+                    .collect();
+            let restore = restores.join(",");
+            let restore = if restore.is_empty() {
+                "-".to_string()
+            } else {
+                restore
+            };
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            std::hash::Hash::hash(&options, &mut hasher);
+            format!(
+                " conf={:08x} restore={restore}",
+                std::hash::Hasher::finish(&hasher) as u32
+            )
+        }
+        _ => String::new(),
+    }
 }
 
 fn history_actions(configmap: &serde_json::Value) -> Vec<String> {
