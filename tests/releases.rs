@@ -557,7 +557,8 @@ fn flink_1_12_writes_the_java_command_line() {
 
 /// 1.13–1.16 read the pod templates from `kubernetes.pod-template-file` (a
 /// current key there, no deprecation) and know no `….default` (1.17 added it):
-/// a template given only through it is warned about and not used.
+/// a template given only through it is warned about and not used, and with
+/// both keys set the old one's file is the template.
 #[test]
 fn flink_1_16_reads_the_pod_template_from_its_own_key() {
     let home = Scratch::new("rel-1-16-templates");
@@ -591,6 +592,11 @@ fn flink_1_16_reads_the_pod_template_from_its_own_key() {
     );
     assert!(!from_template(&out));
     let out = dry_run(&home, &conf, &["--flink-version", "1.17", &new]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(from_template(&out));
+    // Both keys: 1.16 reads the old key's file, and never opens the one it ignores.
+    let ignored = "-Dkubernetes.pod-template-file.default=/no/such/template.yaml";
+    let out = dry_run(&home, &conf, &["--flink-version", "1.16", &old, ignored]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(from_template(&out));
 }

@@ -67,6 +67,18 @@ async fn a_suspended_session_keeps_its_savepoints_and_comes_back() {
     let Some((jobmanager, server, job)) = running_job("sr", &home).await else {
         return;
     };
+    // HA data as a JobManager with HA keeps it: a resumed cluster would recover from it
+    // instead of the savepoint, so a suspend removes it with the cluster.
+    server
+        .create(
+            "v1",
+            "configmaps",
+            Some("default"),
+            serde_json::json!({"metadata": {"name": "sr-cluster-config-map", "labels": {
+                "type": "flink-native-kubernetes", "app": "sr",
+                "configmap-type": "high-availability"}}}),
+        )
+        .expect("an HA ConfigMap");
 
     let dir = home.path().join("savepoints");
     let out = flink(

@@ -59,6 +59,19 @@ impl Leftovers {
     }
 }
 
+/// Once the Deployment is gone: remove what nothing owns, HA ConfigMaps
+/// included, so that the next cluster of the same id starts from a
+/// savepoint, not from HA data (`suspend`, `upgrade`).
+pub async fn remove_unowned_and_ha(client: &kube::Client, namespace: &str, id: &str) -> Result<()> {
+    let leftovers = find(client, namespace, id).await?;
+    let left: Vec<ObjectRef> = leftovers
+        .unowned
+        .into_iter()
+        .chain(leftovers.high_availability)
+        .collect();
+    remove_objects(client, namespace, &left).await
+}
+
 /// Find what cluster `id` has in `namespace`: by its labels, and by the
 /// names Flink gives its objects (in case labels were edited away).
 pub async fn find(client: &kube::Client, namespace: &str, id: &str) -> Result<Leftovers> {

@@ -97,7 +97,8 @@ pub fn complete(
             Err(e) => return Err(Error::Usage(e)),
         };
     }
-    let local = local_files::read(&conf, &env.client).map_err(Error::Usage)?;
+    let release = request.version.traits().map_err(Error::Usage)?;
+    let local = local_files::read(&conf, &env.client, release).map_err(Error::Usage)?;
     let source = request.conf_dir.source.clone();
     let spec = spec::resolve(&request, conf, local)?;
     let notes = if global.verbosity() > 0 {

@@ -181,14 +181,8 @@ pub(super) async fn remove_cluster(target: &ClusterTarget, timeout: Duration) ->
         timeout,
     )
     .await?;
-    let leftovers =
-        crate::cluster::cleanup::find(client, &target.namespace, &target.cluster_id).await?;
-    let unowned: Vec<_> = leftovers
-        .unowned
-        .into_iter()
-        .chain(leftovers.high_availability)
-        .collect();
-    crate::cluster::cleanup::remove_objects(client, &target.namespace, &unowned).await?;
+    crate::cluster::cleanup::remove_unowned_and_ha(client, &target.namespace, &target.cluster_id)
+        .await?;
     Ok(())
 }
 

@@ -435,7 +435,7 @@ impl<'a> Plan<'a> {
         let tm_template = data_of(pod_template_config_map_name(id))
             .and_then(|d| d.get(TASKMANAGER_TEMPLATE_FILE).cloned());
         conf.remove(POD_TEMPLATE_TASKMANAGER.key);
-        let mut local = local_files::read(&conf, &options.client_env).map_err(|e| {
+        let mut local = local_files::read(&conf, &options.client_env, release).map_err(|e| {
             match conf.string(&POD_TEMPLATE_JOBMANAGER) {
                 Some(path) => Error::Usage(format!(
                     "{e}; the cluster was started with the JobManager pod template {path}: give it again with -D{}=PATH",

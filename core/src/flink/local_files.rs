@@ -4,6 +4,7 @@
 
 use crate::config::Configuration;
 use crate::config::options::*;
+use crate::flink::version::ReleaseTraits;
 use k8s_openapi::api::core::v1::Pod;
 use std::path::{Path, PathBuf};
 
@@ -27,7 +28,14 @@ pub struct ClientEnvironment {
 }
 
 /// Read what the configuration points at on this machine.
-pub fn read(conf: &Configuration, env: &ClientEnvironment) -> Result<LocalFiles, String> {
+pub fn read(
+    conf: &Configuration,
+    env: &ClientEnvironment,
+    release: &ReleaseTraits,
+) -> Result<LocalFiles, String> {
+    // A template under a key the release lacks is not read by its client
+    // (before 1.17, `….default` is ignored and `kubernetes.pod-template-file` read).
+    let conf = &release.reads(conf);
     let jobmanager_pod_template = match conf.string(&POD_TEMPLATE_JOBMANAGER) {
         Some(path) => Some(parse_pod_template(&path, &read_template(&path)?)?),
         None => None,
@@ -165,7 +173,10 @@ mod tests {
             "kubernetes.pod-template-file.jobmanager",
             "/no/such/template.yaml",
         );
-        let err = read(&conf, &ClientEnvironment::default()).unwrap_err();
+        let release = crate::flink::version::FlinkVersion::DEFAULT
+            .traits()
+            .unwrap();
+        let err = read(&conf, &ClientEnvironment::default(), release).unwrap_err();
         assert!(err.contains("/no/such/template.yaml"), "{err}");
         assert!(err.contains("kubernetes.pod-template-file"), "{err}");
     }

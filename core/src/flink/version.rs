@@ -202,6 +202,21 @@ impl ReleaseTraits {
             .filter(|since| (self.major, self.minor) < *since)
     }
 
+    /// `conf` as this release reads it: without the options it lacks (a
+    /// renamed key's new name among them), which its client ignores.
+    pub fn reads(&self, conf: &crate::config::Configuration) -> crate::config::Configuration {
+        let mut read = conf.clone();
+        let lacked: Vec<String> = conf
+            .keys()
+            .filter(|key| self.lacks_option(key).is_some())
+            .map(str::to_string)
+            .collect();
+        for key in lacked {
+            read.remove(&key);
+        }
+        read
+    }
+
     /// The warning for an option this release lacks, naming the release that
     /// added it and the key this release reads instead; None when it has it.
     pub fn lacks_option_warning(&self, key: &str) -> Option<String> {

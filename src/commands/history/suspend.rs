@@ -255,11 +255,11 @@ async fn remove(
             taken.stopped_jobs()
         )));
     }
-    // The suspend has happened: what is left is waiting for the objects to go.
+    // The suspend has happened: what is left is waiting for the objects to go. HA data goes
+    // too: a resumed JobManager would recover from it instead of the recorded savepoint.
     let finishing = async {
         crate::cluster::cleanup::await_deployment_gone(client, ns, id, options.timeout).await?;
-        let leftovers = crate::cluster::cleanup::find(client, ns, id).await?;
-        crate::cluster::cleanup::remove_objects(client, ns, &leftovers.unowned).await
+        crate::cluster::cleanup::remove_unowned_and_ha(client, ns, id).await
     };
     let finished = tokio::select! {
         finished = finishing => finished,

@@ -248,7 +248,8 @@ pub fn resolve(
     );
     // A template set through a key the release lacks (any before 1.13,
     // `….default` before 1.17) is not read by its client.
-    let template_read = |option: &FlinkOption| match conf.key_set_for(option) {
+    let as_read = release.reads(&conf);
+    let template_read = |option: &FlinkOption| match as_read.key_set_for(option) {
         Some(key) => release.lacks_option(key).is_none(),
         None => release.lacks_option(option.key).is_none(),
     };
