@@ -249,9 +249,9 @@ pub fn resolve(
     // A template set through a key the release lacks (any before 1.13,
     // `….default` before 1.17) is not read by its client.
     let as_read = release.reads(&conf);
-    let template_read = |option: &FlinkOption| match as_read.key_set_for(option) {
-        Some(key) => release.lacks_option(key).is_none(),
-        None => release.lacks_option(option.key).is_none(),
+    let template_read = |option: &FlinkOption| {
+        as_read.is_set(option)
+            || (!conf.is_set(option) && release.lacks_option(option.key).is_none())
     };
     let templates_read = (
         template_read(&POD_TEMPLATE_JOBMANAGER),
