@@ -165,3 +165,74 @@ fn get_lists_clusters_in_one_namespace_and_in_all() {
         "{table}"
     );
 }
+
+/// Clusters of the oldest and newest releases side by side on the real control plane: each
+/// is created as its release's client creates it (1.12's `java` command line and per-component
+/// container, a LoadBalancer by default before 1.15), and `get`, `status` and `stop` read each
+/// by its own release's names — and `stop` leaves nothing of any.
+#[test]
+fn clusters_of_every_release_line_are_read_and_stopped_by_their_own_names() {
+    let Some(k) = Cluster::new("get-releases") else {
+        return;
+    };
+    let cases = [
+        ("r112", "1.12.5", "application", "LoadBalancer"),
+        ("r114", "1.14.6", "session", "LoadBalancer"),
+        ("r116", "1.16.3", "session", "ClusterIP"),
+        ("r23", "2.3.0", "application", "ClusterIP"),
+    ];
+    for (id, release, mode, _) in cases {
+        let conf = flink_kit::golden::release_dir(release)
+            .join("conf")
+            .display()
+            .to_string();
+        let line = &release[..release.rfind('.').unwrap_or(release.len())];
+        let mut args = vec!["--flink-conf-dir", &conf, "--flink-version", line];
+        if mode == "session" {
+            args.splice(0..0, ["session", "start", id]);
+        } else {
+            args.splice(0..0, ["app", "run", "--cluster-id", id]);
+            args.push("local:///opt/flink/usrlib/job.jar");
+        }
+        let out = k.flink(&args);
+        assert_eq!(out.status.code(), Some(0), "{id}: {}", stderr(&out));
+    }
+    let out = k.flink(&["get", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let list: Value = serde_json::from_slice(&out.stdout).expect("json");
+    for (id, release, mode, rest) in cases {
+        let cluster = list["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["name"] == id)
+            .unwrap_or_else(|| panic!("{id} not listed: {list}"));
+        assert_eq!(cluster["mode"], mode, "{cluster}");
+        assert_eq!(cluster["flinkVersion"], release, "{cluster}");
+        assert_eq!(cluster["restServiceType"], rest, "{cluster}");
+
+        k.until_jobmanager_ready(id);
+        let out = k.flink(&["status", id, "-o", "json"]);
+        assert_eq!(out.status.code(), Some(0), "{id}: {}", stderr(&out));
+        let status: Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(status["mode"], mode, "{status}");
+        assert!(
+            status["image"]
+                .as_str()
+                .is_some_and(|i| i.starts_with(&format!("apache/flink:{release}-scala_"))),
+            "{status}"
+        );
+        assert_eq!(status["jobmanagers"][0]["ready"], true, "{status}");
+    }
+    let deployment = k.get("deployment/r112");
+    let container = &deployment["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(container["name"], "flink-job-manager", "{container}");
+
+    for (id, _, mode, _) in cases {
+        let verb = if mode == "session" { "session" } else { "app" };
+        let out = k.flink(&[verb, "stop", id, "--grace-period", "1s", "--timeout", "1m"]);
+        assert_eq!(out.status.code(), Some(0), "{id}: {}", stderr(&out));
+        let left = k.until_gone_within(id, std::time::Duration::from_secs(60));
+        assert!(left.is_empty(), "{id} left {left:?}");
+    }
+}
