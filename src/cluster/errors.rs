@@ -21,6 +21,15 @@ pub enum ClusterError {
 /// Results of the cluster layer.
 pub type ClusterResult<T> = Result<T, ClusterError>;
 
+impl ClusterError {
+    /// A failure that asking again may not repeat: no answer, or the server
+    /// saying it is busy or failing (429, 5xx). Waits ask again until their
+    /// deadline; a refusal (403, 404, 409) fails at once.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, ClusterError::Api(e) if e.status.is_none_or(|s| s == 429 || s >= 500))
+    }
+}
+
 /// The HTTP status of a kube error, when the server answered.
 pub fn status_code(error: &kube::Error) -> Option<u16> {
     match error {

@@ -37,7 +37,9 @@ pub async fn poll<T, E>(
 }
 
 /// Poll `done` until it says true, or `deadline` passes (then false): the
-/// "until it is gone" waits.
+/// "until it is gone" waits. A transient failure of one look (no answer, a
+/// 5xx) is looked past until the deadline, as a watch would reconnect; at
+/// the deadline it is the error.
 pub async fn poll_until<F, Fut>(deadline: Instant, mut done: F) -> Result<bool>
 where
     F: FnMut() -> Fut,
@@ -46,7 +48,13 @@ where
     let finished = poll(
         deadline,
         Duration::from_millis(500),
-        async || -> Result<_> { Ok(done().await?.then_some(())) },
+        async || -> Result<_> {
+            match done().await {
+                Ok(done) => Ok(done.then_some(())),
+                Err(e) if e.is_transient() && Instant::now() < deadline => Ok(None),
+                Err(e) => Err(e),
+            }
+        },
     )
     .await?;
     Ok(finished.is_some())
@@ -334,4 +342,45 @@ pub async fn until_all_tasks_run(
         )));
     };
     Ok(job_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::errors::ApiCallError;
+
+    fn failure(status: Option<u16>) -> ClusterError {
+        ClusterError::Api(ApiCallError {
+            what: "get Deployment c1".into(),
+            namespace: Some("default".into()),
+            status,
+            reason: "x".into(),
+        })
+    }
+
+    #[tokio::test]
+    async fn a_gone_wait_looks_past_transient_failures_but_not_refusals() {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut looks = 0;
+        let gone = poll_until(deadline, || {
+            looks += 1;
+            let look = looks;
+            async move {
+                match look {
+                    1 => Err(failure(Some(503))),
+                    2 => Err(failure(None)),
+                    _ => Ok(true),
+                }
+            }
+        })
+        .await;
+        assert!(matches!(gone, Ok(true)), "{gone:?}");
+
+        let refused = poll_until(deadline, || async { Err(failure(Some(403))) }).await;
+        assert!(matches!(refused, Err(ClusterError::Api(e)) if e.status == Some(403)));
+
+        let soon = Instant::now() + Duration::from_millis(200);
+        let failing = poll_until(soon, || async { Err(failure(Some(500))) }).await;
+        assert!(matches!(failing, Err(ClusterError::Api(e)) if e.status == Some(500)));
+    }
 }
