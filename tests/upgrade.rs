@@ -9,7 +9,7 @@ mod common;
 use common::imitation::*;
 use common::real::Cluster;
 use common::*;
-use kube_kit::{FlinkPods, FlinkPodsOptions, PodProcess};
+use kube_kit::{FlinkPods, PodProcess};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Output;
@@ -332,22 +332,7 @@ fn an_upgrade_keeps_the_jobs_state_and_a_broken_one_rolls_back_by_itself() {
     let Some(flink_home) = flink_kit::require_flink() else {
         return;
     };
-    let jar = flink_kit::jobjar::streaming_job_jar(&flink_home).expect("the job jar");
-    let jar_name = jar
-        .file_name()
-        .and_then(|n| n.to_str())
-        .expect("a jar file name")
-        .to_string();
-    let pods = FlinkPods::run_with(
-        k.cp,
-        &k.namespace,
-        &flink_home,
-        FlinkPodsOptions {
-            usrlib: vec![jar.clone()],
-            ..Default::default()
-        },
-    )
-    .expect("FlinkPods");
+    let (pods, _, jar_name) = common::real::flink_pods_with_job_jar(&k, &flink_home);
     let report = |out: &Output| {
         format!(
             "stdout: {}\nstderr: {}\n{}",

@@ -336,11 +336,7 @@ impl UpgradeOptions {
                 "cannot read jar {jar}: {e}: a session job's new jar is a local file"
             ))
         })?;
-        let file_name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("job.jar")
-            .to_string();
+        let file_name = super::jobs::jar_file_name(&path);
         Ok(Some(SessionJar { file_name, bytes }))
     }
 

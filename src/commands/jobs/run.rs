@@ -124,11 +124,7 @@ async fn run_jar(options: RunOptions, output: &Output) -> Result<()> {
             path.display()
         ))
     })?;
-    let file_name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("job.jar")
-        .to_string();
+    let file_name = jar_file_name(path);
     let rest = options.target.connect(output).await?;
     let cluster = options.target.cluster_id();
     let label = format!(
@@ -180,4 +176,13 @@ pub(super) fn upload_failure(target: &JobTarget, error: RestError) -> Error {
         )),
         other => target.failure(other),
     }
+}
+
+/// The name a jar is uploaded under: its file name (Flink keeps it, and the
+/// web UI shows it).
+pub(crate) fn jar_file_name(path: &std::path::Path) -> String {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("job.jar")
+        .to_string()
 }
