@@ -208,11 +208,7 @@ fn answer(
             });
             (200, serde_json::json!({ "jobs": [job] }).to_string())
         }
-        ("GET", "/config") => (
-            200,
-            serde_json::json!({"flink-version": "2.3.0", "flink-revision": "fault-matrix"})
-                .to_string(),
-        ),
+        ("GET", "/config") => release_config(),
         ("GET", "/overview") => (
             200,
             serde_json::json!({"taskmanagers": 1, "slots-total": 1, "slots-available": 0,
@@ -261,11 +257,7 @@ fn answer_redeployed(method: &str, path: &str, job: Option<&str>) -> (u16, Strin
                 .collect();
             (200, serde_json::json!({ "jobs": jobs }).to_string())
         }
-        ("GET", "/config") => (
-            200,
-            serde_json::json!({"flink-version": "2.3.0", "flink-revision": "fault-matrix"})
-                .to_string(),
-        ),
+        ("GET", "/config") => release_config(),
         ("GET", "/overview") => (
             200,
             serde_json::json!({"taskmanagers": 1, "slots-total": 1,
@@ -284,4 +276,12 @@ fn answer_redeployed(method: &str, path: &str, job: Option<&str>) -> (u16, Strin
             serde_json::json!({"errors": [format!("Not found: {path}")]}).to_string(),
         ),
     }
+}
+
+/// `GET /config`: the release every imitation JobManager reports.
+fn release_config() -> (u16, String) {
+    (
+        200,
+        serde_json::json!({"flink-version": "2.3.0", "flink-revision": "fault-matrix"}).to_string(),
+    )
 }
