@@ -166,6 +166,22 @@ fn verbs() -> Vec<Verb> {
             args: &["upgrade", "fm", "--image", NEW_IMAGE, "--timeout", "4s"],
         },
         Verb {
+            name: "upgrade session --jar",
+            kind: Kind::Upgrade,
+            id: "fm",
+            setup: Setup::SessionWithJob,
+            args: &[
+                "upgrade",
+                "fm",
+                "--image",
+                NEW_IMAGE,
+                "--jar",
+                "{jar}",
+                "--timeout",
+                "4s",
+            ],
+        },
+        Verb {
             name: "rbac-setup",
             kind: Kind::Apply,
             id: "flink",
@@ -267,8 +283,22 @@ fn argv(server: &ApiServer, args: &[&str]) -> Vec<String> {
         "--kubeconfig".to_string(),
         server.kubeconfig_path().display().to_string(),
     ];
-    out.extend(args.iter().map(|a| a.replace("{conf}", &conf)));
+    let jar = job_jar();
+    out.extend(
+        args.iter()
+            .map(|a| a.replace("{conf}", &conf).replace("{jar}", &jar)),
+    );
     out
+}
+
+/// A local jar for `upgrade --jar` to upload (its bytes do not matter to the imitation
+/// JobManager).
+fn job_jar() -> String {
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fault-matrix-job.jar");
+    if !path.exists() {
+        std::fs::write(&path, b"PK\x05\x06 fault matrix job jar").expect("write the job jar");
+    }
+    path.display().to_string()
 }
 
 /// What a verb runs against; the JobManager, when there is one, lives as long as it (a
@@ -329,6 +359,9 @@ fn setup(
         settle(server, &[]);
     }
     let redeployed = match (verb.setup, broken) {
+        (Setup::SessionWithJob, false) if verb.args.contains(&"--jar") => {
+            flink::Redeployed::SessionRunningJar
+        }
         (Setup::SessionWithJob | Setup::Suspended, false) => flink::Redeployed::Session,
         (Setup::SessionWithJob, true) => flink::Redeployed::SessionFailingOnce,
         (Setup::Application, false) => flink::Redeployed::Application,

@@ -35,6 +35,9 @@ pub enum Redeployed {
     /// Session: the first redeployed cluster's REST API never answers (a broken upgrade);
     /// later ones start empty.
     SessionFailingOnce,
+    /// Session: empty until a jar is uploaded and run (`upgrade --jar`), then the job,
+    /// restored from the savepoint.
+    SessionRunningJar,
 }
 
 #[derive(Default)]
@@ -45,6 +48,8 @@ struct State {
     stopped: Option<String>,
     /// The pods of the redeployed JobManagers, in the order they were first seen.
     redeployed: Vec<String>,
+    /// The redeployed JobManagers a jar was run on.
+    submitted: Vec<String>,
 }
 
 pub struct FakeFlink {
@@ -165,6 +170,18 @@ fn serve(mut stream: TcpStream, state: &Mutex<State>, redeployed: Redeployed) {
                 Redeployed::Session | Redeployed::SessionFailingOnce => {
                     answer_redeployed(method, path, None)
                 }
+                Redeployed::SessionRunningJar => match answer_jar(method, path) {
+                    Some(answer) => {
+                        if path.ends_with("/run") {
+                            state.submitted.push(pod.clone());
+                        }
+                        answer
+                    }
+                    None => {
+                        let running = state.submitted.contains(&pod);
+                        answer_redeployed(method, path, running.then_some("RUNNING"))
+                    }
+                },
                 Redeployed::ApplicationFailingOnce if n == 0 => {
                     answer_redeployed(method, path, Some("FAILED"))
                 }
@@ -275,6 +292,25 @@ fn answer_redeployed(method: &str, path: &str, job: Option<&str>) -> (u16, Strin
             404,
             serde_json::json!({"errors": [format!("Not found: {path}")]}).to_string(),
         ),
+    }
+}
+
+/// The jar endpoints of a session (`upgrade --jar` resubmitting the job): the upload, the
+/// run (the job, with the id every cell expects), the jar's deletion.
+fn answer_jar(method: &str, path: &str) -> Option<(u16, String)> {
+    const JAR: &str = "/jars/0a1b2c3d-fault-matrix_job.jar";
+    match (method, path) {
+        ("POST", "/jars/upload") => Some((
+            200,
+            serde_json::json!({"filename": "/tmp/flink-web/flink-web-upload/0a1b2c3d-fault-matrix_job.jar",
+                "status": "success"})
+            .to_string(),
+        )),
+        ("POST", p) if p == format!("{JAR}/run") => {
+            Some((200, serde_json::json!({ "jobid": JOB_ID }).to_string()))
+        }
+        ("DELETE", JAR) => Some((200, "{}".to_string())),
+        _ => None,
     }
 }
 
