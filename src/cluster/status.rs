@@ -5,6 +5,7 @@
 use super::client::ClusterTarget;
 use super::errors::{ClusterResult as Result, api_failure};
 use super::inventory;
+use crate::flink::version::{FlinkVersion, ReleaseTraits};
 use crate::render::configmaps::flink_config_map_name;
 use crate::render::labels;
 use crate::render::services::rest_service_name;
@@ -121,7 +122,7 @@ pub async fn read(target: &ClusterTarget) -> Result<Option<KubernetesState>> {
         high_availability: configmap
             .ok()
             .flatten()
-            .is_some_and(|c| high_availability(&c, release_line(&deployment))),
+            .is_some_and(|c| high_availability(&c, release_of(&deployment))),
         // Events are best effort: a user who may not list them still gets the rest.
         warnings: event_list
             .map(|list| warnings_about(&list.items, id, &names))
@@ -148,23 +149,30 @@ fn pod_status(pod: &Pod) -> PodStatus {
     }
 }
 
-/// The release line the JobManager's image tag names, if it names one.
-fn release_line(deployment: &Deployment) -> Option<(u32, u32)> {
+/// What differs in the release the JobManager's image tag names, if it
+/// names one kubectl-flink knows.
+fn release_of(deployment: &Deployment) -> Option<&'static ReleaseTraits> {
     let image = inventory::main_container(deployment)?.image.as_deref()?;
     let release = crate::flink::release_choice::release_in_image(image)?;
-    crate::flink::version::FlinkVersion::parse_reported(&release).map(|v| v.line())
+    FlinkVersion::parse_reported(&release)?.traits().ok()
 }
 
 /// HA is on when the shipped configuration turns it on, as the cluster's
 /// release reads it (a 1.16 JobManager ignores `high-availability.type`).
-fn high_availability(configmap: &ConfigMap, line: Option<(u32, u32)>) -> bool {
+fn high_availability(configmap: &ConfigMap, release: Option<&ReleaseTraits>) -> bool {
     let Some(data) = configmap.data.as_ref() else {
         return false;
     };
     crate::flink::version::CONFIG_FILE_NAMES.iter().any(|name| {
         data.get(*name)
             .and_then(|text| crate::config::loader::parse_config_yaml(text, name).ok())
-            .is_some_and(|conf| crate::flink::spec::ha_enabled_in(&conf, line))
+            .is_some_and(|conf| {
+                let conf = match release {
+                    Some(release) => release.reads(&conf),
+                    None => conf,
+                };
+                crate::flink::spec::ha_enabled(&conf)
+            })
     })
 }
 

@@ -528,6 +528,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_1_17_renames_are_the_options_since_1_17_with_an_old_name() {
+        let from_table: Vec<(&str, &str)> = OPTIONS_SINCE
+            .iter()
+            .filter(|(_, since, _)| *since == (1, 17))
+            .filter_map(|(new, _, old)| Some((*new, (*old)?)))
+            .collect();
+        let mut renames = RENAMED_IN_1_17.to_vec();
+        let mut from_table_sorted = from_table.clone();
+        renames.sort();
+        from_table_sorted.sort();
+        assert_eq!(renames, from_table_sorted);
+    }
+
+    #[test]
     fn parses_and_rejects_versions() {
         assert_eq!("2.3".parse::<FlinkVersion>(), Ok(FlinkVersion::DEFAULT));
         assert_eq!("2.3.0".parse::<FlinkVersion>(), Ok(FlinkVersion::DEFAULT));

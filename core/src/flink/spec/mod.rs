@@ -24,8 +24,8 @@ use jobmanager::*;
 use k8s_openapi::api::core::v1::{Pod, Toleration};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use program::write_program;
+pub use values::ha_enabled;
 use values::*;
-pub use values::{ha_enabled, ha_enabled_in};
 
 /// Session or application cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

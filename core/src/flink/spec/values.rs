@@ -72,20 +72,6 @@ pub(super) fn limit_factor(conf: &Configuration, option: &FlinkOption) -> Result
     Ok(factor)
 }
 
-/// HA as a JobManager of `line` reads `conf`: before 1.17 it knows only
-/// `high-availability` and ignores `high-availability.type`, which our
-/// renderer ships as given (with a warning). Unknown release: the newest.
-pub fn ha_enabled_in(conf: &Configuration, line: Option<(u32, u32)>) -> bool {
-    if line.is_some_and(|line| line < (1, 17)) {
-        let mut as_read = conf.clone();
-        for (new, _) in crate::flink::version::RENAMED_IN_1_17 {
-            as_read.remove(new);
-        }
-        return ha_enabled(&as_read);
-    }
-    ha_enabled(conf)
-}
-
 /// Flink's HA switch: anything but `NONE`/`standalone` turns HA on.
 pub fn ha_enabled(conf: &Configuration) -> bool {
     let mode = conf.string(&HA_TYPE).unwrap_or_default();
