@@ -61,6 +61,22 @@ async fn running_job(
     Some((jobmanager, server, job))
 }
 
+/// The savepoint `suspend` printed for `job`, checked to be on disk.
+fn savepoint_on_disk(text: &str, job: &str) -> String {
+    let path = text
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("savepoint of job {job} (")))
+        .and_then(|rest| rest.split("): ").nth(1))
+        .unwrap_or_else(|| panic!("no savepoint line for {job} in {text}"))
+        .to_string();
+    let on_disk = path.strip_prefix("file:").unwrap_or(&path);
+    assert!(
+        std::path::Path::new(on_disk).exists(),
+        "{path} is not on disk"
+    );
+    path
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_suspended_session_keeps_its_savepoints_and_comes_back() {
     let home = Scratch::new("suspend");
@@ -97,17 +113,7 @@ async fn a_suspended_session_keeps_its_savepoints_and_comes_back() {
         text.contains("Flink session cluster sr suspended"),
         "{text}"
     );
-    let path = text
-        .lines()
-        .find_map(|l| l.strip_prefix(&format!("savepoint of job {job} (")))
-        .and_then(|rest| rest.split("): ").nth(1))
-        .unwrap_or_else(|| panic!("no savepoint line for {job} in {text}"))
-        .to_string();
-    let on_disk = path.strip_prefix("file:").unwrap_or(&path);
-    assert!(
-        std::path::Path::new(on_disk).exists(),
-        "{path} is not on disk"
-    );
+    let path = savepoint_on_disk(&text, &job);
     assert!(
         leftovers(&server, "sr").is_empty(),
         "{:?}",
@@ -182,17 +188,7 @@ async fn a_stop_whose_answer_was_lost_is_asked_about_and_the_suspend_completes()
         .collect::<Vec<_>>();
     assert_eq!(lost, vec![0], "the stop was sent once and its answer lost");
     let text = stdout(&out);
-    let path = text
-        .lines()
-        .find_map(|l| l.strip_prefix(&format!("savepoint of job {job} (")))
-        .and_then(|rest| rest.split("): ").nth(1))
-        .unwrap_or_else(|| panic!("no savepoint line for {job} in {text}"))
-        .to_string();
-    let on_disk = path.strip_prefix("file:").unwrap_or(&path);
-    assert!(
-        std::path::Path::new(on_disk).exists(),
-        "{path} is not on disk"
-    );
+    let path = savepoint_on_disk(&text, &job);
     assert!(
         leftovers(&server, "sl").is_empty(),
         "{:?}",
