@@ -183,6 +183,29 @@ async fn an_upgrade_renders_the_running_configuration_with_only_the_asked_change
             .any(|i| i["metadata"]["name"] == "pod-template-s"),
         "the TaskManager template travels in its ConfigMap"
     );
+    // A new TaskManager template given as a change is read from its file.
+    let new_tm = home.write(
+        "tm-template-2.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  labels:\n    template: second\n",
+    );
+    let new_tm = format!(
+        "-Dkubernetes.pod-template-file.taskmanager={}",
+        new_tm.display()
+    );
+    let changed = json_items(ok(&flink(
+        &server,
+        &home,
+        &["upgrade", "s", "--dry-run", "-o", "json", &new_tm],
+    )));
+    let shipped = changed
+        .iter()
+        .find(|i| i["metadata"]["name"] == "pod-template-s")
+        .map(|i| i["data"].to_string())
+        .unwrap_or_default();
+    assert!(
+        shipped.contains("second"),
+        "the new template ships: {shipped}"
+    );
 
     // A dry run changes nothing: the two creations' POSTs, nothing else written.
     let writes: Vec<String> = server

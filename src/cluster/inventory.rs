@@ -316,19 +316,11 @@ async fn probe_rest(summaries: &mut [ClusterSummary], rest_client: &kube::Client
             if !ready {
                 return Err("no JobManager is ready".to_string());
             }
-            // The release from `/config`, as every verb reads it (the
-            // overview's own `flink-version` when `/config` does not answer).
-            let probe = async { tokio::join!(rest.overview(), rest.dashboard_config()) };
-            match tokio::time::timeout(REST_PROBE_TIMEOUT, probe).await {
-                Ok((Ok(mut overview), config)) => {
-                    if let Ok(config) = config
-                        && !config.flink_version.is_empty()
-                    {
-                        overview.flink_version = config.flink_version;
-                    }
-                    Ok(overview)
-                }
-                Ok((Err(e), _)) => Err(crate::output::one_line(&e.to_string())),
+            // One request: the overview names the release too (the same
+            // `EnvironmentInformation` version that `/config` reports).
+            match tokio::time::timeout(REST_PROBE_TIMEOUT, rest.overview()).await {
+                Ok(Ok(overview)) => Ok(overview),
+                Ok(Err(e)) => Err(crate::output::one_line(&e.to_string())),
                 Err(_) => Err(format!(
                     "Flink's REST API gave no answer within {}s",
                     REST_PROBE_TIMEOUT.as_secs()

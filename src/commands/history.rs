@@ -13,12 +13,11 @@ use crate::error::{Error, Result};
 use crate::flink::spec::DeploymentMode;
 use crate::output::table::Table;
 use crate::output::{Format, Output, Printable, printer};
-use crate::rest::FlinkRest;
 use serde_json::Value;
 use std::time::Duration;
 
 mod suspend;
-pub(super) use suspend::{Progress, unfinished_jobs};
+pub(super) use suspend::{Progress, stop_jobs, unfinished_jobs};
 
 /// `suspend`, completed.
 #[derive(Debug, Clone, PartialEq)]
@@ -151,22 +150,6 @@ impl Running {
             objects: history::snapshot(target, &deployment).await?,
         })
     }
-}
-
-/// Stop every job that is not finished with a savepoint, one after the
-/// other, keeping `progress` up to date (and stopping no further job once it
-/// is halted); the savepoints taken. On a failure nothing more is stopped, and
-/// the error names the jobs already stopped and their savepoints (see
-/// [`suspend::stop_jobs`]: a stop whose answer never came is asked about).
-pub(super) async fn stop_jobs_with_savepoints(
-    target: &ClusterTarget,
-    rest: &FlinkRest,
-    directory: Option<&str>,
-    timeout: Duration,
-    output: &Output,
-    progress: &std::cell::RefCell<Progress>,
-) -> Result<Vec<Savepoint>> {
-    suspend::stop_jobs(target, rest, directory, timeout, output, progress).await
 }
 
 /// Remove the cluster: its Deployment (waiting until it is gone, with what
@@ -338,7 +321,14 @@ fn resume_entry(suspended: &Entry, savepoint: Option<&str>, application: bool) -
         time: now(),
         action: "resume".into(),
         mode: suspended.mode.clone(),
-        image: suspended.image.clone(),
+        // The image of what is recreated (an upgrade's entry names its new image).
+        image: suspended
+            .objects
+            .as_ref()
+            .and_then(|o| o.deployment.as_ref())
+            .and_then(crate::cluster::inventory::main_container)
+            .and_then(|c| c.image.clone())
+            .or_else(|| suspended.image.clone()),
         savepoints: match savepoint {
             Some(path) if application => vec![Savepoint {
                 job_id: first.map(|s| s.job_id.clone()).unwrap_or_default(),
@@ -372,5 +362,38 @@ impl Verb for HistoryOptions {
             let entries = history::read(&target).await?;
             Ok(output.show(&Entries(entries), self.format)?)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::history::Objects;
+
+    #[test]
+    fn a_resume_of_an_upgrade_records_the_image_it_recreates() {
+        let deployment = serde_json::from_value(serde_json::json!({"spec": {
+            "selector": {},
+            "template": {"spec": {"containers": [
+                {"name": "flink-main-container", "image": "apache/flink:2.2.1-scala_2.12"}
+            ]}},
+        }}))
+        .unwrap();
+        let upgrade = Entry {
+            time: now(),
+            action: "upgrade".into(),
+            mode: "application".into(),
+            image: Some("apache/flink:2.3.0-scala_2.12".into()),
+            savepoints: Vec::new(),
+            objects: Some(Objects {
+                deployment: Some(deployment),
+                ..Objects::default()
+            }),
+        };
+        let resumed = resume_entry(&upgrade, Some("s3://sp/1"), true);
+        assert_eq!(
+            resumed.image.as_deref(),
+            Some("apache/flink:2.2.1-scala_2.12")
+        );
     }
 }

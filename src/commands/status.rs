@@ -268,13 +268,12 @@ async fn read(target: &ClusterTarget) -> Result<ClusterStatus> {
         jobs: Vec::new(),
         now: k8s_openapi::jiff::Timestamp::now().as_millisecond(),
     };
-    // The release (`/config`) with the rest, so the job details below read
-    // the fields of the release the JobManager runs.
-    let (overview, jobs, _dialect) =
-        tokio::join!(rest.overview(), rest.jobs_overview(), rest.dialect());
-    match (overview, jobs) {
-        (Ok(overview), Ok(jobs)) => {
-            report.flink_version = Some(overview.flink_version);
+    // The release (`/config`, kept as the REST dialect) with the jobs, so
+    // the job details below read the fields of the release it runs.
+    let (dialect, jobs) = tokio::join!(rest.dialect(), rest.jobs_overview());
+    match (dialect, jobs) {
+        (Ok(dialect), Ok(jobs)) => {
+            report.flink_version = dialect.release.map(|release| release.to_string());
             let details = jobs.iter().map(|job| async {
                 let (exception, checkpoints) =
                     tokio::join!(rest.last_exception(&job.id), rest.checkpoints(&job.id));

@@ -13,7 +13,7 @@
 //! HA data beside the new one (the fault matrix, `tests/faults.rs`, checks
 //! every request). Ctrl-C: see [`Interrupt`].
 
-use super::history::{Progress, Recorded, Running, now, remove_cluster, stop_jobs_with_savepoints};
+use super::history::{Progress, Recorded, Running, now, remove_cluster, stop_jobs};
 use super::target::{self, TargetOptions};
 use super::{Verb, block_on};
 use crate::cli::GlobalArgs;
@@ -280,7 +280,7 @@ impl UpgradeOptions {
             latest_checkpoints(target, rest).await?
         } else {
             let progress = RefCell::new(Progress::default());
-            let stopping = stop_jobs_with_savepoints(
+            let stopping = stop_jobs(
                 target,
                 rest,
                 self.directory.as_deref(),
@@ -395,6 +395,8 @@ struct Plan<'a> {
     releases: Releases,
     data: std::collections::BTreeMap<String, String>,
     local: LocalFiles,
+    /// The cluster's objects as they ran: what a rollback creates again.
+    previous: Objects,
 }
 
 impl<'a> Plan<'a> {
@@ -428,9 +430,17 @@ impl<'a> Plan<'a> {
         }
         // The TaskManager template travels in the cluster's own ConfigMap;
         // the JobManager's was merged into the Deployment and is read again.
+        // A TaskManager template the changes name is read from its file.
+        let tm_template_changed = options.changes.dynamic.iter().any(|(key, _)| {
+            POD_TEMPLATE_TASKMANAGER
+                .all_keys()
+                .any(|template| template == key)
+        });
         let tm_template = data_of(pod_template_config_map_name(id))
             .and_then(|d| d.get(TASKMANAGER_TEMPLATE_FILE).cloned());
-        conf.remove(POD_TEMPLATE_TASKMANAGER.key);
+        if !tm_template_changed {
+            conf.remove(POD_TEMPLATE_TASKMANAGER.key);
+        }
         let mut local = local_files::read(&conf, &options.client_env, release).map_err(|e| {
             match conf.string(&POD_TEMPLATE_JOBMANAGER) {
                 Some(path) => Error::Usage(format!(
@@ -440,7 +450,7 @@ impl<'a> Plan<'a> {
                 None => Error::Usage(e),
             }
         })?;
-        if running.base.is_set(&POD_TEMPLATE_TASKMANAGER) {
+        if !tm_template_changed && running.base.is_set(&POD_TEMPLATE_TASKMANAGER) {
             local.taskmanager_pod_template = tm_template;
         }
         Ok(Plan {
@@ -449,6 +459,7 @@ impl<'a> Plan<'a> {
             releases,
             data,
             local,
+            previous: objects.clone(),
         })
     }
 
@@ -457,9 +468,16 @@ impl<'a> Plan<'a> {
         self.render(self.releases.next, changes, savepoint)
     }
 
-    /// The previous cluster, as it ran, restoring from `savepoint`.
+    /// The previous cluster, its objects as they ran (as `resume` recreates
+    /// them), restoring from `savepoint`.
     fn previous(&self, savepoint: Option<&str>) -> Result<RenderedCluster> {
-        self.render(self.releases.previous, &Changes::default(), savepoint)
+        let recorded = self.previous.to_cluster(savepoint).ok_or_else(|| {
+            Error::Failed(format!(
+                "cluster {} has no Deployment to roll back to",
+                self.target.cluster_id
+            ))
+        })?;
+        Ok(recorded?)
     }
 
     /// What an application restores from (a session's jobs are resubmitted).
@@ -742,6 +760,13 @@ impl Steps<'_> {
         let mut jobs = Vec::new();
         let job_id = if self.plan.mode == DeploymentMode::Session {
             let (Some(jar), [savepoint]) = (session_jar, self.savepoints) else {
+                if session_jar.is_some() {
+                    // Checked before: the job ended by itself before it was stopped.
+                    output.warn(&format!(
+                        "the job of session {} ended before its savepoint was taken, so --jar was not run: submit it with `session run`",
+                        target.cluster_id
+                    ));
+                }
                 suggest_resubmitting(target, self.savepoints, output);
                 return Ok(jobs);
             };

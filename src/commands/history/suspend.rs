@@ -117,10 +117,12 @@ pub(super) async fn run(options: &SuspendOptions, output: &Output) -> Result<()>
 }
 
 /// Stops every job that is not finished with a savepoint, one after the other, keeping
-/// `progress` up to date; the savepoints taken. A stop whose answer never came is asked about
+/// `progress` up to date (and stopping no further job once it is halted); the savepoints
+/// taken. On a failure nothing more is stopped, and the error names the jobs already stopped
+/// and their savepoints. A stop whose answer never came is asked about
 /// by the trigger id chosen here (Flink 1.15 on), so a reply lost on the way back neither fails
 /// the command nor loses the savepoint.
-pub(super) async fn stop_jobs(
+pub(crate) async fn stop_jobs(
     target: &ClusterTarget,
     rest: &FlinkRest,
     directory: Option<&str>,
