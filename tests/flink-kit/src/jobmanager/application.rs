@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
 use std::time::Duration;
 
-use super::cluster::{Daemon, LocalCluster};
+use super::cluster::{Daemon, LocalCluster, with_fresh_ports};
 use super::config::ClusterDirs;
 
 /// A real Flink application cluster (`bin/standalone-job.sh` + 1 TaskManager with 2 slots)
@@ -27,6 +27,15 @@ impl StandaloneApplication {
     /// and a TaskManager; returns once `GET /overview` reports the TaskManager (the job may
     /// still be initialising: poll `/jobs/overview`).
     pub fn start(
+        flink_home: &Path,
+        job_jar: &Path,
+        main_class: &str,
+        args: &[&str],
+    ) -> Result<Self, String> {
+        with_fresh_ports(|| Self::start_once(flink_home, job_jar, main_class, args))
+    }
+
+    fn start_once(
         flink_home: &Path,
         job_jar: &Path,
         main_class: &str,

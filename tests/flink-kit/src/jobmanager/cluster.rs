@@ -32,6 +32,23 @@ pub(crate) struct LocalCluster {
     rest_addr: SocketAddr,
 }
 
+/// Runs `start` (which picks fresh free ports each time) again when the ports it picked were
+/// taken by another process before Flink bound them (a BindException), up to three times.
+pub(crate) fn with_fresh_ports<T>(start: impl Fn() -> Result<T, String>) -> Result<T, String> {
+    let mut attempt = 1;
+    loop {
+        match start() {
+            Err(e)
+                if attempt < 3
+                    && (e.contains("BindException") || e.contains("Address already in use")) =>
+            {
+                attempt += 1;
+            }
+            done => return done,
+        }
+    }
+}
+
 impl LocalCluster {
     /// Starts the daemons with `extra_env`, then waits until `/overview` reports a TaskManager.
     pub(crate) fn start(

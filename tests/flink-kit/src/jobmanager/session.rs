@@ -6,7 +6,7 @@ use std::process::ExitStatus;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use super::cluster::{Daemon, LocalCluster};
+use super::cluster::{Daemon, LocalCluster, with_fresh_ports};
 use super::config::ClusterDirs;
 
 /// A real Flink session cluster (JobManager + 1 TaskManager with 2 slots) on free local ports,
@@ -22,6 +22,10 @@ impl StandaloneSession {
     /// Starts `bin/jobmanager.sh start-foreground` and `bin/taskmanager.sh start-foreground`
     /// with a private conf dir, and returns once `GET /overview` reports the TaskManager.
     pub fn start(flink_home: &Path) -> Result<Self, String> {
+        with_fresh_ports(|| Self::start_once(flink_home))
+    }
+
+    fn start_once(flink_home: &Path) -> Result<Self, String> {
         let dirs = ClusterDirs::create(flink_home, "session")?;
         let (savepoint_dir, log_dir, conf_dir) =
             (dirs.savepoint_dir(), dirs.log_dir(), dirs.conf_dir());
